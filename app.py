@@ -1,0 +1,13 @@
+"""Normalization Lab: routes only. Each page lives in pages/ and its logic in lab/."""
+
+import streamlit as st
+
+st.set_page_config(
+    page_title="Normalization Lab",
+    page_icon=":material/stacked_bar_chart:",
+    layout="wide",
+)
+page = st.navigation(
+    [st.Page("pages/lab.py", title="Lab", icon=":material/grid_on:", default=True)]
+)
+page.run()

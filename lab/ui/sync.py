@@ -1,0 +1,104 @@
+"""Keep a page's state, its widgets and the browser's URL in step.
+
+Every control lives in the URL, so a link reproduces a view and the browser's back
+button returns to the previous one. Streamlit pushes a history entry whenever the
+script writes ``st.query_params``; on back/forward it reruns with the old query
+string. So at the top of each run: if the URL is not the one this page last wrote,
+it came from outside (a shared link, back/forward, a hand edit) and is parsed into
+the widgets' session state; at the bottom, the state is written back to the URL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, fields
+from typing import Any, Generic, TypeVar
+
+import streamlit as st
+
+S = TypeVar("S")
+
+_CURRENT_PAGE = "_lab.page"
+
+
+def _url_now() -> dict[str, list[str]]:
+    qp = st.query_params
+    return {k: qp.get_all(k) for k in qp}
+
+
+def _canonical(params: Mapping[str, list[str] | str]) -> tuple:
+    return tuple(
+        sorted((k, (v,) if isinstance(v, str) else tuple(v)) for k, v in params.items())
+    )
+
+
+class UrlState(Generic[S]):
+    """A page's state: a frozen dataclass; each field is the widget ``prefix.name``."""
+
+    def __init__(
+        self,
+        prefix: str,
+        cls: type[S],
+        parse: Callable[[Mapping[str, list[str]]], tuple[S, str | None]],
+        to_params: Callable[[S], dict[str, str]],
+    ) -> None:
+        self.prefix = prefix
+        self.cls = cls
+        self.names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+        self.parse = parse
+        self.to_params = to_params
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}.{name}"
+
+    def begin(self) -> str | None:
+        """Load the state into session state; return a note about the URL, if any."""
+        ss = st.session_state
+        url = _url_now()
+        arrived = ss.get(_CURRENT_PAGE) != self.prefix
+        ss[_CURRENT_PAGE] = self.prefix
+        saved = ss.get(self.key("_state"))
+        if arrived and not url and saved is not None:
+            # Back from another page: Streamlit dropped the query string on the
+            # way; restore this page's last view rather than the defaults.
+            self.write(saved)
+        elif ss.get(self.key("_url")) != _canonical(url) or saved is None:
+            state, note = self.parse(url)
+            self.write(state)
+            ss[self.key("_note")] = note
+            ss[self.key("_parsed")] = state
+        elif any(self.key(n) not in ss for n in self.names):
+            self.write(saved)
+        return ss.get(self.key("_note"))
+
+    def write(self, state: S) -> None:
+        """Set every widget's session-state value (only before the widgets exist)."""
+        for name, value in asdict(state).items():  # type: ignore[call-overload]
+            st.session_state[self.key(name)] = value
+
+    def read(self) -> S:
+        ss = st.session_state
+        return self.cls(**{n: ss[self.key(n)] for n in self.names})
+
+    def end(self, state: S) -> None:
+        """Remember the state and put it in the URL (a new history entry if changed)."""
+        ss = st.session_state
+        ss[self.key("_state")] = state
+        if ss.get(self.key("_parsed")) != state:
+            ss[self.key("_note")] = None  # the user has moved on from the link
+        params = self.to_params(state)
+        if _canonical(params) != _canonical(_url_now()):
+            st.query_params.from_dict(params)
+        ss[self.key("_url")] = _canonical(params)
+
+
+def share_url(params: Mapping[str, Any], page_path: str = "") -> str:
+    """The full link for ``params`` on this server, as the browser shows it."""
+    from urllib.parse import urlencode
+
+    base = st.context.url or ""
+    base = base.split("?", 1)[0]
+    if page_path and not base.rstrip("/").endswith(page_path):
+        base = base.rstrip("/") + "/" + page_path
+    query = urlencode(params)
+    return f"{base}?{query}" if query else base

@@ -1,0 +1,119 @@
+"""Start the real app server and a headless Chromium: shared by e2e tests and bench/.
+
+Debian's chromium at /usr/bin/chromium (never a downloaded browser), with the flags
+this sandbox needs. A missing browser is an error, not a skip.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("LAB_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serve(
+    script: str | Path = "app.py", *extra: str, cwd: Path = ROOT
+) -> Iterator[str]:
+    """Run ``streamlit run script`` on a free loopback port; yield its base URL."""
+    port = free_port()
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(script),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--server.fileWatcherType",
+        "none",
+        "--browser.gatherUsageStats",
+        "false",
+        *extra,
+    ]
+    log = open(ROOT / ".e2e-server.log", "ab")  # noqa: SIM115
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited with {proc.returncode}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("streamlit did not become healthy in 60 s")
+            time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def require_chromium() -> str:
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        raise RuntimeError(
+            f"Chromium not found at {CHROMIUM}: install Debian's 'chromium' package "
+            "(.ci/run does). End-to-end tests fail rather than skip without it."
+        )
+    return CHROMIUM
+
+
+@contextlib.contextmanager
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=require_chromium(), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def wait_idle(page, timeout: float = 30_000) -> None:
+    """Wait until the script finished and the status widget is gone."""
+    page.wait_for_selector(IDLE, timeout=timeout)
+    page.wait_for_selector(
+        '[data-testid="stStatusWidget"]', state="detached", timeout=timeout
+    )
