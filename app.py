@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from lab.ui import theme
+
 st.set_page_config(
     page_title="Normalization Lab",
     page_icon=":material/stacked_bar_chart:",
@@ -10,4 +12,5 @@ st.set_page_config(
 page = st.navigation(
     [st.Page("pages/lab.py", title="Lab", icon=":material/grid_on:", default=True)]
 )
+theme.apply()
 page.run()

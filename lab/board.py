@@ -232,7 +232,7 @@ def diagnose(
     elif fam == "batch" and state.training and state.batch <= 8:
         code = "tiny_batch"
         values["noise"] = fmt(1 / np.sqrt(state.batch))
-    elif fam == "rms" and abs(ro.row_mean) > 0.25 * max(abs(state.gamma), 1e-6):
+    elif fam == "rms" and abs(ro.row_mean) > 0.4 * max(abs(state.gamma), 1e-6):
         code = "rms_mean"
     elif fam == "rms":
         code = "rms_ok"

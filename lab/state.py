@@ -168,6 +168,7 @@ def parse(params: Mapping[str, str | Iterable[str]]) -> tuple[BoardState, str | 
     what was ignored or adjusted, or None when the link was read as written.
     """
     values = {k: ([v] if isinstance(v, str) else list(v)) for k, v in params.items()}
+    values = {k: v for k, v in values.items() if v}
     problems: list[str] = []
     unknown = [k for k in values if k not in NAMES]
     if unknown:
@@ -178,15 +179,13 @@ def parse(params: Mapping[str, str | Iterable[str]]) -> tuple[BoardState, str | 
             f"unknown parameter {label}" + (f" and {more} more" if more > 0 else "")
         )
 
-    scenario = "custom"
+    scenario = "stable"  # what a link without ``scenario`` was made from
     if "scenario" in values:
         raw = values["scenario"][-1].strip().lower()
         if raw in CHOICES["scenario"]:
             scenario = raw
         else:
             problems.append("scenario (not a scenario of this page)")
-    elif not values:
-        scenario = "stable"
     state = scenario_base(scenario)
 
     updates: dict[str, Any] = {}

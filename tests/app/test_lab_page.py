@@ -1,0 +1,143 @@
+"""The Lab page as a person uses it, through Streamlit's AppTest (no browser)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lab.norms import FAMILY_NAMES
+from lab.scenarios import SCENARIOS
+from lab.state import BOARD_FAMILIES
+
+TIMEOUT = 60
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def run(**params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def figures(at: AppTest) -> list[dict]:
+    charts = [e for e in at.main if getattr(e, "type", "") == "plotly_chart"]
+    return [json.loads(c.proto.spec) for c in charts]
+
+
+def segmented(at: AppTest, key: str):
+    return next(w for w in at.button_group if w.key == key)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.key)
+@pytest.mark.parametrize("family", BOARD_FAMILIES)
+def test_every_family_and_scenario_renders_without_exception(family, scenario):
+    at = run(scenario=scenario.key, norm=family)
+    assert at.title[0].value == "Normalization Lab"
+    assert len(figures(at)) == 2
+    assert any(scenario.title in i.value for i in at.info)
+
+
+def test_family_options_read_exactly_the_four_names():
+    at = run()
+    assert segmented(at, "lab.norm").options == [
+        "BatchNorm",
+        "LayerNorm",
+        "RMSNorm",
+        "GroupNorm",
+    ]
+    assert next(s for s in at.slider if s.label == "Batch size").max == 64
+
+
+def test_switching_family_changes_the_output_and_the_readouts():
+    at = run()
+    before = figures(at)[1]["data"][0]["z"]
+    pairs_before = metric(at, "(μ, σ) pairs")
+    segmented(at, "lab.norm").set_value("layer").run()
+    assert not at.exception
+    after = figures(at)[1]["data"][0]["z"]
+    assert after != before
+    assert (pairs_before, metric(at, "(μ, σ) pairs")) == ("16", "32")
+    assert "After LayerNorm" in figures(at)[1]["layout"]["title"]["text"]
+
+
+def test_batch_of_one_says_the_output_collapses_to_beta():
+    at = run()
+    next(s for s in at.slider if s.label == "Batch size").set_value(1).run()
+    assert any("collapses to β" in e.value for e in at.error)
+
+
+def test_picking_a_scenario_sets_its_controls():
+    at = run()
+    at.selectbox(key="lab.scenario").set_value("stale").run()
+    assert not at.exception
+    assert segmented(at, "lab.mode").value == "eval"
+    assert next(s for s in at.slider if s.key == "lab.stale").value == 2.0
+    assert any("stale running statistics" in w.value for w in at.warning)
+
+
+def test_moving_a_control_away_from_the_scenario_makes_it_custom():
+    at = run(scenario="tiny")
+    next(s for s in at.slider if s.label == "Batch size").set_value(20).run()
+    assert at.selectbox(key="lab.scenario").value == "custom"
+
+
+def test_beta_is_disabled_for_rmsnorm_and_stale_shift_outside_eval():
+    at = run(norm="rms")
+    assert next(s for s in at.slider if s.key == "lab.beta").disabled
+    assert next(s for s in at.slider if s.key == "lab.stale").disabled
+    at = run(mode="eval")
+    assert not next(s for s in at.slider if s.key == "lab.stale").disabled
+
+
+def test_a_link_sets_every_control():
+    at = run(norm="group", batch="8", features="12", groups="3", seed="5", focus="2,4")
+    assert segmented(at, "lab.norm").value == "group"
+    assert next(s for s in at.slider if s.key == "lab.batch").value == 8
+    assert at.select_slider(key="lab.groups").value == 3
+    assert at.number_input(key="lab.seed").value == 5
+    assert "example 2, feature 4" in " ".join(m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"batch": "abc"},
+        {"batch": "nan", "features": "1e999"},
+        {"norm": "<script>alert(1)</script>"},
+        {"focus": "-1,-1", "groups": "7"},
+        {"eps": "-1", "gamma": "inf"},
+        {"scenario": "../../etc/passwd"},
+        {"<b>": "x"},
+    ],
+)
+def test_hostile_links_render_with_a_note_and_no_traceback(params):
+    at = run(**params)
+    assert len(figures(at)) == 2
+    notes = [w.value for w in at.warning]
+    assert any("could not be used as written" in n for n in notes)
+    assert all("<script" not in n and "<b>" not in n for n in notes)
+
+
+def test_features_of_one_has_no_group_slider_and_still_renders():
+    at = run(features="1", norm="group")
+    assert not any(w.key == "lab.groups" for w in at.select_slider)
+    assert any("One feature per group" in e.value for e in at.error)
+
+
+def test_family_formula_and_cheat_sheet_follow_the_family():
+    for family in BOARD_FAMILIES:
+        at = run(norm=family)
+        assert at.latex, family
+        text = " ".join(m.value for m in at.markdown)
+        assert "Why it exists." in text and "Watch out for." in text
+        assert f"**{FAMILY_NAMES[family]}**" in text

@@ -1,0 +1,50 @@
+"""Fixtures for end-to-end tests: one real server and one Chromium per session."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.harness import browser, serve, wait_idle
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/e2e/" in str(item.fspath).replace("\\", "/"):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    with serve() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    with browser() as b:
+        yield b
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def open_lab(page, app_url):
+    """Open the Lab with a query string and wait for both heatmaps."""
+
+    def _open(query: str = "") -> object:
+        page.goto(f"{app_url}/{query}")
+        wait_idle(page)
+        page.wait_for_function(
+            "() => document.querySelectorAll('.js-plotly-plot .heatmaplayer image')"
+            ".length === 2",
+            timeout=30_000,
+        )
+        return page
+
+    return _open

@@ -1,0 +1,134 @@
+"""The Lab page in a real browser: the real server, headless Chromium, real clicks."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.e2e.harness import ROOT, wait_idle
+
+SCREENSHOT = ROOT / "assets" / "screenshot.png"
+
+
+def chart_state(page, i: int) -> dict:
+    """The figure Plotly drew in chart ``i``: outline, first values, title."""
+    return page.evaluate(
+        """(i) => {
+            const gd = document.querySelectorAll('.js-plotly-plot')[i];
+            const s = gd.layout.shapes[1];
+            const z = gd._fullData[0].z;  // decoded from base64
+            const rows = Array.from(z, (row) => Array.from(row).slice(0, 4));
+            return {outline: [s.x0, s.x1, s.y0, s.y1], z: rows.slice(0, 4),
+                    title: gd.layout.title.text};
+        }""",
+        i,
+    )
+
+
+def focus_text(page) -> str:
+    text = page.inner_text("[data-testid='stMain']")
+    return re.search(r"Focused cell: example \d+, feature \d+", text).group(0)
+
+
+def metric_value(page, label: str) -> str:
+    block = page.locator("[data-testid='stMetric']").filter(has_text=label).first
+    return block.locator("[data-testid='stMetricValue']").inner_text()
+
+
+def click_cell(page, chart: int, row: int, col: int, rows=32, cols=16) -> None:
+    box = page.locator(".js-plotly-plot .nsewdrag").nth(chart).bounding_box()
+    page.mouse.click(
+        box["x"] + (col + 0.5) / cols * box["width"],
+        box["y"] + (row + 0.5) / rows * box["height"],
+    )
+
+
+def test_both_heatmaps_are_drawn(open_lab):
+    page = open_lab()
+    assert page.locator(".js-plotly-plot .heatmaplayer image").count() == 2
+    assert "Raw activations x" in chart_state(page, 0)["title"]
+    assert "After BatchNorm (train)" in chart_state(page, 1)["title"]
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_clicking_a_cell_moves_the_outline_and_the_readouts(open_lab):
+    page = open_lab()
+    assert focus_text(page) == "Focused cell: example 0, feature 0"
+    std_before = metric_value(page, "Raw std")
+    assert chart_state(page, 0)["outline"] == [-0.5, 0.5, -0.5, 31.5]
+
+    click_cell(page, 0, row=5, col=7)
+    page.wait_for_function(
+        "() => document.body.innerText.includes('example 5, feature 7')"
+    )
+    wait_idle(page)
+    assert chart_state(page, 0)["outline"] == [6.5, 7.5, -0.5, 31.5]
+    assert chart_state(page, 1)["outline"] == [6.5, 7.5, -0.5, 31.5]
+    assert metric_value(page, "Raw std") != std_before
+    assert "focus=5%2C7" in page.url
+
+    click_cell(page, 1, row=20, col=2)  # the normalized heatmap is clickable too
+    page.wait_for_function(
+        "() => document.body.innerText.includes('example 20, feature 2')"
+    )
+    wait_idle(page)
+    assert chart_state(page, 1)["outline"] == [1.5, 2.5, -0.5, 31.5]
+
+
+def test_clicking_in_layernorm_outlines_the_row(open_lab):
+    page = open_lab("?norm=layer")
+    click_cell(page, 0, row=9, col=3)
+    page.wait_for_function(
+        "() => document.body.innerText.includes('example 9, feature 3')"
+    )
+    wait_idle(page)
+    assert chart_state(page, 0)["outline"] == [-0.5, 15.5, 8.5, 9.5]
+    assert metric_value(page, "Ex. 9 mean") == "0"
+
+
+def test_switching_family_changes_the_output(open_lab):
+    page = open_lab()
+    raw_before, out_before = chart_state(page, 0), chart_state(page, 1)
+    page.locator("[data-testid='stSidebar'] button", has_text="LayerNorm").click()
+    page.wait_for_function(
+        "() => document.querySelectorAll('.js-plotly-plot')[1]"
+        ".layout.title.text.includes('LayerNorm')"
+    )
+    wait_idle(page)
+    out_after = chart_state(page, 1)
+    assert out_after["z"] != out_before["z"]
+    assert out_after["outline"] == [-0.5, 15.5, -0.5, 0.5]  # example 0's row
+    assert chart_state(page, 0)["z"] == raw_before["z"]  # the input did not change
+    assert "norm=layer" in page.url
+
+
+def test_back_button_returns_to_the_previous_view(open_lab):
+    page = open_lab()
+    page.locator("[data-testid='stSidebar'] button", has_text="RMSNorm").click()
+    page.wait_for_url(re.compile(r"norm=rms"))
+    wait_idle(page)
+    page.go_back()
+    page.wait_for_function(
+        "() => document.querySelectorAll('.js-plotly-plot')[1]"
+        ".layout.title.text.includes('BatchNorm')"
+    )
+    wait_idle(page)
+    assert "norm=" not in page.url
+
+
+def test_a_hostile_link_renders_the_page_with_a_note(open_lab):
+    page = open_lab("?batch=%3Cscript%3Ealert(1)%3C/script%3E&focus=99,99&zzz=1")
+    main = page.inner_text("[data-testid='stMain']")
+    assert "could not be used as written" in main
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.locator("script:has-text('alert(1)')").count() == 0
+
+
+def test_readme_screenshot(open_lab):
+    """The README's picture of the main page is taken here, from the real app."""
+    page = open_lab("?focus=3,5")
+    page.set_viewport_size({"width": 1440, "height": 1000})
+    page.wait_for_timeout(300)
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT))
+    assert Path(SCREENSHOT).stat().st_size > 50_000

@@ -1,0 +1,45 @@
+"""Project hygiene that a reviewer would otherwise check by hand."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_ruff_check_and_format_are_clean():
+    for args in (["check", "."], ["format", "--check", "."]):
+        done = subprocess.run(
+            [sys.executable, "-m", "ruff", *args],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    commands = re.findall(r"```bash\n(pip install .*?)\n```", readme)
+    assert commands[:2] == [
+        "pip install -r requirements.txt && streamlit run app.py",
+        "pip install -r requirements-dev.txt && pytest",
+    ]
+    assert commands[1] in ci.splitlines()
+
+
+def test_torch_is_pinned_to_the_cpu_build_on_disk():
+    reqs = (ROOT / "requirements.txt").read_text(encoding="utf-8")
+    assert "torch==2.13.0" in reqs.splitlines()
+
+
+def test_no_streamlit_outside_the_ui_modules_of_lab():
+    for path in (ROOT / "lab").rglob("*.py"):
+        if "ui" in path.relative_to(ROOT / "lab").parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"^\s*(import|from)\s+streamlit", text, re.M), path
