@@ -9,8 +9,13 @@ st.set_page_config(
     page_icon=":material/stacked_bar_chart:",
     layout="wide",
 )
-page = st.navigation(
-    [st.Page("pages/lab.py", title="Lab", icon=":material/grid_on:", default=True)]
-)
+pages = [
+    st.Page("pages/lab.py", title="Lab", icon=":material/grid_on:", default=True),
+    # pages/tensor.py
+    # pages/coupling.py
+    # pages/train_eval.py
+    # pages/why.py
+]
+page = st.navigation(pages)
 theme.apply()
 page.run()

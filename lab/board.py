@@ -21,7 +21,8 @@ from lab.activations import (
 )
 from lab.norms import FAMILY_NAMES, NormResult, normalize
 from lab.state import BoardState, clean
-from lab.texts import DIAGNOSES, NEXT_OK, SET_NAME
+from lab.texts.board import DIAGNOSES, NEXT_OK
+from lab.texts.families import SET_NAME
 
 WARMUP_STEPS = 100
 WARMUP_BATCH = 32

@@ -8,13 +8,12 @@ values, so nothing from the URL can be rendered as markup.
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, fields, replace
-from typing import Any
+from dataclasses import dataclass, fields, replace
 
 from lab.activations import MAX_BATCH, MAX_FEATURES, ActivationSpec
+from lab.params import Choice, Eps, Ints, Num, Spec, as_lists, read_params, summarize
+from lab.params import write_params as _write
 from lab.scenarios import SCENARIO_BY_KEY
 
 BOARD_FAMILIES: tuple[str, ...] = ("batch", "layer", "rms", "group")
@@ -75,22 +74,6 @@ class BoardState:
         return self.mode == "train"
 
 
-@dataclass(frozen=True)
-class Num:
-    """A numeric parameter: its range, and the grid it snaps to."""
-
-    lo: float
-    hi: float
-    step: float
-    integer: bool = False
-
-    def snap(self, v: float) -> float | int:
-        v = min(max(v, self.lo), self.hi)
-        v = self.lo + round((v - self.lo) / self.step) * self.step
-        v = min(max(v, self.lo), self.hi)
-        return round(v) if self.integer else round(v, 10)
-
-
 NUMERIC: Mapping[str, Num] = {
     "batch": Num(1, MAX_BATCH, 1, integer=True),
     "features": Num(1, MAX_FEATURES, 1, integer=True),
@@ -113,13 +96,19 @@ CHOICES: Mapping[str, tuple[str, ...]] = {
     "colors": ("shared", "own"),
 }
 
+SPECS: Mapping[str, Spec] = {
+    **NUMERIC,
+    **{name: Choice(options) for name, options in CHOICES.items()},
+    "eps": Eps(EPS_CHOICES),
+    "focus": Ints(2),
+}
+
 NAMES: tuple[str, ...] = tuple(f.name for f in fields(BoardState))
 FREE = frozenset({"seed", "focus", "scenario", "colors", "norm"})
 """Settings a user may change without leaving the scenario they picked: switching
 family is how a scenario is explored, so the family never ends one."""
 KEEP_ON_PICK = frozenset({"seed", "focus", "colors"})
 """Settings that picking a scenario leaves as the user had them."""
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,24}$")
 
 
 def divisors(n: int) -> list[int]:
@@ -167,112 +156,26 @@ def parse(params: Mapping[str, str | Iterable[str]]) -> tuple[BoardState, str | 
     repeated (``st.query_params.get_all``). Returns the state and one note naming
     what was ignored or adjusted, or None when the link was read as written.
     """
-    values = {k: ([v] if isinstance(v, str) else list(v)) for k, v in params.items()}
-    values = {k: v for k, v in values.items() if v}
-    problems: list[str] = []
-    unknown = [k for k in values if k not in NAMES]
-    if unknown:
-        shown = [k for k in unknown if _SAFE_NAME.match(k)][:3]
-        label = ", ".join(shown) if shown else "unreadable names"
-        more = len(unknown) - len(shown)
-        problems.append(
-            f"unknown parameter {label}" + (f" and {more} more" if more > 0 else "")
-        )
-
-    scenario = "stable"  # what a link without ``scenario`` was made from
-    if "scenario" in values:
-        raw = values["scenario"][-1].strip().lower()
-        if raw in CHOICES["scenario"]:
-            scenario = raw
-        else:
-            problems.append("scenario (not a scenario of this page)")
-    state = scenario_base(scenario)
-
-    updates: dict[str, Any] = {}
-    for name in NAMES:
-        if name not in values or name == "scenario":
-            continue
-        vals = values[name]
-        if len(vals) > 1:
-            problems.append(f"{name} (given {len(vals)} times; used the last)")
-        raw = vals[-1].strip()
-        value, problem = _parse_one(name, raw)
-        if problem:
-            problems.append(f"{name} ({problem})")
-        if value is not None:
-            updates[name] = value
-    state = replace(state, **updates)
+    values = as_lists(params)
+    if values.get("norm", [""])[-1].strip().lower() == "instance":
+        values.pop("norm")
+        instance = ["norm (InstanceNorm needs positions to pool over: see Tensor view)"]
+    else:
+        instance = []
+    parsed, problems = read_params(values, SPECS)
+    problems = instance + problems
+    scenario = parsed.pop("scenario", "stable")  # a link without one was made from it
+    state = replace(scenario_base(scenario), **parsed)
 
     fixed = clean(state)
-    if fixed.groups != state.groups and "groups" in values:
+    if fixed.groups != state.groups and "groups" in parsed:
         problems.append(f"groups (must divide {state.features} features)")
-    if fixed.focus != state.focus and "focus" in values:
+    if fixed.focus != state.focus and "focus" in parsed:
         problems.append("focus (outside the matrix)")
     state = fixed
     if state.scenario != "custom" and not matches_scenario(state, state.scenario):
         state = replace(state, scenario="custom")
-
-    note = None
-    if problems:
-        note = "Some of this link's settings could not be used as written: " + (
-            "; ".join(problems) + ". The rest of the view is as shared."
-        )
-    return state, note
-
-
-def _parse_one(name: str, raw: str) -> tuple[Any, str | None]:
-    """One parameter's value, or (None, why) to keep the default."""
-    if len(raw) > 40:
-        return None, "too long"
-    if name == "norm" and raw.lower() == "instance":
-        return None, "InstanceNorm needs positions to pool over: see Tensor view"
-    if name in CHOICES:
-        low = raw.lower()
-        return (low, None) if low in CHOICES[name] else (None, "not an option")
-    if name == "eps":
-        return _parse_eps(raw)
-    if name == "focus":
-        parts = raw.split(",")
-        try:
-            r, c = (int(p) for p in parts)
-        except ValueError:
-            return None, "expected row,column"
-        return (r, c), None
-    spec = NUMERIC[name]
-    try:
-        v = float(raw)
-    except ValueError:
-        return None, "not a number"
-    if not math.isfinite(v):
-        return None, "not a finite number"
-    if spec.integer and v != int(v):
-        return None, "not a whole number"
-    snapped = spec.snap(v)
-    if not spec.lo <= v <= spec.hi:
-        return snapped, f"outside {_fmt(spec.lo)}–{_fmt(spec.hi)}, clamped"
-    if not math.isclose(snapped, v, rel_tol=0, abs_tol=1e-9):
-        return snapped, f"rounded to {_fmt(snapped)}"
-    return snapped, None
-
-
-def _parse_eps(raw: str) -> tuple[Any, str | None]:
-    if raw.lower() == "default":
-        return None, None
-    try:
-        v = float(raw)
-    except ValueError:
-        return None, "not a number"
-    if not math.isfinite(v) or v <= 0:
-        return None, "must be a positive number"
-    options = [e for e in EPS_CHOICES if e is not None]
-    best = min(options, key=lambda e: abs(math.log10(e) - math.log10(v)))
-    if not math.isclose(best, v, rel_tol=1e-9):
-        return best, f"snapped to {best:g}"
-    return best, None
-
-
-def _fmt(v: float) -> str:
-    return format(v, ".10g")
+    return state, summarize(problems)
 
 
 def to_params(state: BoardState) -> dict[str, str]:
@@ -281,22 +184,5 @@ def to_params(state: BoardState) -> dict[str, str]:
     Parameters equal to the scenario's value are left out, so a link stays
     short and ``parse(to_params(s)) == s`` for every valid state.
     """
-    base = scenario_base(state.scenario)
-    out: dict[str, str] = {}
-    if state.scenario != "stable":
-        out["scenario"] = state.scenario
-    for name, value in asdict(state).items():
-        if name == "scenario" or value == getattr(base, name):
-            continue
-        out[name] = format_value(name, value)
-    return out
-
-
-def format_value(name: str, value: Any) -> str:
-    if name == "focus":
-        return f"{value[0]},{value[1]}"
-    if name == "eps":
-        return "default" if value is None else f"{value:g}"
-    if isinstance(value, float):
-        return _fmt(value)
-    return str(value)
+    out = {} if state.scenario == "stable" else {"scenario": state.scenario}
+    return out | _write(state, scenario_base(state.scenario), SPECS, skip={"scenario"})

@@ -25,13 +25,12 @@ from lab.state import (
     scenario_base,
     to_params,
 )
-from lab.texts import (
+from lab.texts.board import HELP, RUNNING_SOURCE
+from lab.texts.families import (
     AXIS_SENTENCE,
     CHEAT_SHEETS,
     COUPLING,
     FORMULAS,
-    HELP,
-    RUNNING_SOURCE,
     SET_NAME,
     TRAIN_EVAL,
 )

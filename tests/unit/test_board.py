@@ -266,7 +266,8 @@ def test_symmetric_range_ignores_nan_and_never_collapses():
 
 def test_the_lab_package_never_imports_streamlit():
     code = (
-        "import sys, lab, lab.board, lab.figures, lab.norms, lab.state, lab.texts, "
+        "import sys, lab, lab.board, lab.figures, lab.norms, lab.state, lab.params, "
+        "lab.texts.board, lab.texts.families, "
         "lab.scenarios, lab.activations; "
         "assert 'streamlit' not in sys.modules, 'lab imported streamlit'"
     )

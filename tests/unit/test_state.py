@@ -94,7 +94,7 @@ HOSTILE = [
     ({"focus": "1,2,3"}, "focus (expected row,column)"),
     ({"focus": "999,0"}, "focus (outside the matrix)"),
     ({"groups": "5"}, "groups (must divide 16 features)"),
-    ({"scenario": "nope"}, "scenario (not a scenario of this page)"),
+    ({"scenario": "nope"}, "scenario (not an option)"),
     ({"batch": ["8", "16"]}, "batch (given 2 times; used the last)"),
     ({"colour": "red"}, "unknown parameter colour"),
 ]
