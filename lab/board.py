@@ -19,6 +19,7 @@ from lab.activations import (
     serving_drift,
     training_batches,
 )
+from lab.figures import heatmap, symmetric_range
 from lab.norms import FAMILY_NAMES, NormResult, normalize
 from lab.state import BoardState, clean
 from lab.texts.board import DIAGNOSES, NEXT_OK
@@ -262,3 +263,38 @@ def _is_outlier_dominated(col: np.ndarray, share: float) -> bool:
     """Example 0 is the column's largest deviation and over half its variance."""
     dev = (col - col.mean()) ** 2
     return col.size >= 3 and share > 0.5 and int(np.argmax(dev)) == OUTLIER_ROW
+
+
+def board_figures(board: Board) -> tuple[tuple[dict, dict], tuple[dict, dict]]:
+    """The raw and the normalized heatmap, each as (figure dict, chart config).
+
+    On the shared colour range (the default) equal colours mean equal numbers in
+    both; independent ranges would hide the very change normalization makes.
+    """
+    s = board.state
+    if s.colors == "shared":
+        zr = zy = symmetric_range(board.x, board.y)
+    else:
+        zr, zy = symmetric_range(board.x), symmetric_range(board.y)
+    common = {
+        "outline": board.outline,
+        "focus": s.focus,
+        "raw": board.x,
+        "out": board.y,
+    }
+    raw = heatmap(
+        board.x,
+        title="Raw activations x",
+        zmax=zr,
+        show_scale=s.colors == "own",
+        filename=f"raw-{s.norm}",
+        **common,
+    )
+    out = heatmap(
+        board.y,
+        title=f"After {FAMILY_NAMES[s.norm]} ({s.mode})",
+        zmax=zy,
+        filename=f"normalized-{s.norm}",
+        **common,
+    )
+    return raw, out

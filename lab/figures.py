@@ -31,7 +31,15 @@ HEATMAP_HEIGHT = 430
 
 CHART_CONFIG: dict[str, Any] = {
     "displaylogo": False,
-    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "zoom2d", "pan2d"],
+    "modeBarButtonsToRemove": [
+        "select2d",
+        "lasso2d",
+        "autoScale2d",
+        "zoom2d",
+        "pan2d",
+        "zoomIn2d",
+        "zoomOut2d",
+    ],
     "toImageButtonOptions": {"format": "png", "scale": 2},
 }
 """Plotly's toolbar for the lab's charts: keep the camera (PNG export) and reset."""
@@ -45,6 +53,11 @@ def symmetric_range(*arrays: np.ndarray) -> float:
         if finite.size:
             m = max(m, float(finite.max()))
     return m if m > 0 else 1.0
+
+
+def _dtick(n: int) -> int:
+    """Integer ticks, at most ~12 of them: cells sit at whole numbers."""
+    return max(1, -(-n // 12))
 
 
 def _rect(r0: int, r1: int, c0: int, c1: int, color: str, width: float) -> dict:
@@ -116,6 +129,8 @@ def heatmap(
             "xaxis": {
                 "title": {"text": "feature", "standoff": 4},
                 "range": [-0.5, f - 0.5],
+                "tick0": 0,
+                "dtick": _dtick(f),
                 "showgrid": False,
                 "zeroline": False,
                 "constrain": "domain",
@@ -123,6 +138,8 @@ def heatmap(
             "yaxis": {
                 "title": {"text": "example", "standoff": 4},
                 "range": [b - 0.5, -0.5],
+                "tick0": 0,
+                "dtick": _dtick(b),
                 "showgrid": False,
                 "zeroline": False,
             },

@@ -14,12 +14,14 @@ st.markdown(
     "mean, divide by a standard deviation, scale by γ and shift by β. They differ "
     "only in **which cells share the statistics**."
 )
+view.share_and_export(board)
 view.scenario_line(state, note)
 main, side = st.columns([7, 3], gap="large")
 with main:
     view.heatmaps(board)
     view.readouts(board)
     view.diagnosis(board)
+    view.code_panel(board)
 with side:
     view.side_panel(board)
 view.SYNC.end(state)

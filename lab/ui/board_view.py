@@ -7,8 +7,15 @@ from typing import Any
 
 import streamlit as st
 
-from lab.board import WARMUP_BATCH, WARMUP_MOMENTUM, WARMUP_STEPS, Board, fmt
-from lab.figures import heatmap, symmetric_range
+from lab.board import (
+    WARMUP_BATCH,
+    WARMUP_MOMENTUM,
+    WARMUP_STEPS,
+    Board,
+    board_figures,
+    fmt,
+)
+from lab.export import matrix_csv, stats_csv, torch_snippet
 from lab.norms import FAMILY_NAMES
 from lab.scenarios import SCENARIO_BY_KEY
 from lab.state import (
@@ -34,7 +41,7 @@ from lab.texts.families import (
     SET_NAME,
     TRAIN_EVAL,
 )
-from lab.ui.sync import UrlState
+from lab.ui.sync import UrlState, share_url
 
 SYNC: UrlState[BoardState] = UrlState("lab", BoardState, parse, to_params)
 K = SYNC.key
@@ -156,28 +163,8 @@ def sidebar() -> tuple[BoardState, str | None]:
 
 def heatmaps(board: Board) -> None:
     """Raw and normalized heatmaps side by side, each clickable."""
-    s = board.state
-    name = FAMILY_NAMES[s.norm]
-    if s.colors == "shared":
-        zr = zy = symmetric_range(board.x, board.y)
-    else:
-        zr, zy = symmetric_range(board.x), symmetric_range(board.y)
-    left, right = st.columns(2)
-    for col, z, zmax, title, key, scale in (
-        (left, board.x, zr, "Raw activations x", "lab.chart_raw", s.colors == "own"),
-        (right, board.y, zy, f"After {name} ({s.mode})", "lab.chart_out", True),
-    ):
-        fig, config = heatmap(
-            z,
-            title=title,
-            zmax=zmax,
-            outline=board.outline,
-            focus=s.focus,
-            raw=board.x,
-            out=board.y,
-            show_scale=scale,
-            filename=f"{key.split('_')[-1]}-{s.norm}",
-        )
+    charts = zip(("lab.chart_raw", "lab.chart_out"), board_figures(board), strict=True)
+    for col, (key, (fig, config)) in zip(st.columns(2), charts, strict=True):
         with col:
             st.plotly_chart(
                 fig,
@@ -284,3 +271,48 @@ def scenario_line(state: BoardState, note: str | None) -> None:
     if state.scenario in SCENARIO_BY_KEY:
         sc = SCENARIO_BY_KEY[state.scenario]
         st.info(f"**{sc.title}.** {sc.sentence}", icon=":material/school:")
+
+
+def share_and_export(board: Board) -> None:
+    """'Share this view' and the downloads, side by side under the title."""
+    s = board.state
+    share, export, _ = st.columns([1, 1, 4])
+    with share.popover("Share this view", icon=":material/share:"):
+        st.caption("This link opens exactly this view: same numbers, same focus.")
+        st.code(share_url(to_params(s)), language=None, wrap_lines=True)
+    with export.popover("Export", icon=":material/download:"):
+        stem = f"normlab-{s.norm}-{s.mode}-seed{s.seed}"
+        files = (
+            ("Raw matrix (CSV)", "raw", lambda: matrix_csv(board, "raw")),
+            ("Normalized matrix (CSV)", "normalized", lambda: matrix_csv(board, "out")),
+            ("Statistics (CSV)", "stats", lambda: stats_csv(board)),
+        )
+        for label, suffix, make in files:
+            st.download_button(
+                label,
+                make,
+                file_name=f"{stem}-{suffix}.csv",
+                mime="text/csv",
+                on_click="ignore",
+                key=f"lab.download_{suffix}",
+                icon=":material/table:",
+            )
+        st.download_button(
+            "PyTorch code (.py)",
+            lambda: torch_snippet(s),
+            file_name=f"{stem}.py",
+            mime="text/x-python",
+            on_click="ignore",
+            key="lab.download_code",
+            icon=":material/code:",
+        )
+        st.caption("Figures: the camera icon above each heatmap saves a PNG.")
+
+
+def code_panel(board: Board) -> None:
+    with st.expander("PyTorch code for this view", icon=":material/code:"):
+        st.caption(
+            "Rebuilds this input with numpy and normalizes it with torch.nn: "
+            "its y equals the heatmap on the right."
+        )
+        st.code(torch_snippet(board.state), language="python")

@@ -92,13 +92,10 @@ class UrlState(Generic[S]):
         ss[self.key("_url")] = _canonical(params)
 
 
-def share_url(params: Mapping[str, Any], page_path: str = "") -> str:
-    """The full link for ``params`` on this server, as the browser shows it."""
+def share_url(params: Mapping[str, Any]) -> str:
+    """The full link to this page with ``params``, as the browser would show it."""
     from urllib.parse import urlencode
 
-    base = st.context.url or ""
-    base = base.split("?", 1)[0]
-    if page_path and not base.rstrip("/").endswith(page_path):
-        base = base.rstrip("/") + "/" + page_path
+    base = (st.context.url or "").split("?", 1)[0]
     query = urlencode(params)
-    return f"{base}?{query}" if query else base
+    return f"{base}?{query}" if query else (base or "?")

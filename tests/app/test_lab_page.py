@@ -141,3 +141,12 @@ def test_family_formula_and_cheat_sheet_follow_the_family():
         text = " ".join(m.value for m in at.markdown)
         assert "Why it exists." in text and "Watch out for." in text
         assert f"**{FAMILY_NAMES[family]}**" in text
+
+
+def test_share_export_and_code_panels_are_offered():
+    at = run(norm="rms", mode="eval")
+    code = next(c.value for c in at.code if "import torch" in c.value)
+    assert "nn.RMSNorm(F" in code
+    labels = {b.label for b in at.get("download_button")}
+    assert {"Raw matrix (CSV)", "Statistics (CSV)", "PyTorch code (.py)"} <= labels
+    assert any("norm=rms" in c.value and "mode=eval" in c.value for c in at.code)

@@ -132,3 +132,57 @@ def test_readme_screenshot(open_lab):
     SCREENSHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOT))
     assert Path(SCREENSHOT).stat().st_size > 50_000
+
+
+def test_a_shared_link_opens_the_same_numbers_in_a_new_browser(open_lab, chromium):
+    page = open_lab("?scenario=outlier&norm=group&seed=7")
+    click_cell(page, 0, row=6, col=9)
+    page.wait_for_function(
+        "() => document.body.innerText.includes('example 6, feature 9')"
+    )
+    wait_idle(page)
+    page.get_by_role("button", name="Share this view").click()
+    link = page.locator("[data-testid='stPopoverBody'] code").inner_text().strip()
+    assert link.startswith("http://127.0.0.1:") and "focus=6%2C9" in link
+    seen = {"raw": chart_state(page, 0), "out": chart_state(page, 1)}
+    readouts = [metric_value(page, m) for m in ("Raw std", "Ex. 6 mean", "Ex. 6 RMS")]
+
+    other = chromium.new_context(viewport={"width": 1200, "height": 900})
+    try:
+        fresh = other.new_page()
+        fresh.goto(link)
+        wait_idle(fresh)
+        fresh.wait_for_selector(".js-plotly-plot .heatmaplayer image")
+        assert chart_state(fresh, 0) == seen["raw"]
+        assert chart_state(fresh, 1) == seen["out"]
+        assert focus_text(fresh) == "Focused cell: example 6, feature 9"
+        assert [
+            metric_value(fresh, m) for m in ("Raw std", "Ex. 6 mean", "Ex. 6 RMS")
+        ] == readouts
+    finally:
+        other.close()
+
+
+def test_csv_exports_download_with_a_header_and_the_numbers(open_lab):
+    page = open_lab("?norm=layer&batch=5")
+    page.get_by_role("button", name="Export").click()
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Normalized matrix (CSV)").click()
+    download = info.value
+    text = Path(download.path()).read_text(encoding="utf-8")
+    assert download.suggested_filename == "normlab-layer-train-seed0-normalized.csv"
+    assert text.startswith("# Normalization Lab: normalized output y")
+    assert "family=LayerNorm" in text and "batch=5" in text
+    rows = [ln for ln in text.splitlines() if ln[:1].isdigit()]
+    assert len(rows) == 5 and len(rows[0].split(",")) == 17
+
+
+def test_the_plotly_camera_saves_a_png(open_lab):
+    page = open_lab()
+    chart = page.locator(".js-plotly-plot").nth(1)
+    chart.hover()
+    with page.expect_download() as info:
+        chart.locator(".modebar-btn[data-title='Download plot as a PNG']").click()
+    download = info.value
+    assert download.suggested_filename == "normalized-batch.png"
+    assert Path(download.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
