@@ -11,10 +11,10 @@ st.set_page_config(
 )
 pages = [
     st.Page("pages/lab.py", title="Lab", icon=":material/grid_on:", default=True),
-    # pages/tensor.py
-    # pages/coupling.py
+    st.Page("pages/tensor.py", title="Tensor view", icon=":material/view_in_ar:"),
+    st.Page("pages/coupling.py", title="Batch coupling", icon=":material/group:"),
     # pages/train_eval.py
-    # pages/why.py
+    st.Page("pages/why.py", title="Why normalize", icon=":material/trending_down:"),
 ]
 page = st.navigation(pages)
 theme.apply()

@@ -32,6 +32,23 @@ def _canonical(params: Mapping[str, list[str] | str]) -> tuple:
     )
 
 
+def ensure_routed() -> None:
+    """Make a deep link on a fresh server go through app.py's navigation.
+
+    Until some run has called ``st.navigation``, Streamlit 1.67 treats an app
+    with a ``pages/`` folder as a legacy multipage app: the first visit to
+    ``/tensor?...`` runs ``pages/tensor.py`` alone, without app.py's layout and
+    navigation, for every visitor until someone opens ``/``. If this run is in
+    that mode, switch it off and rerun: the rerun executes app.py, which routes
+    to the same page with the same query string.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 class UrlState(Generic[S]):
     """A page's state: a frozen dataclass; each field is the widget ``prefix.name``."""
 
@@ -53,6 +70,7 @@ class UrlState(Generic[S]):
 
     def begin(self) -> str | None:
         """Load the state into session state; return a note about the URL, if any."""
+        ensure_routed()
         ss = st.session_state
         url = _url_now()
         arrived = ss.get(_CURRENT_PAGE) != self.prefix

@@ -1,0 +1,601 @@
+"""The Batch coupling page's widgets and drawing. Numbers come from `lab.coupling*`."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from lab.board import fmt
+from lab.coupling import FAMILIES, TRACE_NAMES, TRACES, probe, spread_at, spread_curve
+from lab.coupling_batches import (
+    MAX_DEVICES,
+    composition,
+    shard_of,
+    shard_sizes,
+    split_batch,
+    split_spread,
+)
+from lab.coupling_figures import (
+    blocks_figure,
+    composition_figure,
+    config,
+    device_spread_figure,
+    ghost_spread_figure,
+    outputs_figure,
+    probe_heatmap,
+    shard_means_figure,
+    spread_figure,
+)
+from lab.coupling_state import (
+    KEEP_ON_PICK,
+    NUMERIC,
+    VIEWS,
+    CouplingState,
+    clean,
+    ghost_sizes,
+    matches_scenario,
+    parse,
+    scenario_base,
+    to_params,
+)
+from lab.norms import FAMILY_NAMES
+from lab.state import divisors
+from lab.texts import coupling as T
+from lab.ui.sync import UrlState
+
+SYNC: UrlState[CouplingState] = UrlState("coupling", CouplingState, parse, to_params)
+K = SYNC.key
+PROBE_CHART = "coupling.chart_probe"
+PROGRESS_AFTER = 0.25
+"""Seconds of computing after which a progress bar appears (cached runs: none)."""
+
+
+def _apply_scenario() -> None:
+    """Scenario picked: set every control the scenario fixes, keep seed and focus."""
+    key = st.session_state[K("scenario")]
+    if key == "custom":
+        return
+    current = SYNC.read()
+    keep = {n: getattr(current, n) for n in KEEP_ON_PICK}
+    SYNC.write(clean(replace(scenario_base(key), **keep)))
+
+
+def _focus_from_chart() -> None:
+    """A cell of the probe heatmap was clicked: nudge that cell instead."""
+    event = st.session_state.get(PROBE_CHART)
+    points = (event or {}).get("selection", {}).get("points", [])
+    if points:
+        p = points[0]
+        st.session_state[K("focus")] = (int(p["y"]), int(p["x"]))
+
+
+def begin() -> tuple[CouplingState, str | None]:
+    """Load the state (from the URL or the session) before any widget exists."""
+    note = SYNC.begin()
+    state = clean(SYNC.read())
+    if state.scenario != "custom" and not matches_scenario(state, state.scenario):
+        state = replace(state, scenario="custom")
+    SYNC.write(state)
+    return state, note
+
+
+def _slider(name: str, label: str, **kw: Any) -> None:
+    spec = NUMERIC[name]
+    lo, hi, step = spec.lo, spec.hi, spec.step
+    if spec.integer:
+        lo, hi, step = int(lo), int(hi), int(step)
+    st.slider(label, lo, hi, step=step, key=K(name), help=T.HELP[name], **kw)
+
+
+def view_switch() -> None:
+    st.segmented_control(
+        "View",
+        VIEWS,
+        format_func=T.VIEW_LABELS.get,
+        key=K("view"),
+        required=True,
+        help=T.HELP["view"],
+        label_visibility="collapsed",
+    )
+
+
+def sidebar(state: CouplingState) -> CouplingState:
+    """Draw the controls; return the state they describe."""
+    ss = st.session_state
+    with st.sidebar:
+        st.selectbox(
+            "Scenario",
+            ("custom", *T.SCENARIO_BY_KEY),
+            format_func=lambda k: (
+                "Custom" if k == "custom" else T.SCENARIO_BY_KEY[k].title
+            ),
+            key=K("scenario"),
+            on_change=_apply_scenario,
+            help=T.HELP["scenario"],
+        )
+        probing = state.view == "probe"
+        st.segmented_control(
+            "Normalization",
+            FAMILIES,
+            format_func=FAMILY_NAMES.get,
+            key=K("norm"),
+            required=True,
+            help=T.HELP["norm"],
+            disabled=state.view not in ("probe", "spread"),
+        )
+        st.segmented_control(
+            "Mode",
+            ("train", "eval"),
+            format_func=str.capitalize,
+            key=K("mode"),
+            required=True,
+            help=T.HELP["mode"],
+            disabled=not probing or state.norm != "batch",
+        )
+        _slider("batch", "Batch size")
+        _slider("features", "Features")
+        options = divisors(state.features)
+        if len(options) > 1:
+            st.select_slider(
+                "Groups (GroupNorm)",
+                options,
+                key=K("groups"),
+                help=T.HELP["groups"],
+            )
+        else:
+            st.caption("Groups (GroupNorm): 1, the only divisor of 1 feature.")
+        sizes = ghost_sizes(state.batch)
+        if len(sizes) > 1:
+            st.select_slider(
+                "Ghost batch size",
+                sizes,
+                key=K("ghost"),
+                help=T.HELP["ghost"],
+                disabled=state.view != "ghost",
+            )
+        else:
+            st.caption("Ghost batch size: 1, the only divisor of a batch of 1.")
+        if state.batch > 1:
+            st.slider(
+                "Devices",
+                1,
+                min(MAX_DEVICES, state.batch),
+                step=1,
+                key=K("devices"),
+                help=T.HELP["devices"],
+                disabled=state.view != "devices",
+            )
+        else:
+            st.caption("Devices: 1, a batch of 1 cannot be split.")
+        with st.expander("Data and experiment", expanded=True):
+            _slider("gap", "Class separation")
+            _slider("resamples", "Resamples", disabled=state.view == "probe")
+            st.number_input(
+                "Seed",
+                0,
+                int(NUMERIC["seed"].hi),
+                step=1,
+                key=K("seed"),
+                help=T.HELP["seed"],
+            )
+    if len(options) == 1:
+        ss[K("groups")] = 1
+    if len(sizes) == 1:
+        ss[K("ghost")] = 1
+    if state.batch == 1:
+        ss[K("devices")] = 1
+    return clean(SYNC.read())
+
+
+def scenario_line(state: CouplingState, note: str | None) -> None:
+    if note:
+        st.warning(note, icon=":material/link:")
+    if state.scenario in T.SCENARIO_BY_KEY:
+        sc = T.SCENARIO_BY_KEY[state.scenario]
+        st.info(f"**{sc.title}.** {sc.sentence}", icon=":material/school:")
+
+
+def _values(state: CouplingState) -> dict[str, Any]:
+    """Everything the copy's placeholders can name, from the state."""
+    i, j = state.focus
+    return {
+        "example": i,
+        "feature": j,
+        "batch": state.batch,
+        "resamples": state.resamples,
+        "ghost": state.ghost,
+        "ghosts": state.ghosts,
+        "devices": state.devices,
+        "features": state.features,
+        "pairs": state.ghosts * state.features,
+        "gap": fmt(state.gap),
+    }
+
+
+def _chart(fig: dict, name: str, **kw: Any) -> None:
+    st.plotly_chart(fig, config=config(name), **kw)
+
+
+class _Progress:
+    """A progress bar that appears only when a computation is actually slow."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.start = time.perf_counter()
+        self.bar: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None and time.perf_counter() - self.start > PROGRESS_AFTER:
+            self.bar = st.progress(0.0, text=self.label)
+        if self.bar is not None:
+            self.bar.progress(done / total, text=self.label)
+
+    def close(self) -> float:
+        if self.bar is not None:
+            self.bar.empty()
+        return time.perf_counter() - self.start
+
+
+class _MetricRow:
+    """Metrics side by side that wrap onto a new line when the page is narrow."""
+
+    def __init__(self) -> None:
+        self.box = st.container(horizontal=True, gap="medium")
+
+    def metric(self, label: str, value: Any, help: str | None = None) -> None:
+        self.box.metric(label, value, help=help, width="content")
+
+
+def _metric_row(n: int) -> list[_MetricRow]:
+    row = _MetricRow()
+    return [row] * n
+
+
+def _chart_pair() -> tuple[Any, Any]:
+    """Two charts side by side, each as wide as half the main column."""
+    left, right = st.columns(2, gap="medium")
+    return left, right
+
+
+def _zero(v: float) -> str:
+    return "0 (exactly)" if v == 0 else fmt(v, small=True)
+
+
+def show_spread(state: CouplingState) -> None:
+    i, j = state.focus
+    progress = _Progress("Resampling batch-mates…")
+    curve = spread_curve(
+        state.population,
+        i,
+        j,
+        state.resamples,
+        state.groups,
+        state.batch,
+        on_step=progress,
+    )
+    seconds = progress.close()
+    _chart(
+        spread_figure(
+            curve.sizes,
+            curve.spreads,
+            batch=state.batch,
+            highlight=state.norm,
+            reference=curve.reference,
+        ),
+        "spread-vs-batch",
+    )
+    at = curve.at
+    if at is None:
+        st.info(T.BATCH_OF_ONE, icon=":material/info:")
+    else:
+        _chart(
+            outputs_figure(at.feature, feature=j, example=i, batch=state.batch),
+            "outputs-at-batch",
+        )
+        row = _MetricRow()
+        row.metric(
+            f"BatchNorm spread, B = {state.batch}",
+            fmt(at.spread["batch"]),
+            help="Train mode: statistics from the batch.",
+        )
+        row.metric(
+            "Fitted exponent",
+            fmt(curve.slope.exponent),
+            help="Slope of log(spread) against log(B) for B ≥ 4; 1/√B is −0.5.",
+        )
+        per_example = max(at.spread[t] for t in TRACES[1:])
+        row.metric(
+            "Every other family",
+            _zero(per_example),
+            help="Largest spread of BatchNorm (eval), LayerNorm, RMSNorm and "
+            "GroupNorm.",
+        )
+    st.caption(
+        T.TIMING.format(
+            seconds=f"{curve.seconds:.2f}",
+            resamples=state.resamples,
+            sizes=len(curve.sizes),
+            traces=len(TRACES),
+        )
+        + (T.CACHED if seconds < 0.5 * curve.seconds else "")
+    )
+
+
+def show_probe(state: CouplingState) -> None:
+    i, j = state.focus
+    p = probe(
+        state.population,
+        state.batch,
+        state.norm,
+        state.groups,
+        state.training,
+        state.focus,
+    )
+    heat = probe_heatmap(p.column, focus=state.focus, outline=p.outline)
+    left, right = st.columns([4, 1])
+    with left:
+        st.plotly_chart(
+            heat,
+            key=PROBE_CHART,
+            on_select=_focus_from_chart,
+            selection_mode=("points",),
+            config=config(f"probe-{state.norm}"),
+        )
+    with right:
+        _chart(
+            blocks_figure(p.blocks, example=i, height=heat["layout"]["height"]),
+            "probe-per-example",
+        )
+    total = state.batch * state.features
+    cols = _metric_row(4)
+    cols[0].metric(
+        "Self-effect",
+        fmt(p.self_effect),
+        help=f"∂y[{i}, {j}]/∂x[{i}, {j}]: how the nudged cell's own output moves. "
+        "The colour range is set by the other cells, so this one may saturate.",
+    )
+    cols[1].metric(
+        "Outputs moved",
+        f"{p.moved_outputs}/{total}",
+        help="Outputs whose derivative with respect to the nudged cell is not 0.",
+    )
+    cols[2].metric(
+        "Examples moved",
+        f"{p.moved_examples}/{state.batch}",
+        help=f"Examples with any output that depends on example {i}'s input.",
+    )
+    other = "none" if p.other is None else f"{p.other[0]}"
+    cols[3].metric(
+        "Loudest other",
+        other,
+        help=f"The other example that hears example {i} most, ‖∂y_n/∂x_{i}‖"
+        + ("" if p.other is None else f" = {fmt(p.other[1])}")
+        + ".",
+    )
+    st.caption(
+        "Click any cell to nudge it instead. "
+        + T.PROBE_FD.format(err=fmt(p.fd_error, small=True))
+    )
+    for note in p.notes:
+        st.caption(note)
+
+
+def show_oneclass(state: CouplingState) -> None:
+    i, _ = state.focus
+    comp = composition(state.population, state.batch, i, state.groups)
+    _chart(composition_figure(comp, example=i), "one-class-batch")
+    cls = "A" if comp.focus_class == 1 else "B"
+
+    def class_mean(trace: str, comp_key: str) -> float:
+        m = comp.labels[comp_key] == comp.focus_class
+        return float(comp.scores[trace, comp_key][m].mean())
+
+    cols = _metric_row(4)
+    cols[0].metric(
+        "BN, mixed",
+        fmt(class_mean("batch", "mixed")),
+        help=f"Mean class score of the class-{cls} examples in the mixed batch "
+        "(BatchNorm in training).",
+    )
+    cols[1].metric(
+        "BN, one class",
+        fmt(class_mean("batch", "one")),
+        help=f"Mean class score of the same class-{cls} examples in a batch of "
+        "their own class only (BatchNorm in training).",
+    )
+    cols[2].metric(
+        "BN eval, one class",
+        fmt(class_mean("batch_eval", "one")),
+        help=f"Mean class score of the class-{cls} examples, BatchNorm in eval "
+        "mode: running statistics do not depend on the batch.",
+    )
+    cols[3].metric(
+        "LayerNorm, one class",
+        fmt(class_mean("layer", "one")),
+        help=f"Mean class score of the class-{cls} examples under LayerNorm, "
+        "which normalizes each example on its own.",
+    )
+    changes = "; ".join(
+        f"{TRACE_NAMES[t]} {_zero(comp.focus_change[t])}" for t in TRACES
+    )
+    st.caption(
+        f"How far example {i}'s output moves between the two batches (largest "
+        f"change over its features): {changes}."
+    )
+
+
+def show_ghost(state: CouplingState) -> None:
+    i, j = state.focus
+    pop = state.population
+    split = split_batch(pop, state.batch, state.ghosts)
+    shard = shard_of(i, split.sizes)
+    left, right = _chart_pair()
+    with left:
+        _chart(
+            shard_means_figure(split, feature=j, example_shard=shard, what="ghost"),
+            "ghost-means",
+        )
+    sizes = tuple(g for g in ghost_sizes(state.batch) if g >= 2)
+    if not sizes:
+        st.info(T.GHOST_OF_ONE, icon=":material/info:")
+        return
+    progress = _Progress("Resampling ghost batches…")
+    result = split_spread(
+        pop, i, state.batch, state.resamples, tuple(state.batch // g for g in sizes)
+    )
+    plain = [
+        spread_at(pop, i, j, g, state.resamples, state.groups).spread["batch"]
+        for g in sizes
+    ]
+    progress.close()
+    with right:
+        _chart(
+            ghost_spread_figure(
+                np.asarray(sizes),
+                np.asarray(result.per_shard),
+                np.asarray(plain),
+                batch=state.batch,
+                current=state.ghost,
+            ),
+            "ghost-spread",
+        )
+    if state.ghost == 1:
+        st.warning(T.GHOST_OF_ONE, icon=":material/warning:")
+    idx = sizes.index(state.ghost) if state.ghost in sizes else None
+    cols = _metric_row(4)
+    cols[0].metric("Ghost batches", f"{state.ghosts} × {state.ghost}")
+    cols[1].metric(
+        "(μ, σ) pairs",
+        state.ghosts * state.features,
+        help="One pair per ghost batch and feature.",
+    )
+    cols[2].metric(
+        f"Spread, ghosts of {state.ghost}",
+        "—" if idx is None else fmt(result.per_shard[idx]),
+        help=f"Example {i}'s output across resampled batches of {state.batch}.",
+    )
+    cols[3].metric(
+        f"Spread, one batch of {state.batch}",
+        fmt(result.per_shard[-1]) if sizes[-1] == state.batch else "—",
+        help="Plain BatchNorm on the whole batch.",
+    )
+    st.caption(
+        f"Example {i} is in ghost batch {shard} (examples "
+        f"{sum(split.sizes[:shard])}–{sum(split.sizes[: shard + 1]) - 1})."
+    )
+
+
+def _device_table(split: Any, j: int) -> list[dict[str, Any]]:
+    rows = []
+    for k, n in enumerate(split.counts):
+        rows.append(
+            {
+                "device": str(k),
+                "n": int(n),
+                "Σx": float(split.sums[k, j]),
+                "Σx²": float(split.squares[k, j]),
+                "μ": float(split.means[k, j]),
+                "σ²": float(split.variances[k, j]),
+            }
+        )
+    rows.append(
+        {
+            "device": "all-reduce (SyncBN)",
+            "n": int(split.counts.sum()),
+            "Σx": float(split.sums[:, j].sum()),
+            "Σx²": float(split.squares[:, j].sum()),
+            "μ": float(split.mean[j]),
+            "σ²": float(split.var[j]),
+        }
+    )
+    return rows
+
+
+def show_devices(state: CouplingState) -> None:
+    i, j = state.focus
+    pop = state.population
+    split = split_batch(pop, state.batch, state.devices)
+    device = shard_of(i, split.sizes)
+    left, right = _chart_pair()
+    with left:
+        _chart(
+            shard_means_figure(split, feature=j, example_shard=device, what="device"),
+            "device-means",
+        )
+    parts = tuple(
+        k
+        for k in sorted({1, 2, 4, 8, 16, state.devices})
+        if shard_sizes(state.batch, min(k, state.batch))[0] >= 2 and k <= state.batch
+    )
+    if parts:
+        progress = _Progress("Resampling across devices…")
+        result = split_spread(pop, i, state.batch, state.resamples, parts)
+        progress.close()
+        with right:
+            _chart(
+                device_spread_figure(result, current=state.devices),
+                "device-spread",
+            )
+    st.markdown(
+        f"**SyncBatchNorm's arithmetic for feature {j}.** Each device sends n, Σx "
+        "and Σx²; one all-reduce sums them; μ = Σx/N and σ² = Σx²/N − μ² are "
+        "the whole batch's statistics (last row). The device rows' μ and σ² are "
+        "what plain BatchNorm uses on each device."
+    )
+    st.dataframe(
+        _device_table(split, j),
+        hide_index=True,
+        column_config={
+            c: st.column_config.NumberColumn(format="%.5g")
+            for c in ("Σx", "Σx²", "μ", "σ²")
+        },
+    )
+    cols = _metric_row(3)
+    cols[0].metric(
+        "SyncBN vs whole batch",
+        _zero(split.sync_error),
+        help="Largest |SyncBatchNorm output − BatchNorm on the concatenated batch|.",
+    )
+    cols[1].metric(
+        "Per-device BN vs whole batch",
+        fmt(split.shard_error),
+        help="Largest |per-device BatchNorm output − BatchNorm on the whole batch|.",
+    )
+    sizes = shard_sizes(state.batch, state.devices)
+    cols[2].metric(
+        f"Example {i}'s device",
+        str(device),
+        help=f"Device {device} holds {sizes[device]} of the {state.batch} examples.",
+    )
+    if min(sizes) == 1 and state.devices > 1:
+        st.warning(T.DEVICE_OF_ONE, icon=":material/warning:")
+
+
+SECTIONS = {
+    "spread": show_spread,
+    "probe": show_probe,
+    "oneclass": show_oneclass,
+    "ghost": show_ghost,
+    "devices": show_devices,
+}
+
+
+def main_panel(state: CouplingState) -> None:
+    """The view's one-line lead, then its charts and readouts."""
+    st.markdown(T.VIEWS[state.view].lead.format(**_values(state)))
+    SECTIONS[state.view](state)
+
+
+def side_panel(state: CouplingState) -> None:
+    text = T.VIEWS[state.view]
+    values = _values(state)
+    st.markdown(T.SIDE_INTRO)
+    st.markdown(f"**What you see.** {text.shows.format(**values)}")
+    st.latex(text.formula)
+    st.caption(text.formula_note.format(**values))
+    st.markdown(f"**Why it matters.** {text.matters}")
+    st.caption(T.DATA_NOTE.format(**values))

@@ -1,0 +1,356 @@
+"""The "Why normalize" page's widgets and drawing. Runs come from `lab.why_runs`
+through a store shared by every session (`lab.why_cache`); words from `lab.why`."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from lab import why_figures as F
+from lab.texts import why as T
+from lab.ui.sync import UrlState
+from lab.why import (
+    BATCHES,
+    MAX_WORK,
+    NUMERIC,
+    WIDTHS,
+    WhyState,
+    landscape_verdict,
+    lr_label,
+    lr_verdict,
+    noise_verdict,
+    parse,
+    scenario_base,
+    settle,
+    sweep_work,
+    to_params,
+    xiong_verdict,
+)
+from lab.why_cache import RunStore, preload, sweep_key, xiong_key
+from lab.why_models import INITS, VARIANT_NAMES
+from lab.why_runs import (
+    LR_GRID,
+    XIONG_DEPTHS,
+    Sweep,
+    XiongResult,
+    run_sweep,
+    xiong_sweep,
+)
+
+SYNC: UrlState[WhyState] = UrlState("why", WhyState, parse, to_params)
+K = SYNC.key
+KEEP_ON_PICK = ("seed", "lr", "blocks")
+"""Settings that picking a scenario leaves as the user had them."""
+
+log = logging.getLogger(__name__)
+
+
+@st.cache_resource(show_spinner=False)
+def store() -> RunStore:
+    """One store per server process, holding the shipped default results."""
+    runs = RunStore(max_entries=48)
+    try:
+        preload(runs)
+    except (OSError, ValueError, KeyError) as err:  # the page trains them instead
+        log.warning("shipped results not loaded: %s", err)
+    return runs
+
+
+def _apply_scenario() -> None:
+    key = st.session_state[K("scenario")]
+    if key == "custom":
+        return
+    current = SYNC.read()
+    keep = {n: getattr(current, n) for n in KEEP_ON_PICK}
+    SYNC.write(replace(scenario_base(key), **keep))
+
+
+def _slider(name: str, label: str) -> None:
+    spec = NUMERIC[name]
+    lo, hi, step = spec.lo, spec.hi, spec.step
+    if spec.integer:
+        lo, hi, step = int(lo), int(hi), int(step)
+    st.slider(label, lo, hi, step=step, key=K(name), help=T.HELP[name])
+
+
+def sidebar() -> tuple[WhyState, str | None]:
+    """Draw the run's controls; return the state and any note on the URL."""
+    note = SYNC.begin()
+    state = settle(SYNC.read())
+    SYNC.write(state)  # before any widget exists
+    with st.sidebar:
+        st.selectbox(
+            "Scenario",
+            ("custom", *T.SCENARIO_BY_KEY),
+            format_func=lambda k: (
+                "Custom" if k == "custom" else T.SCENARIO_BY_KEY[k].title
+            ),
+            key=K("scenario"),
+            on_change=_apply_scenario,
+            help=T.HELP["scenario"],
+        )
+        _slider("depth", "Depth (layers)")
+        st.select_slider("Width", WIDTHS, key=K("width"), help=T.HELP["width"])
+        st.select_slider("Batch size", BATCHES, key=K("batch"), help=T.HELP["batch"])
+        _slider("steps", "SGD steps")
+        st.segmented_control(
+            "Initialization",
+            INITS,
+            format_func=T.INIT_NAMES.get,
+            key=K("init"),
+            required=True,
+            help=T.HELP["init"],
+        )
+        _slider("noise", "Noise after BatchNorm (noisy BN)")
+        st.number_input(
+            "Seed",
+            0,
+            int(NUMERIC["seed"].hi),
+            step=1,
+            key=K("seed"),
+            help=T.HELP["seed"],
+        )
+    return settle(SYNC.read()), note
+
+
+def scenario_line(state: WhyState, note: str | None) -> None:
+    if note:
+        st.warning(note, icon=":material/link:")
+    if state.scenario in T.SCENARIO_BY_KEY:
+        sc = T.SCENARIO_BY_KEY[state.scenario]
+        st.info(f"**{sc.title}.** {sc.sentence}", icon=":material/school:")
+
+
+class _Bar:
+    """A progress bar fed by a run's reports, throttled to ~20 updates a second.
+
+    Each update is a Streamlit call, which is where a rerun (a changed control)
+    stops the script: the run is abandoned there and nothing partial is kept.
+    """
+
+    def __init__(self, slot: Any, label: str) -> None:
+        self.slot, self.label = slot, label
+        self.bar = slot.progress(0.0, text=label)
+        self.last = 0.0
+
+    def __call__(self, fraction: float, message: str) -> None:
+        now = time.monotonic()
+        if now - self.last < 0.05 and fraction < 1.0:
+            return
+        self.last = now
+        self.bar.progress(min(max(fraction, 0.0), 1.0), text=f"{self.label} {message}")
+
+
+@dataclass(frozen=True)
+class Results:
+    sweep: Sweep | None  # None: too heavy to train here (see MAX_WORK)
+    xiong: XiongResult
+    trained: bool  # the sweep was trained in this run (False: stored or shipped)
+
+
+def results(state: WhyState, slot: Any) -> Results:
+    """The sweep and the Xiong result for ``state``, from the store or trained now
+    under a progress bar in ``slot``."""
+    runs = store()
+    config = state.config
+    stored = runs.get(sweep_key(config)) is not None
+    heavy = not stored and sweep_work(config) > MAX_WORK
+    cached = (stored or heavy) and runs.get(xiong_key(state.seed)) is not None
+    bar = None if cached else _Bar(slot, "Training…")
+
+    def report(fraction: float, message: str, part: str, share: tuple[float, float]):
+        if bar is not None:
+            lo, width = share
+            bar(lo + width * fraction, f"{part}: {message}")
+
+    sweep = None
+    if not heavy:
+        sweep = runs.fetch(
+            sweep_key(config),
+            lambda progress: run_sweep(config, progress=progress),
+            lambda f, m: report(f, m, "MLP sweep", (0.0, 0.85)),
+        )
+    xiong = runs.fetch(
+        xiong_key(state.seed),
+        lambda progress: xiong_sweep(state.seed, progress=progress),
+        lambda f, m: report(f, m, "transformer stacks", (0.85, 0.15)),
+    )
+    slot.empty()
+    return Results(sweep=sweep, xiong=xiong, trained=not stored and not heavy)
+
+
+def _box(level: str, text: str) -> None:
+    {"success": st.success, "warning": st.warning, "info": st.info}.get(level, st.info)(
+        text
+    )
+
+
+def _chart(fig: dict, key: str, filename: str) -> None:
+    st.plotly_chart(fig, key=key, config=F.config(filename), theme="streamlit")
+
+
+def lr_picker() -> None:
+    st.select_slider(
+        "Look at learning rate",
+        LR_GRID,
+        format_func=lr_label,
+        key=K("lr"),
+        help=T.HELP["lr"],
+    )
+
+
+def too_heavy(state: WhyState) -> None:
+    st.error(
+        T.TOO_HEAVY.format(work=sweep_work(state.config), limit=MAX_WORK),
+        icon=":material/hourglass_disabled:",
+    )
+
+
+def sweep_header(res: Results) -> None:
+    """The sweep's title, what was trained, and each variant's highest rate."""
+    sweep = res.sweep
+    st.subheader(T.SECTIONS["sweep"])
+    cfg = sweep.config
+    st.caption(
+        T.SWEEP_CAPTION.format(
+            runs=len(sweep.runs) * len(sweep.lrs),
+            variants=len(sweep.runs),
+            lrs=len(sweep.lrs),
+            steps=cfg.steps,
+            depth=cfg.depth,
+            width=cfg.width,
+            batch=cfg.batch,
+            seed=cfg.seed,
+        )
+        + " "
+        + (
+            f"Trained just now in {sweep.seconds:.1f} s."
+            if res.trained
+            else "Stored result: trained earlier by the same code with the same seed."
+        )
+    )
+    cols = st.columns(len(sweep.runs))
+    plain = sweep.highest_lr("none")
+    for col, v in zip(cols, sweep.runs, strict=True):
+        hi = sweep.highest_lr(v)
+        delta, color, arrow = None, "off", "auto"
+        if v != "none" and hi is not None and plain is not None:
+            r = hi / plain
+            if r > 1.01:
+                delta, color = f"{r:.2g}× no norm", "normal"
+            elif r < 0.99:
+                delta, color = f"-{1 / r:.2g}× below no norm", "normal"
+            else:
+                delta, arrow = "same as no norm", "off"
+        col.metric(
+            VARIANT_NAMES[v],
+            lr_label(hi) if hi is not None else "—",
+            delta=delta,
+            delta_color=color,
+            delta_arrow=arrow,
+            help=f"Highest learning rate at which {VARIANT_NAMES[v]} trains.",
+        )
+
+
+def sweep_verdict(res: Results) -> None:
+    """The sweep in words, the rule for "trains", every final loss, the picker."""
+    sweep = res.sweep
+    _box(*lr_verdict(sweep))
+    st.caption(T.TRAINS_RULE.format(threshold=f"{sweep.threshold:.3f}"))
+    with st.expander("All final losses"):
+        table = {"learning rate": [lr_label(x) for x in sweep.lrs]}
+        for v in sweep.runs:
+            final = sweep.final_loss(v)
+            table[VARIANT_NAMES[v]] = [
+                "diverged" if not np.isfinite(x) else f"{x:.3f}" for x in final
+            ]
+        st.table(table)
+    lr_picker()
+
+
+def sweep_charts(state: WhyState, res: Results) -> None:
+    sweep = res.sweep
+    a, b = st.columns(2)
+    with a:
+        _chart(F.lr_figure(sweep, state.lr), "why.chart_lr", "why-lr-sweep")
+    with b:
+        _chart(F.curves_figure(sweep, state.lr), "why.chart_curves", "why-loss-curves")
+
+
+def landscape_section(state: WhyState, res: Results) -> None:
+    sweep = res.sweep
+    st.subheader(T.SECTIONS["landscape"])
+    _box(*landscape_verdict(sweep, state.lr))
+    a, b = st.columns(2)
+    with a:
+        _chart(
+            F.landscape_figure(sweep, state.lr, "loss"),
+            "why.chart_loss",
+            "why-loss-landscape",
+        )
+    with b:
+        _chart(
+            F.landscape_figure(sweep, state.lr, "grad"),
+            "why.chart_grad",
+            "why-gradient-predictiveness",
+        )
+    st.caption(
+        "Band: from ¼ to 2× the optimizer's step along the gradient; line: the "
+        "step itself. No norm and BatchNorm are drawn; click a legend entry to add "
+        "the others. Change the learning rate above to compare."
+    )
+
+
+def noise_section(state: WhyState, res: Results) -> None:
+    sweep = res.sweep
+    st.subheader(T.SECTIONS["noise"])
+    words, chart = st.columns([2, 3], gap="large")
+    with words:
+        _box(*noise_verdict(sweep, state.lr))
+        st.caption(T.NOISE_CAPTION)
+    with chart:
+        _chart(F.unit_figure(sweep, state.lr), "why.chart_unit", "why-noisy-unit")
+
+
+def xiong_section(state: WhyState, res: Results) -> None:
+    st.subheader(T.SECTIONS["xiong"])
+    st.markdown(T.XIONG_INTRO)
+    st.select_slider(
+        "Layers in the stack",
+        XIONG_DEPTHS,
+        key=K("blocks"),
+        help=T.HELP["blocks"],
+    )
+    _box("info", xiong_verdict(res.xiong, state.blocks))
+    a, b = st.columns(2)
+    with a:
+        _chart(
+            F.xiong_layers_figure(res.xiong, state.blocks),
+            "why.chart_layers",
+            "why-prenorm-postnorm-layers",
+        )
+    with b:
+        _chart(
+            F.xiong_depth_figure(res.xiong, state.blocks),
+            "why.chart_depth",
+            "why-prenorm-postnorm-depth",
+        )
+
+
+def side_panel() -> None:
+    tabs = st.tabs(["The claim", "Measures", "The runs"])
+    with tabs[0]:
+        st.markdown(T.SIDE_CLAIM)
+    with tabs[1]:
+        st.markdown(T.SIDE_MEASURES)
+        for formula in T.SIDE_LATEX:
+            st.latex(formula)
+        st.markdown(T.SIDE_NOISY)
+    with tabs[2]:
+        st.markdown(T.SIDE_RUNS)
+        st.markdown(T.SIDE_HONEST)

@@ -1,0 +1,121 @@
+"""Finished training runs, shared by every session of the server.
+
+A class opening the same link should cost one run, and a student who changes
+a control mid-run should not leave a half-trained result behind for the next
+visitor. `RunStore` does both: results are stored only when their computation
+returns; one computation runs at a time (the server has two cores, and runs
+are single-threaded so their numbers are repeatable); a session that finds the
+same computation under way waits for it and mirrors its progress instead of
+starting its own. The waiting loop calls the caller's ``report`` at every poll,
+so a session can still be interrupted while it waits.
+
+Pure Python (threading only): `lab.ui.why_view` keeps one store per server
+process with ``st.cache_resource``, and tests drive it directly.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from pathlib import Path
+from typing import Any
+
+from lab.why_runs import Progress, Sweep, XiongResult, load_results
+
+SHIPPED = Path(__file__).resolve().parents[1] / "assets" / "why_default.npz"
+"""The default view's results, computed by `bench/why_sweep.py --write` with
+this code and shipped so the page opens instantly."""
+
+WAITING = "Waiting for a run another visitor started…"
+
+
+class RunStore:
+    """A bounded, thread-safe map from plain keys to finished results."""
+
+    def __init__(self, max_entries: int = 32, poll: float = 0.1) -> None:
+        self.max_entries = max_entries
+        self.poll = poll
+        self._done: OrderedDict[Hashable, Any] = OrderedDict()
+        self._guard = threading.Lock()  # protects _done and _running
+        self._compute = threading.Lock()  # held by the one running computation
+        self._running: tuple[Hashable, float, str] | None = None
+
+    def get(self, key: Hashable) -> Any | None:
+        with self._guard:
+            if key in self._done:
+                self._done.move_to_end(key)
+                return self._done[key]
+        return None
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._guard:
+            self._done[key] = value
+            self._done.move_to_end(key)
+            while len(self._done) > self.max_entries:
+                self._done.popitem(last=False)
+
+    def __len__(self) -> int:
+        with self._guard:
+            return len(self._done)
+
+    def fetch(
+        self,
+        key: Hashable,
+        compute: Callable[[Progress], Any],
+        report: Progress,
+    ) -> Any:
+        """The result for ``key``: stored, or computed now with progress reports.
+
+        If ``report`` or ``compute`` raises, nothing is stored and the exception
+        propagates: an abandoned run leaves no trace but the time it took.
+        """
+        hit = self.get(key)
+        if hit is not None:
+            return hit
+        while not self._compute.acquire(timeout=self.poll):
+            with self._guard:
+                running = self._running
+            if running is not None and running[0] == key:
+                report(running[1], running[2])  # the same run: mirror its progress
+            else:
+                report(0.0, WAITING)
+        try:
+            hit = self.get(key)  # finished while we waited
+            if hit is not None:
+                return hit
+
+            def progress(fraction: float, message: str) -> None:
+                with self._guard:
+                    self._running = (key, fraction, message)
+                report(fraction, message)
+
+            progress(0.0, "Starting…")
+            value = compute(progress)
+            self.put(key, value)
+            return value
+        finally:
+            with self._guard:
+                self._running = None
+            self._compute.release()
+
+
+def sweep_key(sweep_or_config: Any) -> tuple[str, Any]:
+    config = getattr(sweep_or_config, "config", sweep_or_config)
+    return ("sweep", config)
+
+
+def xiong_key(seed: int) -> tuple[str, int]:
+    return ("xiong", int(seed))
+
+
+def preload(store: RunStore, path: Path = SHIPPED) -> tuple[Sweep, XiongResult]:
+    """Put the shipped default results into ``store``; return them.
+
+    Raises OSError/ValueError/KeyError when the file is missing or malformed;
+    the page then trains the default view like any other.
+    """
+    sweep, xiong = load_results(path)
+    store.put(sweep_key(sweep), sweep)
+    store.put(xiong_key(xiong.seed), xiong)
+    return sweep, xiong

@@ -1,0 +1,19 @@
+"""Batch coupling: who else is in the room. Controls → lab.coupling* → charts, words."""
+
+import streamlit as st
+
+from lab.texts.coupling import INTRO, TITLE
+from lab.ui import coupling_view as view
+
+state, note = view.begin()
+st.title(TITLE)
+st.markdown(INTRO)
+view.view_switch()
+state = view.sidebar(state)
+view.scenario_line(state, note)
+main, side = st.columns([7, 3], gap="large")
+with main:
+    view.main_panel(state)
+with side:
+    view.side_panel(state)
+view.SYNC.end(state)

@@ -1,0 +1,32 @@
+"""Why normalize: real training runs show what normalization buys (Santurkar et al.
+2018; Xiong et al. 2020). Controls → lab.why_runs (stored runs) → charts, words."""
+
+import streamlit as st
+
+from lab.texts.why import INTRO, TITLE
+from lab.ui import why_view as view
+
+state, note = view.sidebar()
+# Record the view in the URL before any run starts: a run can take seconds, and
+# a control changed meanwhile stops this script before its end. Written at the
+# end, the URL would still hold the old view and the next run would read it back.
+view.SYNC.end(state)
+
+st.title(TITLE)
+st.markdown(INTRO)
+view.scenario_line(state, note)
+res = view.results(state, st.empty())
+if res.sweep is None:
+    view.too_heavy(state)
+    view.side_panel()
+else:
+    view.sweep_header(res)
+    main, side = st.columns([3, 2], gap="large")
+    with main:
+        view.sweep_verdict(res)
+    with side:
+        view.side_panel()
+    view.sweep_charts(state, res)
+    view.landscape_section(state, res)
+    view.noise_section(state, res)
+view.xiong_section(state, res)

@@ -1,0 +1,201 @@
+"""The Batch coupling page as a person uses it, through Streamlit's AppTest."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lab.coupling_state import VIEWS
+from lab.texts.coupling import SCENARIOS, TITLE, VIEW_LABELS
+
+TIMEOUT = 90
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+# Loading torch's forward-mode decompositions (the probe's jacfwd) warns that
+# torch.jit.script is deprecated: torch's own code, nothing this page can change.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:`torch.jit.script` is deprecated:DeprecationWarning"
+)
+PAGE = "pages/coupling.py"
+CHARTS = {"spread": 2, "probe": 2, "oneclass": 1, "ghost": 2, "devices": 2}
+
+
+def run(**params: str) -> AppTest:
+    """Open the app, go to the Batch coupling page with ``params`` in the URL."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page(PAGE)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def figures(at: AppTest) -> list[dict]:
+    charts = [e for e in at.main if getattr(e, "type", "") == "plotly_chart"]
+    return [json.loads(c.proto.spec) for c in charts]
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def group(at: AppTest, key: str):
+    return next(w for w in at.button_group if w.key == key)
+
+
+def text(at: AppTest) -> str:
+    return " ".join(m.value for m in [*at.markdown, *at.caption, *at.info])
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.key)
+def test_every_scenario_renders_its_view(scenario):
+    at = run(scenario=scenario.key)
+    assert at.title[0].value == TITLE
+    view = scenario.params["view"]
+    assert group(at, "coupling.view").value == view
+    assert len(figures(at)) == CHARTS[view]
+    assert any(scenario.title in i.value for i in at.info)
+    assert at.latex  # every view has its formula
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        # the smallest and largest batches and feature counts, in every view
+        *({"view": v, "batch": "1", "features": "1"} for v in VIEWS),
+        *({"view": v, "batch": "2", "features": "64", "groups": "64"} for v in VIEWS),
+        {"view": "probe", "batch": "64", "features": "64", "norm": "group"},
+        {"view": "probe", "batch": "1", "norm": "batch", "mode": "eval"},
+        {"view": "probe", "norm": "rms", "features": "7", "focus": "6,6"},
+        {"view": "ghost", "batch": "7", "ghost": "7"},  # a prime batch
+        {"view": "ghost", "batch": "12", "ghost": "1"},
+        {"view": "devices", "batch": "16", "devices": "16"},
+        {"view": "devices", "batch": "5", "devices": "3", "gap": "0"},
+        {"view": "oneclass", "gap": "6", "focus": "3,0"},
+        {"view": "spread", "batch": "64", "resamples": "100", "gap": "0"},
+    ],
+    ids=lambda p: "&".join(f"{k}={v}" for k, v in p.items()),
+)
+def test_edge_combinations_render_without_traceback(params):
+    at = run(**params)
+    assert len(figures(at)) >= 1
+
+
+def test_the_spread_view_says_per_example_families_do_not_move():
+    at = run()
+    assert metric(at, "Every other family") == "0 (exactly)"
+    exponent = float(metric(at, "Fitted exponent").replace("−", "-"))
+    assert -0.6 < exponent < -0.42
+    spread = figures(at)[0]
+    assert [t["name"] for t in spread["data"]][:2] == ["∝ 1/√B", "BatchNorm (train)"]
+
+
+def test_a_batch_of_one_explains_that_the_curve_starts_at_two():
+    at = run(batch="1")
+    assert any("curve starts at 2" in i.value for i in at.info)
+
+
+def test_switching_view_shows_that_view_and_makes_the_scenario_custom():
+    at = run()
+    group(at, "coupling.view").set_value("probe").run()
+    assert not at.exception
+    assert at.selectbox(key="coupling.scenario").value == "custom"
+    heat = figures(at)[0]
+    assert heat["data"][0]["type"] == "heatmap"
+    assert "which outputs move" in heat["layout"]["title"]["text"]
+
+
+def test_the_probe_shows_the_column_for_batchnorm_and_the_row_for_layernorm():
+    at = run(scenario="nudge_batch")
+    assert metric(at, "Examples moved") == "16/16"
+    assert metric(at, "Outputs moved") == "16/256"
+    group(at, "coupling.norm").set_value("layer").run()
+    assert metric(at, "Examples moved") == "1/16"
+    assert at.selectbox(key="coupling.scenario").value == "custom"
+
+
+def test_batchnorm_in_eval_mode_moves_only_the_nudged_cell():
+    at = run(scenario="nudge_eval")
+    assert metric(at, "Outputs moved") == "1/256"
+    assert metric(at, "Loudest other") == "none"
+    assert "finite difference" in text(at)
+
+
+def test_the_mode_control_only_applies_to_batchnorm_in_the_probe():
+    assert group(run(), "coupling.mode").disabled
+    assert not group(run(view="probe"), "coupling.mode").disabled
+    assert group(run(view="probe", norm="layer"), "coupling.mode").disabled
+
+
+def test_a_link_sets_the_nudged_cell():
+    at = run(view="probe", focus="3,5")
+    assert "Nudge cell (example 3, feature 5)" in text(at)
+    heat = figures(at)[0]
+    assert heat["layout"]["title"]["text"].startswith("∂y / ∂x[3, 5]")
+
+
+def test_picking_a_scenario_sets_its_controls_and_keeps_the_seed():
+    at = run(seed="9")
+    at.selectbox(key="coupling.scenario").set_value("gpus").run()
+    assert not at.exception
+    assert group(at, "coupling.view").value == "devices"
+    assert next(s for s in at.slider if s.key == "coupling.devices").value == 8
+    assert next(s for s in at.slider if s.key == "coupling.batch").value == 32
+    assert at.number_input(key="coupling.seed").value == 9
+
+
+def test_the_devices_view_shows_syncbatchnorm_s_arithmetic():
+    at = run(scenario="gpus")
+    table = at.dataframe[0].value
+    assert len(table) == 9 and table["device"].iloc[-1].startswith("all-reduce")
+    assert table["n"].iloc[:-1].sum() == table["n"].iloc[-1] == 32
+    assert table["Σx"].iloc[:-1].sum() == pytest.approx(table["Σx"].iloc[-1])
+    assert (
+        metric(at, "SyncBN vs whole batch") == "0 (exactly)"
+        or float(metric(at, "SyncBN vs whole batch").split()[0]) < 1e-5
+    )
+
+
+def test_ghost_sizes_are_the_divisors_of_the_batch():
+    at = run(scenario="ghost")
+    ghost = at.select_slider(key="coupling.ghost")
+    assert list(ghost.options) == ["1", "2", "4", "8", "16", "32", "64"]
+    assert ghost.value == 8
+    assert metric(at, "Ghost batches") == "8 × 8"
+    assert metric(at, "(μ, σ) pairs") == "128"
+
+
+def test_the_one_class_view_shows_the_class_signal_erased():
+    at = run(scenario="one_class")
+    assert metric(at, "BN, one class") == "0"
+    assert float(metric(at, "BN, mixed")) > 0.3
+    assert "LayerNorm 0 (exactly)" in text(at)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"batch": "abc"},
+        {"view": "<script>alert(1)</script>"},
+        {"norm": "instance"},
+        {"focus": "-1,-1", "ghost": "5", "devices": "99"},
+        {"gap": "nan", "resamples": "-3"},
+        {"scenario": "../../etc/passwd"},
+        {"<b>": "x"},
+    ],
+)
+def test_hostile_links_render_with_a_note_and_no_traceback(params):
+    at = run(**params)
+    assert figures(at)
+    notes = [w.value for w in at.warning]
+    assert any("could not be used as written" in n for n in notes)
+    assert all("<script" not in n and "<b>" not in n for n in notes)
+
+
+def test_view_labels_are_the_ones_the_page_shows():
+    at = run()
+    assert group(at, "coupling.view").options == [VIEW_LABELS[v] for v in VIEWS]

@@ -1,0 +1,193 @@
+"""The "Why normalize" page as a person uses it, through Streamlit's AppTest.
+
+The default view comes from the shipped results, as in production. Other views
+would train for seconds each, so most tests put a short version of their runs
+(the first few steps, computed by the real code) into the page's shared store
+first; one test trains a small sweep through the page itself.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lab.texts import why as T
+from lab.ui import why_view
+from lab.why import WhyState, parse, scenario_base
+from lab.why_cache import sweep_key, xiong_key
+from lab.why_runs import LR_GRID, SweepConfig, run_sweep, xiong_sweep
+
+TIMEOUT = 90
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+TITLES = ["No norm", "BatchNorm", "LayerNorm", "RMSNorm", "Noisy BatchNorm"]
+
+
+def prefill(config: SweepConfig, seed: int | None = None) -> None:
+    """Store a short real sweep for ``config`` (and stacks for ``seed``) so the
+    page draws it without training for seconds."""
+    store = why_view.store()
+    if store.get(sweep_key(config)) is None:
+        store.put(sweep_key(config), run_sweep(config, until=2))
+    if seed is not None and store.get(xiong_key(seed)) is None:
+        store.put(xiong_key(seed), xiong_sweep(seed, repeats=1))
+
+
+@pytest.fixture(scope="module")
+def at() -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    app.run()
+    app.switch_page("pages/why.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def visit(at: AppTest, **params: str) -> AppTest:
+    at.query_params.clear()
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def figures(at: AppTest) -> list[dict]:
+    charts = [e for e in at.main if getattr(e, "type", "") == "plotly_chart"]
+    return [json.loads(c.proto.spec) for c in charts]
+
+
+def titles(at: AppTest) -> list[str]:
+    return [f["layout"]["title"]["text"] for f in figures(at)]
+
+
+def text(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [b.value for b in [*at.success, *at.info, *at.warning]]
+    return "\n".join(parts)
+
+
+def test_the_default_view_opens_from_the_shipped_results(at):
+    visit(at)
+    assert at.title[0].value == "Why normalize"
+    assert [m.label for m in at.metric] == TITLES
+    assert len(figures(at)) == 7
+    assert "Stored result" in text(at)
+    assert "Santurkar et al. (2018)" in text(at) and "Xiong et al." in text(at)
+    assert at.latex  # the measures' formulas in the side panel
+    assert "Loss curves at lr 0.32" in titles(at)
+
+
+def test_the_metrics_are_the_highest_rates_the_runs_reached(at):
+    visit(at)
+    sweep = why_view.store().get(sweep_key(WhyState().config))
+    for m, v in zip(at.metric, sweep.runs, strict=True):
+        hi = sweep.highest_lr(v)
+        assert m.value == ("—" if hi is None else f"{hi:.2g}")
+
+
+@pytest.mark.parametrize("key", list(T.SCENARIO_BY_KEY))
+def test_every_scenario_renders_its_runs_without_exception(at, key):
+    prefill(scenario_base(key).config, seed=0)
+    visit(at, scenario=key)
+    assert at.selectbox(key="why.scenario").value == key
+    assert any(T.SCENARIO_BY_KEY[key].title in i.value for i in at.info)
+    assert len(figures(at)) == 7
+
+
+def test_picking_a_scenario_sets_its_controls_and_keeps_the_seed(at):
+    prefill(scenario_base("deeper").config, seed=0)
+    visit(at, lr="1")
+    at.selectbox(key="why.scenario").set_value("deeper").run()
+    assert not at.exception
+    assert at.slider(key="why.depth").value == 20
+    assert at.select_slider(key="why.lr").value == 1.0  # a view setting, kept
+
+
+def test_moving_a_control_away_from_the_scenario_makes_it_custom(at):
+    config = replace(WhyState().config, depth=11)
+    prefill(config)
+    visit(at)
+    at.slider(key="why.depth").set_value(11).run()
+    assert not at.exception
+    assert at.selectbox(key="why.scenario").value == "custom"
+    assert "10 layers" not in text(at) and "11 layers of 64 units" in text(at)
+
+
+def test_the_learning_rate_picker_changes_the_views_not_the_runs(at):
+    visit(at)
+    caption_before = next(c.value for c in at.caption)
+    at.select_slider(key="why.lr").set_value(LR_GRID[4]).run()
+    assert not at.exception
+    assert "Loss curves at lr 1" in titles(at)
+    assert "Gradient predictiveness, lr 1" in titles(at)
+    assert next(c.value for c in at.caption) == caption_before
+
+
+def test_the_stack_depth_slider_moves_the_per_layer_plot(at):
+    visit(at)
+    at.select_slider(key="why.blocks").set_value(24).run()
+    assert not at.exception
+    fig = next(f for f in figures(at) if "by layer" in f["layout"]["title"]["text"])
+    assert "24 layers" in fig["layout"]["title"]["text"]
+    assert "With 24 layers at initialization" in text(at)
+
+
+def test_every_control_at_its_extremes_renders(at):
+    cases = [
+        {"depth": "4", "width": "32", "batch": "8", "steps": "50", "noise": "0"},
+        {"depth": "20", "width": "32", "batch": "8", "steps": "400", "noise": "3"},
+        {"init": "torch", "lr": "10", "blocks": "2"},
+        {"init": "torch", "lr": "0.01", "blocks": "24", "noise": "0.25"},
+    ]
+    for params in cases:
+        state, note = parse(params)
+        assert note is None
+        prefill(state.config)
+        visit(at, **params)
+        assert len(figures(at)) == 7, params
+
+
+def test_a_sweep_too_heavy_for_the_server_is_refused_with_a_clear_message(at):
+    params = {"depth": "20", "width": "128", "batch": "256", "steps": "400"}
+    config = parse(params)[0].config
+    visit(at, **params)
+    assert why_view.store().get(sweep_key(config)) is None  # nothing was trained
+    assert any("about 17.8× the default sweep's work" in e.value for e in at.error)
+    assert len(figures(at)) == 2  # the transformer stacks still show
+    assert not at.metric
+
+
+def test_a_small_sweep_trains_through_the_page_and_is_then_stored(at):
+    params = {"depth": "4", "width": "32", "batch": "16", "steps": "50", "seed": "0"}
+    config = parse(params)[0].config
+    assert why_view.store().get(sweep_key(config)) is None
+    visit(at, **params)
+    assert "Trained just now" in text(at)
+    stored = why_view.store().get(sweep_key(config))
+    assert stored is not None and stored.runs["none"].losses.shape == (50, len(LR_GRID))
+    visit(at, **params)
+    assert "Stored result" in text(at)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"depth": "abc"},
+        {"lr": "-1", "width": "1e999"},
+        {"steps": "nan", "seed": "-5"},
+        {"scenario": "../../etc/passwd"},
+        {"init": "<script>alert(1)</script>"},
+        {"<b>": "x"},
+        {"blocks": "0"},
+    ],
+)
+def test_hostile_links_render_with_a_note_and_no_traceback(at, params):
+    prefill(parse(params)[0].config)
+    visit(at, **params)
+    assert len(figures(at)) == 7
+    notes = [w.value for w in at.warning]
+    assert any("could not be used as written" in n for n in notes)
+    assert all("<script" not in n and "<b>" not in n for n in notes)

@@ -1,0 +1,179 @@
+"""The Batch coupling page in a real browser: the real server, headless Chromium."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.e2e.harness import wait_idle
+
+CHARTS = "document.querySelectorAll('.js-plotly-plot .main-svg').length"
+
+
+def wait_charts(page, count: int) -> None:
+    page.wait_for_function(
+        f"() => document.querySelectorAll('.js-plotly-plot').length === {count}"
+        f" && {CHARTS} >= {count}",
+        timeout=30_000,
+    )
+
+
+def chart(page, i: int) -> dict:
+    """What Plotly drew in chart ``i``: title, trace names, shapes."""
+    return page.evaluate(
+        """(i) => {
+            const gd = document.querySelectorAll('.js-plotly-plot')[i];
+            const title = gd.layout.title.text.replace(/<[^>]+>/g, '');
+            return {title: title,
+                    names: gd.data.map((t) => t.name || null),
+                    shapes: (gd.layout.shapes || []).map(
+                        (s) => [s.x0, s.x1, s.y0, s.y1])};
+        }""",
+        i,
+    )
+
+
+def main_text(page) -> str:
+    return page.inner_text("[data-testid='stMain']")
+
+
+def metric_value(page, label: str) -> str:
+    block = page.locator("[data-testid='stMetric']").filter(has_text=label).first
+    return block.locator("[data-testid='stMetricValue']").inner_text()
+
+
+def sidebar_button(page, text: str):
+    return page.locator("[data-testid='stSidebar'] button", has_text=text)
+
+
+@pytest.fixture(scope="module")
+def navigation_ready(app_url, chromium):
+    """Load the app's root once before any deep link.
+
+    On a freshly started server Streamlit serves a deep link to /coupling as a
+    legacy pages/ app (the page alone, no st.navigation, no wide layout) until
+    some session has run app.py's st.navigation; the flag is server-wide.
+    """
+    context = chromium.new_context()
+    page = context.new_page()
+    page.goto(app_url)
+    wait_idle(page)
+    context.close()
+    return app_url
+
+
+@pytest.fixture
+def open_coupling(page, navigation_ready):
+    """Open the Batch coupling page with a query string and wait for its charts."""
+    app_url = navigation_ready
+
+    def _open(query: str = "", charts: int = 2) -> object:
+        page.goto(f"{app_url}/coupling{'?' + query if query else ''}")
+        wait_idle(page)
+        wait_charts(page, charts)
+        return page
+
+    return _open
+
+
+def test_the_sidebar_link_opens_the_spread_view(page, app_url):
+    page.goto(app_url)
+    wait_idle(page)
+    page.locator("[data-testid='stSidebarNav'] a", has_text="Batch coupling").click()
+    page.wait_for_url(re.compile(r"/coupling"))
+    wait_idle(page)
+    wait_charts(page, 2)
+    spread = chart(page, 0)
+    assert spread["title"] == "Spread of the fixed example's output"
+    assert spread["names"][:2] == ["∝ 1/√B", "BatchNorm (train)"]
+    assert "LayerNorm" in spread["names"]
+    assert metric_value(page, "Every other family") == "0 (exactly)"
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_clicking_a_probe_cell_nudges_that_cell(open_coupling):
+    page = open_coupling("view=probe")
+    assert "Nudge cell (example 0, feature 0)" in main_text(page)
+    box = page.locator(".js-plotly-plot .nsewdrag").first.bounding_box()
+    rows = cols = 16
+    page.mouse.click(
+        box["x"] + (7 + 0.5) / cols * box["width"],
+        box["y"] + (5 + 0.5) / rows * box["height"],
+    )
+    page.wait_for_function(
+        "() => document.body.innerText.includes('Nudge cell (example 5, feature 7)')"
+    )
+    wait_idle(page)
+    heat = chart(page, 0)
+    assert heat["title"].startswith("∂y / ∂x[5, 7]")
+    # BatchNorm: the outline is feature 7's whole column, the focus its cell
+    assert [6.5, 7.5, -0.5, 15.5] in heat["shapes"]
+    assert [6.5, 7.5, 4.5, 5.5] in heat["shapes"]
+    assert "focus=5%2C7" in page.url
+
+
+def test_switching_family_changes_what_moves(open_coupling):
+    page = open_coupling("scenario=nudge_batch")
+    assert metric_value(page, "Examples moved") == "16/16"
+    sidebar_button(page, "LayerNorm").click()
+    page.wait_for_url(re.compile(r"norm=layer"))
+    wait_idle(page)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=\"stMetric\"]')]"
+        ".some((m) => m.innerText.includes('1/16'))"
+    )
+    assert metric_value(page, "Examples moved") == "1/16"
+    assert [-0.5, 15.5, -0.5, 0.5] in chart(page, 0)["shapes"]  # example 0's row
+
+
+def test_picking_a_scenario_then_going_back(open_coupling):
+    page = open_coupling()
+    page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").click()
+    page.get_by_role("option", name="8 GPUs, 4 examples each").click()
+    page.wait_for_url(re.compile(r"scenario=gpus"))
+    wait_idle(page)
+    wait_charts(page, 2)
+    assert "SyncBatchNorm's arithmetic for feature 0" in main_text(page)
+    assert chart(page, 1)["title"] == "Spread vs number of devices"
+    page.go_back()
+    page.wait_for_function(
+        "() => (document.querySelectorAll('.js-plotly-plot')[0]?.layout.title.text"
+        " || '').includes('Spread of the fixed example')"
+    )
+    wait_idle(page)
+    assert "scenario=" not in page.url
+
+
+def test_a_shared_link_reproduces_the_view(open_coupling):
+    page = open_coupling("scenario=ghost&focus=3,2")
+    assert "The batch of 64 is cut into 8 ghost batches of 8" in main_text(page)
+    assert chart(page, 0)["title"] == "Feature 2: each ghost's statistics"
+    assert metric_value(page, "Ghost batches") == "8 × 8"
+
+
+def test_moving_the_batch_slider_moves_the_marker_and_the_link(open_coupling):
+    page = open_coupling()
+    assert chart(page, 0)["shapes"][0][:2] == [16, 16]  # the B = 16 marker
+    thumb = page.locator(
+        "[data-testid='stSidebar'] input[type='range'][aria-label='Batch size']"
+    )
+    thumb.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_url(re.compile(r"batch=17"))
+    wait_idle(page)
+    page.wait_for_function(
+        "() => document.querySelectorAll('.js-plotly-plot')[0].layout.shapes[0].x0"
+        " === 17"
+    )
+    assert "15 batch-mates" not in main_text(page)  # the scenario was left
+
+
+def test_a_hostile_link_renders_the_page_with_a_note(open_coupling):
+    page = open_coupling(
+        "view=%3Cscript%3Ealert(1)%3C/script%3E&batch=0&zzz=1", charts=1
+    )
+    assert "Batch size 1 has no batch-mates" in main_text(page)
+    assert "could not be used as written" in main_text(page)
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.locator("script:has-text('alert(1)')").count() == 0
