@@ -13,7 +13,9 @@ pages = [
     st.Page("pages/lab.py", title="Lab", icon=":material/grid_on:", default=True),
     st.Page("pages/tensor.py", title="Tensor view", icon=":material/view_in_ar:"),
     st.Page("pages/coupling.py", title="Batch coupling", icon=":material/group:"),
-    # pages/train_eval.py
+    st.Page(
+        "pages/train_eval.py", title="Train vs eval", icon=":material/model_training:"
+    ),
     st.Page("pages/why.py", title="Why normalize", icon=":material/trending_down:"),
 ]
 page = st.navigation(pages)

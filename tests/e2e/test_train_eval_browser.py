@@ -1,0 +1,151 @@
+"""The Train vs eval page in a real browser: the real server, headless Chromium."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from lab.train_eval import TrainEvalState, build_live
+from tests.e2e.harness import wait_idle
+
+CHARTS = 6  # the stream, four heatmaps, one pitfall chart
+STREAM, TRAIN = 0, 1  # chart order on the page
+
+
+@pytest.fixture(scope="module")
+def warmed(app_url, chromium):
+    """Load the home page once before any deep link (see test_tensor_browser.py:
+    a fresh server runs a first deep link in its legacy pages/ mode)."""
+    context = chromium.new_context()
+    page = context.new_page()
+    page.goto(app_url)
+    wait_idle(page)
+    context.close()
+    return app_url
+
+
+@pytest.fixture
+def open_page(page, warmed):
+    def _open(query: str = "") -> object:
+        page.goto(f"{warmed}/train_eval{query}")
+        wait_idle(page, 120_000)
+        page.wait_for_function(
+            f"() => document.querySelectorAll('.js-plotly-plot').length === {CHARTS}"
+            " && document.querySelectorAll('.heatmaplayer image').length === 4",
+            timeout=120_000,
+        )
+        wait_idle(page)
+        return page
+
+    return _open
+
+
+def step_on_chart(page) -> int:
+    """The step the stream chart's rule marks, as Plotly drew it."""
+    return page.evaluate(
+        f"() => document.querySelectorAll('.js-plotly-plot')[{STREAM}]"
+        ".layout.shapes[1].x0"
+    )
+
+
+def wait_step(page, step: int) -> None:
+    page.wait_for_function(
+        f"() => document.querySelectorAll('.js-plotly-plot')[{STREAM}]"
+        f".layout.shapes[1].x0 === {step}"
+    )
+    wait_idle(page)
+
+
+def cell_click(page, chart: int, row: int, col: int, rows: int, cols: int) -> None:
+    plot = page.locator(".js-plotly-plot").nth(chart)
+    plot.scroll_into_view_if_needed()
+    box = plot.locator(".nsewdrag").first.bounding_box()
+    page.mouse.click(
+        box["x"] + (col + 0.5) / cols * box["width"],
+        box["y"] + (row + 0.5) / rows * box["height"],
+    )
+
+
+def test_a_link_draws_both_modes_at_the_exact_step_and_numbers(open_page):
+    page = open_page("?step=73&momentum=none&focus=2,3&scenario=custom")
+    titles = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.js-plotly-plot'),"
+        " (gd) => gd.layout.title.text)"
+    )
+    titles = [re.sub(r"</?b>", "", t) for t in titles]  # Streamlit's theme bolds them
+    assert titles[TRAIN] == "BatchNorm, train mode"
+    assert "BatchNorm, eval mode" in titles and "Eval − train" in titles
+    assert step_on_chart(page) == 73
+    running = page.evaluate(
+        f"() => Array.from(document.querySelectorAll('.js-plotly-plot')[{STREAM}]"
+        "._fullData[2].y)"
+    )
+    state = TrainEvalState(step=73, momentum=None, focus=(2, 3), scenario="custom")
+    want = build_live(state).trace.running_mean[:74, 3]
+    np.testing.assert_array_equal(np.asarray(running, dtype=np.float32), want)
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_steps_and_cell_clicks_write_the_url_and_back_returns(open_page):
+    page = open_page()
+    assert step_on_chart(page) == TrainEvalState().step
+    page.get_by_role("button", name="+1", exact=True).click()
+    wait_step(page, 101)
+    page.wait_for_url(re.compile(r"step=101"))
+    page.get_by_role("button", name="+10", exact=True).click()
+    wait_step(page, 111)
+    page.wait_for_url(re.compile(r"step=111"))
+
+    cell_click(page, TRAIN, row=5, col=2, rows=16, cols=4)
+    page.wait_for_function(
+        f"() => document.querySelectorAll('.js-plotly-plot')[{STREAM}]"
+        ".layout.title.text.includes('Feature 2:')"
+    )
+    wait_idle(page)
+    page.wait_for_url(re.compile(r"focus=5%2C2"))
+    assert "Example 5 of that batch" in page.inner_text("[data-testid='stMain']")
+
+    page.go_back()
+    page.wait_for_function(
+        f"() => document.querySelectorAll('.js-plotly-plot')[{STREAM}]"
+        ".layout.title.text.includes('Feature 0:')"
+    )
+    wait_step(page, 111)
+    assert "focus" not in page.url
+
+
+def test_play_advances_and_pause_stops_and_records_the_step(open_page):
+    page = open_page("?step=10")
+    page.get_by_role("button", name=re.compile("Play")).click()
+    page.wait_for_function(
+        f"() => document.querySelectorAll('.js-plotly-plot')[{STREAM}]"
+        ".layout.shapes[1].x0 >= 16",
+        timeout=60_000,
+    )
+    assert "step=10" in page.url  # playing adds no history entries
+    page.get_by_role("button", name=re.compile("Pause")).click()
+    page.get_by_role("button", name=re.compile("Play")).wait_for()
+    page.get_by_text("Step: batches trained on").wait_for()  # the slider is back
+    wait_idle(page)
+    stopped = step_on_chart(page)
+    page.wait_for_url(re.compile(rf"step={stopped}\b"))
+    page.wait_for_timeout(2_000)
+    assert step_on_chart(page) == stopped  # the timer is gone
+
+
+def test_a_hostile_link_then_layernorm_shows_a_difference_of_exactly_zero(open_page):
+    page = open_page("?step=%3Cscript%3Ealert(1)%3C/script%3E&focus=99,99&zzz=1")
+    main = page.inner_text("[data-testid='stMain']")
+    assert "could not be used as written" in main
+    assert "<script" not in main
+    page.locator("[data-testid='stSidebar'] button", has_text="LayerNorm").click()
+    page.wait_for_function(
+        f"() => document.querySelectorAll('.js-plotly-plot')[{TRAIN}]"
+        ".layout.title.text.includes('LayerNorm, train mode')"
+    )
+    wait_idle(page)
+    assert "norm=layer" in page.url
+    assert "exactly 0 everywhere" in page.inner_text("[data-testid='stMain']")
+    assert page.locator("[data-testid='stException']").count() == 0
