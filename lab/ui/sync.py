@@ -85,8 +85,9 @@ class UrlState(Generic[S]):
             self.write(state)
             ss[self.key("_note")] = note
             ss[self.key("_parsed")] = state
-        elif any(self.key(n) not in ss for n in self.names):
-            self.write(saved)
+        else:  # widgets that were not rendered last run lost their keys
+            for name, value in asdict(saved).items():  # type: ignore[call-overload]
+                ss.setdefault(self.key(name), value)
         return ss.get(self.key("_note"))
 
     def write(self, state: S) -> None:
@@ -99,7 +100,11 @@ class UrlState(Generic[S]):
         return self.cls(**{n: ss[self.key(n)] for n in self.names})
 
     def end(self, state: S) -> None:
-        """Remember the state and put it in the URL (a new history entry if changed)."""
+        """Remember the state and put it in the URL (a new history entry if changed).
+
+        Call it as soon as the state is known, before slow work: a run that a
+        widget change interrupts never reaches the lines after the interruption.
+        """
         ss = st.session_state
         ss[self.key("_state")] = state
         if ss.get(self.key("_parsed")) != state:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.e2e.harness import ROOT, wait_idle
+from tests.e2e.harness import ROOT, serve, wait_idle
 
 SCREENSHOT = ROOT / "assets" / "screenshot.png"
 
@@ -186,3 +186,23 @@ def test_the_plotly_camera_saves_a_png(open_lab):
     download = info.value
     assert download.suggested_filename == "normalized-batch.png"
     assert Path(download.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_deep_link_to_a_fresh_server_gets_the_full_app(chromium):
+    """Streamlit's legacy pages/ mode must not serve a page without app.py."""
+    with serve() as url:
+        context = chromium.new_context(viewport={"width": 1200, "height": 900})
+        try:
+            page = context.new_page()
+            page.goto(f"{url}/coupling?seed=3")
+            page.wait_for_selector("[data-testid='stSidebarNav']")
+            wait_idle(page)
+            nav = page.locator("[data-testid='stSidebarNav'] a").all_inner_texts()
+            assert [n.split("\n")[-1] for n in nav][:3] == [
+                "Lab",
+                "Tensor view",
+                "Batch coupling",
+            ]
+            assert "seed=3" in page.url
+        finally:
+            context.close()
