@@ -1,12 +1,14 @@
 """Normalization Lab: routes only. Each page lives in pages/ and its logic in lab/."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from lab.ui import theme
 
 st.set_page_config(
     page_title="Normalization Lab",
-    page_icon=":material/stacked_bar_chart:",
+    page_icon=str(Path(__file__).parent / "assets" / "icon.png"),
     layout="wide",
 )
 pages = [

@@ -19,7 +19,7 @@ from lab.activations import (
     serving_drift,
     training_batches,
 )
-from lab.figures import heatmap, symmetric_range
+from lab.figures import HALO, OUTLINE, b64, heatmap, heatmap_spec, symmetric_range
 from lab.norms import FAMILY_NAMES, NormResult, normalize
 from lab.state import BoardState, clean
 from lab.texts.board import DIAGNOSES, NEXT_OK
@@ -265,35 +265,81 @@ def _is_outlier_dominated(col: np.ndarray, share: float) -> bool:
     return col.size >= 3 and share > 0.5 and int(np.argmax(dev)) == OUTLIER_ROW
 
 
-def board_figures(board: Board) -> tuple[tuple[dict, dict], tuple[dict, dict]]:
-    """The raw and the normalized heatmap, each as (figure dict, chart config).
+def _ranges(board: Board) -> tuple[float, float]:
+    """Colour half-widths: shared, so equal colours mean equal numbers in both
+    heatmaps (independent ranges would hide the very change normalization makes),
+    or each its own when the user asks."""
+    if board.state.colors == "shared":
+        z = symmetric_range(board.x, board.y)
+        return z, z
+    return symmetric_range(board.x), symmetric_range(board.y)
 
-    On the shared colour range (the default) equal colours mean equal numbers in
-    both; independent ranges would hide the very change normalization makes.
-    """
+
+def _titles(s: BoardState) -> tuple[str, str]:
+    return "Raw activations x", f"After {FAMILY_NAMES[s.norm]} ({s.mode})"
+
+
+def board_panels(board: Board) -> dict:
+    """What the Lab page's heatmap component draws: both matrices, their colour
+    ranges, which statistic every cell used (to outline a set on click without
+    asking the server), and the focus."""
     s = board.state
-    if s.colors == "shared":
-        zr = zy = symmetric_range(board.x, board.y)
-    else:
-        zr, zy = symmetric_range(board.x), symmetric_range(board.y)
-    common = {
-        "outline": board.outline,
-        "focus": s.focus,
-        "raw": board.x,
-        "out": board.y,
+    zr, zy = _ranges(board)
+    raw_title, out_title = _titles(s)
+    b, f = board.x.shape
+    return {
+        "rows": b,
+        "cols": f,
+        "focus": list(s.focus),
+        "pool": b64(board.result.pool.numpy(), np.int32),
+        "colors": {"outline": OUTLINE, "halo": HALO},
+        "charts": [
+            heatmap_spec(
+                board.x,
+                title=raw_title,
+                zmax=zr,
+                label="raw x",
+                other=board.y,
+                other_label="normalized y",
+                show_scale=s.colors == "own",
+                filename="raw",
+            ),
+            heatmap_spec(
+                board.y,
+                title=out_title,
+                zmax=zy,
+                label="normalized y",
+                other=board.x,
+                other_label="raw x",
+                filename=f"normalized-{s.norm}",
+            ),
+        ],
     }
+
+
+def board_figures(board: Board) -> tuple[tuple[dict, dict], tuple[dict, dict]]:
+    """The same two heatmaps as Plotly figures, (figure dict, chart config) each,
+    for notebooks (``plotly.io.show(fig)``) and anywhere Plotly is wanted."""
+    s = board.state
+    zr, zy = _ranges(board)
+    raw_title, out_title = _titles(s)
+    common = {"outline": board.outline, "focus": s.focus}
     raw = heatmap(
         board.x,
-        title="Raw activations x",
+        title=raw_title,
         zmax=zr,
+        other=board.y,
+        labels=("raw x", "normalized y"),
         show_scale=s.colors == "own",
-        filename=f"raw-{s.norm}",
+        filename="raw",
         **common,
     )
     out = heatmap(
         board.y,
-        title=f"After {FAMILY_NAMES[s.norm]} ({s.mode})",
+        title=out_title,
         zmax=zy,
+        other=board.x,
+        labels=("normalized y", "raw x"),
         filename=f"normalized-{s.norm}",
         **common,
     )

@@ -2,12 +2,13 @@
 
 Plain dicts with float32 numpy arrays because they are ~10× cheaper to build than
 ``plotly.graph_objects`` and travel as base64 (see NOTES.md); the pages pass them
-to ``st.plotly_chart`` unchanged, and a notebook can pass them to
-``plotly.io.show``.
+to ``st.plotly_chart`` (or the Lab's heatmap component) unchanged, and a notebook
+can pass them to ``plotly.io.show``.
 """
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import numpy as np
@@ -56,8 +57,12 @@ def symmetric_range(*arrays: np.ndarray) -> float:
 
 
 def _dtick(n: int) -> int:
-    """Integer ticks, at most ~12 of them: cells sit at whole numbers."""
-    return max(1, -(-n // 12))
+    """Integer ticks at a power of two, at most 16 of them: cells sit at whole
+    numbers, and the lab's sizes (up to 64) divide evenly."""
+    step = 1
+    while n / step > 16:
+        step *= 2
+    return step
 
 
 def _rect(r0: int, r1: int, c0: int, c1: int, color: str, width: float) -> dict:
@@ -81,47 +86,36 @@ def heatmap(
     zmax: float,
     outline: tuple[int, int, int, int],
     focus: tuple[int, int],
-    raw: np.ndarray,
-    out: np.ndarray,
+    other: np.ndarray | None,
+    labels: tuple[str, ...] = ("raw x", "normalized y"),
     show_scale: bool = True,
     filename: str = "heatmap",
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A clickable examples × features heatmap with the focused set outlined.
+    """An examples × features heatmap with the focused set outlined.
 
-    Heatmap cells emit no click events, so a transparent marker sits on every cell
-    centre to carry clicks and hover (NOTES.md); ``hoverdistance=-1`` lets a click
-    anywhere in a cell reach its marker. Returns the figure and its chart config.
+    Hovering a cell shows its value and, if given, the ``other`` matrix's
+    (``labels`` name them, this one first). Returns the figure and its chart
+    config.
     """
     b, f = z.shape
-    rows, cols = np.divmod(np.arange(b * f, dtype=np.int32), f)
-    custom = np.stack([raw.ravel(), out.ravel()], axis=1).astype(np.float32)  # BF,2
     r0, r1, c0, c1 = outline
     fr, fc = focus
+    trace = {
+        "type": "heatmap",
+        "z": np.asarray(z, dtype=np.float32),
+        "zmin": -zmax,
+        "zmax": zmax,
+        "colorscale": DIVERGING,
+        "showscale": show_scale,
+        "colorbar": {"thickness": 12, "outlinewidth": 0, "len": 0.9},
+        "hovertemplate": f"example %{{y}}, feature %{{x}}<br>{labels[0]} = %{{z:.4g}}",
+    }
+    if other is not None:
+        trace["customdata"] = np.asarray(other, dtype=np.float32)
+        trace["hovertemplate"] += f"<br>{labels[1]} = %{{customdata:.4g}}"
+    trace["hovertemplate"] += "<extra></extra>"
     fig = {
-        "data": [
-            {
-                "type": "heatmap",
-                "z": np.asarray(z, dtype=np.float32),
-                "zmin": -zmax,
-                "zmax": zmax,
-                "colorscale": DIVERGING,
-                "hoverinfo": "skip",
-                "showscale": show_scale,
-                "colorbar": {"thickness": 12, "outlinewidth": 0, "len": 0.9},
-            },
-            {
-                "type": "scatter",
-                "mode": "markers",
-                "x": cols.astype(np.int16),
-                "y": rows.astype(np.int16),
-                "customdata": custom,
-                "marker": {"size": 6, "opacity": 0, "color": OUTLINE},
-                "hovertemplate": "example %{y}, feature %{x}<br>"
-                "raw x = %{customdata[0]:.4g}<br>"
-                "normalized y = %{customdata[1]:.4g}<extra></extra>",
-                "showlegend": False,
-            },
-        ],
+        "data": [trace],
         "layout": {
             "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
             "height": HEATMAP_HEIGHT,
@@ -133,7 +127,6 @@ def heatmap(
                 "dtick": _dtick(f),
                 "showgrid": False,
                 "zeroline": False,
-                "constrain": "domain",
             },
             "yaxis": {
                 "title": {"text": "example", "standoff": 4},
@@ -149,15 +142,50 @@ def heatmap(
                 _rect(fr, fr, fc, fc, HALO, 3),
                 _rect(fr, fr, fc, fc, OUTLINE, 1.5),
             ],
-            "clickmode": "event+select",
+            "clickmode": "event",
             "dragmode": False,
             "hovermode": "closest",
-            "hoverdistance": -1,
             "showlegend": False,
         },
     }
     config = CHART_CONFIG | {
         "toImageButtonOptions": CHART_CONFIG["toImageButtonOptions"]
-        | {"filename": filename}
+        | {"filename": filename},
     }
     return fig, config
+
+
+def b64(a: np.ndarray, dtype: type) -> str:
+    """An array's raw bytes (little-endian ``dtype``) as base64, for the browser."""
+    return base64.b64encode(np.ascontiguousarray(a, dtype=dtype).tobytes()).decode()
+
+
+def heatmap_spec(
+    z: np.ndarray,
+    *,
+    title: str,
+    zmax: float,
+    label: str,
+    other: np.ndarray | None = None,
+    other_label: str = "",
+    show_scale: bool = True,
+    filename: str = "heatmap",
+) -> dict[str, Any]:
+    """One heatmap for the Lab's canvas component (assets/heatmaps.js).
+
+    The same picture as `heatmap`: values on the `DIVERGING` scale over
+    [−zmax, zmax], hover with ``label`` (and ``other``'s value), but drawn on a
+    canvas, which redraws in well under a millisecond (see lab/ui/heatmaps.py).
+    """
+    spec: dict[str, Any] = {
+        "title": title,
+        "z": b64(z, np.float32),
+        "zmax": float(zmax),
+        "label": label,
+        "showscale": show_scale,
+        "colorscale": DIVERGING,
+        "filename": filename,
+    }
+    if other is not None:
+        spec |= {"other": b64(other, np.float32), "other_label": other_label}
+    return spec

@@ -6,7 +6,6 @@ from lab.board import build_board
 from lab.ui import board_view as view
 
 state, note = view.sidebar()
-board = build_board(state)
 
 st.title("Normalization Lab")
 st.markdown(
@@ -14,14 +13,9 @@ st.markdown(
     "mean, divide by a standard deviation, scale by γ and shift by β. They differ "
     "only in **which cells share the statistics**."
 )
-view.share_and_export(board)
 view.scenario_line(state, note)
 main, side = st.columns([7, 3], gap="large")
 with main:
-    view.heatmaps(board)
-    view.readouts(board)
-    view.diagnosis(board)
-    view.code_panel(board)
+    view.board_panel()  # a fragment: a click on a cell reruns only this part
 with side:
-    view.side_panel(board)
-view.SYNC.end(state)
+    view.side_panel(build_board(state))

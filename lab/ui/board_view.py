@@ -12,7 +12,7 @@ from lab.board import (
     WARMUP_MOMENTUM,
     WARMUP_STEPS,
     Board,
-    board_figures,
+    build_board,
     fmt,
 )
 from lab.export import matrix_csv, stats_csv, torch_snippet
@@ -41,6 +41,7 @@ from lab.texts.families import (
     SET_NAME,
     TRAIN_EVAL,
 )
+from lab.ui.heatmaps import heatmap_pair
 from lab.ui.sync import UrlState, share_url
 
 SYNC: UrlState[BoardState] = UrlState("lab", BoardState, parse, to_params)
@@ -58,13 +59,12 @@ def _apply_scenario() -> None:
     SYNC.write(clean(replace(scenario_base(key), **keep)))
 
 
-def _focus_from_chart(chart_key: str) -> None:
+def _focus_from_component() -> None:
     """A heatmap cell was clicked: move the focus there."""
-    event = st.session_state.get(chart_key)
-    points = (event or {}).get("selection", {}).get("points", [])
-    if points:
-        p = points[0]
-        st.session_state[K("focus")] = (int(p["y"]), int(p["x"]))
+    value = st.session_state.get("lab.heatmaps") or {}
+    focus = value.get("focus") if hasattr(value, "get") else None
+    if isinstance(focus, list | tuple) and len(focus) == 2:
+        st.session_state[K("focus")] = (int(focus[0]), int(focus[1]))
 
 
 def _slider(name: str, label: str, **kw: Any) -> None:
@@ -162,17 +162,8 @@ def sidebar() -> tuple[BoardState, str | None]:
 
 
 def heatmaps(board: Board) -> None:
-    """Raw and normalized heatmaps side by side, each clickable."""
-    charts = zip(("lab.chart_raw", "lab.chart_out"), board_figures(board), strict=True)
-    for col, (key, (fig, config)) in zip(st.columns(2), charts, strict=True):
-        with col:
-            st.plotly_chart(
-                fig,
-                key=key,
-                on_select=lambda k=key: _focus_from_chart(k),
-                selection_mode=("points",),
-                config=config,
-            )
+    """Raw and normalized heatmaps side by side; clicking a cell moves the focus."""
+    heatmap_pair(board, "lab.heatmaps", _focus_from_component)
 
 
 def readouts(board: Board) -> None:
@@ -266,21 +257,25 @@ def side_panel(board: Board) -> None:
 
 
 def scenario_line(state: BoardState, note: str | None) -> None:
-    if note:
-        st.warning(note, icon=":material/link:")
-    if state.scenario in SCENARIO_BY_KEY:
-        sc = SCENARIO_BY_KEY[state.scenario]
-        st.info(f"**{sc.title}.** {sc.sentence}", icon=":material/school:")
+    """The link note and the scenario's sentence, in one container that is always
+    there: an element appearing or vanishing above the heatmaps would shift their
+    place in the page and make Streamlit mount them afresh."""
+    with st.container():
+        if note:
+            st.warning(note, icon=":material/link:")
+        if state.scenario in SCENARIO_BY_KEY:
+            sc = SCENARIO_BY_KEY[state.scenario]
+            st.info(f"**{sc.title}.** {sc.sentence}", icon=":material/school:")
 
 
 def share_and_export(board: Board) -> None:
     """'Share this view' and the downloads, side by side under the title."""
     s = board.state
-    share, export, _ = st.columns([1, 1, 4])
-    with share.popover("Share this view", icon=":material/share:"):
+    row = st.container(horizontal=True)
+    with row.popover("Share this view", icon=":material/share:"):
         st.caption("This link opens exactly this view: same numbers, same focus.")
         st.code(share_url(to_params(s)), language=None, wrap_lines=True)
-    with export.popover("Export", icon=":material/download:"):
+    with row.popover("Export", icon=":material/download:"):
         stem = f"normlab-{s.norm}-{s.mode}-seed{s.seed}"
         files = (
             ("Raw matrix (CSV)", "raw", lambda: matrix_csv(board, "raw")),
@@ -310,9 +305,29 @@ def share_and_export(board: Board) -> None:
 
 
 def code_panel(board: Board) -> None:
-    with st.expander("PyTorch code for this view", icon=":material/code:"):
+    """The PyTorch code for this view, drawn only when asked for: highlighting
+    forty lines of code on every rerun would cost each click ~25 ms."""
+    if st.toggle("Show the PyTorch code for this view", key="lab.show_code"):
         st.caption(
             "Rebuilds this input with numpy and normalizes it with torch.nn: "
             "its y equals the heatmap on the right."
         )
         st.code(torch_snippet(board.state), language="python")
+
+
+@st.fragment
+def board_panel() -> None:
+    """Everything that depends on the focused cell, as one fragment.
+
+    A click on a heatmap reruns only this fragment, not the sidebar and the side
+    panel, so the browser redraws just what changed. The URL is written here
+    because a fragment rerun never reaches the end of the page.
+    """
+    state = clean(SYNC.read())
+    board = build_board(state)
+    share_and_export(board)
+    heatmaps(board)
+    readouts(board)
+    diagnosis(board)
+    code_panel(board)
+    SYNC.end(state)

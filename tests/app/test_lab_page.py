@@ -29,9 +29,11 @@ def metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
 
-def figures(at: AppTest) -> list[dict]:
-    charts = [e for e in at.main if getattr(e, "type", "") == "plotly_chart"]
-    return [json.loads(c.proto.spec) for c in charts]
+def charts(at: AppTest) -> list[dict]:
+    """The two heatmaps the page hands its canvas component."""
+    panels = [e for e in at.main if getattr(e, "type", "") == "bidi_component"]
+    assert len(panels) == 1
+    return json.loads(panels[0].proto.json)["charts"]
 
 
 def segmented(at: AppTest, key: str):
@@ -43,7 +45,7 @@ def segmented(at: AppTest, key: str):
 def test_every_family_and_scenario_renders_without_exception(family, scenario):
     at = run(scenario=scenario.key, norm=family)
     assert at.title[0].value == "Normalization Lab"
-    assert len(figures(at)) == 2
+    assert len(charts(at)) == 2
     assert any(scenario.title in i.value for i in at.info)
 
 
@@ -60,14 +62,14 @@ def test_family_options_read_exactly_the_four_names():
 
 def test_switching_family_changes_the_output_and_the_readouts():
     at = run()
-    before = figures(at)[1]["data"][0]["z"]
+    before = charts(at)[1]["z"]
     pairs_before = metric(at, "(μ, σ) pairs")
     segmented(at, "lab.norm").set_value("layer").run()
     assert not at.exception
-    after = figures(at)[1]["data"][0]["z"]
+    after = charts(at)[1]["z"]
     assert after != before
     assert (pairs_before, metric(at, "(μ, σ) pairs")) == ("16", "32")
-    assert "After LayerNorm" in figures(at)[1]["layout"]["title"]["text"]
+    assert charts(at)[1]["title"] == "After LayerNorm (train)"
 
 
 def test_batch_of_one_says_the_output_collapses_to_beta():
@@ -122,7 +124,7 @@ def test_a_link_sets_every_control():
 )
 def test_hostile_links_render_with_a_note_and_no_traceback(params):
     at = run(**params)
-    assert len(figures(at)) == 2
+    assert len(charts(at)) == 2
     notes = [w.value for w in at.warning]
     assert any("could not be used as written" in n for n in notes)
     assert all("<script" not in n and "<b>" not in n for n in notes)
@@ -145,6 +147,8 @@ def test_family_formula_and_cheat_sheet_follow_the_family():
 
 def test_share_export_and_code_panels_are_offered():
     at = run(norm="rms", mode="eval")
+    assert not any("import torch" in c.value for c in at.code)  # drawn on request
+    at.toggle(key="lab.show_code").set_value(True).run()
     code = next(c.value for c in at.code if "import torch" in c.value)
     assert "nn.RMSNorm(F" in code
     labels = {b.label for b in at.get("download_button")}

@@ -41,8 +41,8 @@ def open_lab(page, app_url):
         page.goto(f"{app_url}/{query}")
         wait_idle(page)
         page.wait_for_function(
-            "() => document.querySelectorAll('.js-plotly-plot .heatmaplayer image')"
-            ".length === 2",
+            "() => Array.from(document.querySelectorAll('.normlab-heatmap canvas'))"
+            ".filter((c) => c.dataset.plot).length === 2",
             timeout=30_000,
         )
         return page

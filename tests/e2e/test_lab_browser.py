@@ -5,21 +5,22 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from bench.latency import cell_point
 from tests.e2e.harness import ROOT, serve, wait_idle
 
 SCREENSHOT = ROOT / "assets" / "screenshot.png"
 
 
 def chart_state(page, i: int) -> dict:
-    """The figure Plotly drew in chart ``i``: outline, first values, title."""
+    """What heatmap ``i`` drew: its title, outline (rows, cols), focus, values."""
     return page.evaluate(
         """(i) => {
-            const gd = document.querySelectorAll('.js-plotly-plot')[i];
-            const s = gd.layout.shapes[1];
-            const z = gd._fullData[0].z;  // decoded from base64
-            const rows = Array.from(z, (row) => Array.from(row).slice(0, 4));
-            return {outline: [s.x0, s.x1, s.y0, s.y1], z: rows.slice(0, 4),
-                    title: gd.layout.title.text};
+            const canvas = document.querySelectorAll('.normlab-heatmap canvas')[i];
+            const map = document.querySelector('.normlab-heatmaps').lab.maps[i];
+            return {title: canvas.dataset.title,
+                    outline: canvas.dataset.outline.split(',').map(Number),
+                    focus: canvas.dataset.focus,
+                    z: Array.from(map.z.slice(0, 64))};
         }""",
         i,
     )
@@ -35,19 +36,22 @@ def metric_value(page, label: str) -> str:
     return block.locator("[data-testid='stMetricValue']").inner_text()
 
 
-def click_cell(page, chart: int, row: int, col: int, rows=32, cols=16) -> None:
-    box = page.locator(".js-plotly-plot .nsewdrag").nth(chart).bounding_box()
-    page.mouse.click(
-        box["x"] + (col + 0.5) / cols * box["width"],
-        box["y"] + (row + 0.5) / rows * box["height"],
-    )
+def click_cell(page, chart: int, row: int, col: int) -> None:
+    page.mouse.click(*cell_point(page, chart, row, col))
 
 
 def test_both_heatmaps_are_drawn(open_lab):
     page = open_lab()
-    assert page.locator(".js-plotly-plot .heatmaplayer image").count() == 2
-    assert "Raw activations x" in chart_state(page, 0)["title"]
-    assert "After BatchNorm (train)" in chart_state(page, 1)["title"]
+    assert page.locator(".normlab-heatmap canvas").count() == 2
+    assert chart_state(page, 0)["title"] == "Raw activations x"
+    assert chart_state(page, 1)["title"] == "After BatchNorm (train)"
+    # something was painted: the canvas is not blank
+    painted = page.evaluate(
+        """() => { const c = document.querySelectorAll('.normlab-heatmap canvas')[1];
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let i = 3; i < d.length; i += 4) n += d[i] > 0; return n; }"""
+    )
+    assert painted > 10_000
     assert page.locator("[data-testid='stException']").count() == 0
 
 
@@ -55,15 +59,15 @@ def test_clicking_a_cell_moves_the_outline_and_the_readouts(open_lab):
     page = open_lab()
     assert focus_text(page) == "Focused cell: example 0, feature 0"
     std_before = metric_value(page, "Raw std")
-    assert chart_state(page, 0)["outline"] == [-0.5, 0.5, -0.5, 31.5]
+    assert chart_state(page, 0)["outline"] == [0, 31, 0, 0]
 
     click_cell(page, 0, row=5, col=7)
     page.wait_for_function(
         "() => document.body.innerText.includes('example 5, feature 7')"
     )
     wait_idle(page)
-    assert chart_state(page, 0)["outline"] == [6.5, 7.5, -0.5, 31.5]
-    assert chart_state(page, 1)["outline"] == [6.5, 7.5, -0.5, 31.5]
+    assert chart_state(page, 0)["outline"] == [0, 31, 7, 7]
+    assert chart_state(page, 1)["outline"] == [0, 31, 7, 7]
     assert metric_value(page, "Raw std") != std_before
     assert "focus=5%2C7" in page.url
 
@@ -72,7 +76,7 @@ def test_clicking_a_cell_moves_the_outline_and_the_readouts(open_lab):
         "() => document.body.innerText.includes('example 20, feature 2')"
     )
     wait_idle(page)
-    assert chart_state(page, 1)["outline"] == [1.5, 2.5, -0.5, 31.5]
+    assert chart_state(page, 1)["outline"] == [0, 31, 2, 2]
 
 
 def test_clicking_in_layernorm_outlines_the_row(open_lab):
@@ -82,7 +86,7 @@ def test_clicking_in_layernorm_outlines_the_row(open_lab):
         "() => document.body.innerText.includes('example 9, feature 3')"
     )
     wait_idle(page)
-    assert chart_state(page, 0)["outline"] == [-0.5, 15.5, 8.5, 9.5]
+    assert chart_state(page, 0)["outline"] == [9, 9, 0, 15]
     assert metric_value(page, "Ex. 9 mean") == "0"
 
 
@@ -91,13 +95,13 @@ def test_switching_family_changes_the_output(open_lab):
     raw_before, out_before = chart_state(page, 0), chart_state(page, 1)
     page.locator("[data-testid='stSidebar'] button", has_text="LayerNorm").click()
     page.wait_for_function(
-        "() => document.querySelectorAll('.js-plotly-plot')[1]"
-        ".layout.title.text.includes('LayerNorm')"
+        "() => document.querySelectorAll('.normlab-heatmap canvas')[1]"
+        ".dataset.title.includes('LayerNorm')"
     )
     wait_idle(page)
     out_after = chart_state(page, 1)
     assert out_after["z"] != out_before["z"]
-    assert out_after["outline"] == [-0.5, 15.5, -0.5, 0.5]  # example 0's row
+    assert out_after["outline"] == [0, 0, 0, 15]  # example 0's row
     assert chart_state(page, 0)["z"] == raw_before["z"]  # the input did not change
     assert "norm=layer" in page.url
 
@@ -109,8 +113,8 @@ def test_back_button_returns_to_the_previous_view(open_lab):
     wait_idle(page)
     page.go_back()
     page.wait_for_function(
-        "() => document.querySelectorAll('.js-plotly-plot')[1]"
-        ".layout.title.text.includes('BatchNorm')"
+        "() => document.querySelectorAll('.normlab-heatmap canvas')[1]"
+        ".dataset.title.includes('BatchNorm')"
     )
     wait_idle(page)
     assert "norm=" not in page.url
@@ -127,7 +131,7 @@ def test_a_hostile_link_renders_the_page_with_a_note(open_lab):
 def test_readme_screenshot(open_lab):
     """The README's picture of the main page is taken here, from the real app."""
     page = open_lab("?focus=3,5")
-    page.set_viewport_size({"width": 1440, "height": 1000})
+    page.set_viewport_size({"width": 1440, "height": 1240})
     page.wait_for_timeout(300)
     SCREENSHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOT))
@@ -152,7 +156,7 @@ def test_a_shared_link_opens_the_same_numbers_in_a_new_browser(open_lab, chromiu
         fresh = other.new_page()
         fresh.goto(link)
         wait_idle(fresh)
-        fresh.wait_for_selector(".js-plotly-plot .heatmaplayer image")
+        fresh.wait_for_selector(".normlab-heatmap canvas[data-plot]")
         assert chart_state(fresh, 0) == seen["raw"]
         assert chart_state(fresh, 1) == seen["out"]
         assert focus_text(fresh) == "Focused cell: example 6, feature 9"
@@ -177,15 +181,34 @@ def test_csv_exports_download_with_a_header_and_the_numbers(open_lab):
     assert len(rows) == 5 and len(rows[0].split(",")) == 17
 
 
-def test_the_plotly_camera_saves_a_png(open_lab):
-    page = open_lab()
-    chart = page.locator(".js-plotly-plot").nth(1)
-    chart.hover()
+def test_the_png_button_saves_the_heatmap_as_drawn(open_lab):
+    page = open_lab("?norm=rms")
     with page.expect_download() as info:
-        chart.locator(".modebar-btn[data-title='Download plot as a PNG']").click()
+        page.locator(".normlab-heatmap").nth(1).get_by_role(
+            "button", name="PNG"
+        ).click()
     download = info.value
-    assert download.suggested_filename == "normalized-batch.png"
-    assert Path(download.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert download.suggested_filename == "normalized-rms.png"
+    data = Path(download.path()).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5_000
+
+
+def test_hover_shows_both_values_and_arrow_keys_move_the_focus(open_lab):
+    page = open_lab()
+    page.mouse.move(*cell_point(page, 1, 4, 6))
+    tip = page.locator(".normlab-tip").nth(1)
+    tip.wait_for(state="visible")
+    text = tip.inner_text()
+    assert text.startswith("example 4, feature 6")
+    assert "normalized y = " in text and "raw x = " in text
+    page.locator(".normlab-heatmap canvas").nth(1).focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowDown")
+    page.wait_for_function(
+        "() => document.body.innerText.includes('example 1, feature 1.')"
+    )
+    wait_idle(page)
+    assert chart_state(page, 0)["outline"] == [0, 31, 1, 1]
 
 
 def test_a_deep_link_to_a_fresh_server_gets_the_full_app(chromium):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import subprocess
 import sys
 from dataclasses import replace
@@ -19,7 +20,13 @@ from lab.activations import (
     serving_drift,
     training_batches,
 )
-from lab.board import board_input, build_board, fmt, running_statistics
+from lab.board import (
+    board_input,
+    board_panels,
+    build_board,
+    fmt,
+    running_statistics,
+)
 from lab.figures import DIVERGING, heatmap, symmetric_range
 from lab.scenarios import SCENARIOS
 from lab.state import BOARD_FAMILIES, BoardState, scenario_base
@@ -244,19 +251,46 @@ def test_numbers_print_exactly_and_readably():
 # ---- figures ----
 
 
-def test_heatmap_is_clickable_and_outlines_the_set():
+def test_plotly_heatmap_outlines_the_set_and_hovers_both_values():
     z = np.arange(12, dtype=np.float32).reshape(3, 4)
     fig, config = heatmap(
-        z, title="t", zmax=11, outline=(0, 2, 1, 1), focus=(1, 1), raw=z, out=z
+        z, title="t", zmax=11, outline=(0, 2, 1, 1), focus=(1, 1), other=-z
     )
-    hm, overlay = fig["data"]
-    assert hm["hoverinfo"] == "skip" and hm["colorscale"] == DIVERGING
+    (hm,) = fig["data"]
+    assert hm["colorscale"] == DIVERGING
     assert hm["zmin"] == -11 and hm["zmax"] == 11
-    assert len(overlay["x"]) == 12 and "%{customdata[1]" in overlay["hovertemplate"]
-    assert fig["layout"]["clickmode"] == "event+select"
+    assert (
+        np.array_equal(hm["customdata"], -z) and "%{customdata" in hm["hovertemplate"]
+    )
     rect = fig["layout"]["shapes"][1]
     assert (rect["x0"], rect["x1"], rect["y0"], rect["y1"]) == (0.5, 1.5, -0.5, 2.5)
     assert "select2d" in config["modeBarButtonsToRemove"]
+
+
+def decode(s: str, dtype) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(s), dtype=dtype)
+
+
+@pytest.mark.parametrize("colors", ["shared", "own"])
+def test_the_canvas_component_gets_the_boards_exact_numbers(colors):
+    board = build_board(BoardState(norm="group", colors=colors, focus=(3, 5)))
+    panels = board_panels(board)
+    raw, out = panels["charts"]
+    assert np.array_equal(decode(raw["z"], np.float32), board.x.ravel())
+    assert np.array_equal(decode(out["z"], np.float32), board.y.ravel())
+    assert np.array_equal(decode(raw["other"], np.float32), board.y.ravel())
+    pool = decode(panels["pool"], np.int32)
+    assert np.array_equal(pool, board.result.pool.numpy().ravel())
+    assert (panels["rows"], panels["cols"], panels["focus"]) == (32, 16, [3, 5])
+    # the set the browser will outline is the one the engine pooled
+    mask = (pool == pool[3 * 16 + 5]).reshape(32, 16)
+    assert np.array_equal(mask, board.result.pooled_with((3, 5)).numpy())
+    if colors == "shared":
+        assert raw["zmax"] == out["zmax"] == symmetric_range(board.x, board.y)
+        assert not raw["showscale"] and out["showscale"]
+    else:
+        assert raw["zmax"] == symmetric_range(board.x) and raw["showscale"]
+    assert out["title"] == "After GroupNorm (train)" and out["colorscale"] == DIVERGING
 
 
 def test_symmetric_range_ignores_nan_and_never_collapses():

@@ -1,0 +1,345 @@
+// Normalization Lab: the Lab page's pair of heatmaps, drawn on <canvas>.
+//
+// Why not st.plotly_chart: Streamlit remounts a Plotly chart whenever its figure
+// changes, and moving the outline changes the figure, so every click redrew both
+// charts from scratch; even kept alive, a Plotly restyle of a 32×16 heatmap
+// costs ~20–30 ms here, per chart, per interaction (bench/latency.py, NOTES).
+// Drawing a few thousand rectangles on a canvas costs well under a millisecond.
+// A click moves the outline in the browser at once and tells Python the new
+// focus; hover shows both values; arrow keys move the focus; "PNG" saves the
+// picture exactly as drawn. Everything drawn comes from Python
+// (lab.figures.heatmap_spec): values, colour range, colour scale, outline sets.
+
+const HEIGHT = 430;
+const MARGIN = { left: 46, right: 12, top: 30, bottom: 40 };
+const SCALE_WIDTH = 56; // colour bar and its labels, when shown
+
+function decode(b64, Type) {
+  const bin = atob(b64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return new Type(bytes.buffer);
+}
+
+function hexToRgb(hex) {
+  const n = parseInt(hex.slice(1), 16);
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+}
+
+// Linear interpolation between the scale's stops, as Plotly does.
+function colorAt(stops, t) {
+  if (!(t >= 0)) t = 0;
+  if (t > 1) t = 1;
+  let i = 1;
+  while (i < stops.length - 1 && stops[i][0] < t) i++;
+  const [p0, c0] = stops[i - 1];
+  const [p1, c1] = stops[i];
+  const u = p1 > p0 ? (t - p0) / (p1 - p0) : 0;
+  const c = c0.map((v, k) => Math.round(v + (c1[k] - v) * u));
+  return `rgb(${c[0]},${c[1]},${c[2]})`;
+}
+
+function fmt(v) {
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? "NaN" : v > 0 ? "∞" : "−∞";
+  const s = Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3)
+    ? v.toExponential(3) : String(Number(v.toPrecision(4)));
+  return s.replace("-", "−");
+}
+
+function dtick(n) {
+  let step = 1;
+  while (n / step > 16) step *= 2;
+  return step;
+}
+
+function niceTicks(zmax) {
+  const raw = zmax / 2;
+  const p = Math.pow(10, Math.floor(Math.log10(raw)));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * p).find((s) => raw / s <= 1.5) || raw;
+  const ticks = [];
+  for (let v = -Math.floor(zmax / step) * step; v <= zmax + 1e-9; v += step) ticks.push(v);
+  return ticks;
+}
+
+// The set of cells sharing cell (r, c)'s statistic, as a bounding box (every
+// family's set is a rectangle on an examples × features matrix).
+function outlineOf(pool, rows, cols, r, c) {
+  const id = pool[r * cols + c];
+  let r0 = rows, r1 = -1, c0 = cols, c1 = -1;
+  for (let i = 0; i < pool.length; i++) {
+    if (pool[i] !== id) continue;
+    const y = (i / cols) | 0, x = i % cols;
+    if (y < r0) r0 = y;
+    if (y > r1) r1 = y;
+    if (x < c0) c0 = x;
+    if (x > c1) c1 = x;
+  }
+  return [r0, r1, c0, c1];
+}
+
+function theme(el) {
+  const css = getComputedStyle(el);
+  return {
+    text: css.getPropertyValue("--st-text-color").trim() || "#31333f",
+    font: css.getPropertyValue("--st-font").trim() || "sans-serif",
+    background: css.getPropertyValue("--st-background-color").trim() || "#ffffff",
+  };
+}
+
+class Heatmap {
+  constructor(root, index) {
+    this.index = index;
+    this.el = document.createElement("div");
+    this.el.className = "normlab-heatmap";
+    this.canvas = document.createElement("canvas");
+    this.canvas.tabIndex = 0;
+    this.canvas.setAttribute("role", "img");
+    this.tip = document.createElement("div");
+    this.tip.className = "normlab-tip";
+    this.button = document.createElement("button");
+    this.button.className = "normlab-png";
+    this.button.type = "button";
+    this.button.textContent = "PNG";
+    this.button.title = "Save this heatmap as a PNG";
+    this.el.append(this.canvas, this.tip, this.button);
+    root.appendChild(this.el);
+    this.root = root;
+    this.canvas.addEventListener("mousemove", (e) => this.hover(e));
+    this.canvas.addEventListener("mouseleave", () => (this.tip.style.display = "none"));
+    this.canvas.addEventListener("click", (e) => {
+      const cell = this.cellAt(e);
+      if (cell) root.lab.setFocus(cell[0], cell[1]);
+    });
+    this.canvas.addEventListener("keydown", (e) => this.key(e));
+    this.button.addEventListener("click", () => this.save());
+  }
+
+  update(spec, shared) {
+    this.spec = spec;
+    this.shared = shared;
+    this.z = decode(spec.z, Float32Array);
+    this.other = spec.other ? decode(spec.other, Float32Array) : null;
+    this.stops = spec.colorscale.map(([p, hex]) => [p, hexToRgb(hex)]);
+    this.canvas.setAttribute("aria-label", spec.title);
+    this.canvas.dataset.title = spec.title;
+  }
+
+  plotBox() {
+    const width = this.el.clientWidth || 400;
+    const right = MARGIN.right + (this.spec.showscale ? SCALE_WIDTH : 0);
+    return {
+      width, height: HEIGHT,
+      x: MARGIN.left, y: MARGIN.top,
+      w: Math.max(40, width - MARGIN.left - right),
+      h: HEIGHT - MARGIN.top - MARGIN.bottom,
+    };
+  }
+
+  draw() {
+    const { rows, cols } = this.shared;
+    const box = this.plotBox();
+    const dpr = window.devicePixelRatio || 1;
+    const cv = this.canvas;
+    if (cv.width !== Math.round(box.width * dpr) || cv.height !== Math.round(box.height * dpr)) {
+      cv.width = Math.round(box.width * dpr);
+      cv.height = Math.round(box.height * dpr);
+      cv.style.width = `${box.width}px`;
+      cv.style.height = `${box.height}px`;
+    }
+    const ctx = cv.getContext("2d");
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, box.width, box.height);
+    const th = theme(this.root);
+    const zmax = this.spec.zmax;
+    const cw = box.w / cols, ch = box.h / rows;
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        const v = this.z[r * cols + c];
+        if (!Number.isFinite(v)) continue; // NaN and ±inf stay blank, as in Plotly
+        ctx.fillStyle = colorAt(this.stops, (v + zmax) / (2 * zmax));
+        // Overlap by a fraction of a pixel so no hairlines show between cells.
+        ctx.fillRect(box.x + c * cw, box.y + r * ch, cw + 0.6, ch + 0.6);
+      }
+    }
+    // Title and axes.
+    ctx.fillStyle = th.text;
+    ctx.font = `600 15px ${th.font}`;
+    ctx.textBaseline = "alphabetic";
+    ctx.textAlign = "left";
+    ctx.fillText(this.spec.title, 4, 18);
+    ctx.font = `12px ${th.font}`;
+    ctx.globalAlpha = 0.8;
+    ctx.textAlign = "center";
+    ctx.textBaseline = "top";
+    let xstep = dtick(cols);
+    while (xstep * cw < 18 && xstep < cols) xstep *= 2; // keep labels apart
+    for (let c = 0; c < cols; c += xstep) {
+      ctx.fillText(String(c), box.x + (c + 0.5) * cw, box.y + box.h + 4);
+    }
+    ctx.fillText("feature", box.x + box.w / 2, box.y + box.h + 22);
+    ctx.textAlign = "right";
+    ctx.textBaseline = "middle";
+    for (let r = 0; r < rows; r += dtick(rows)) {
+      ctx.fillText(String(r), box.x - 6, box.y + (r + 0.5) * ch);
+    }
+    ctx.save();
+    ctx.translate(12, box.y + box.h / 2);
+    ctx.rotate(-Math.PI / 2);
+    ctx.textAlign = "center";
+    ctx.fillText("example", 0, 0);
+    ctx.restore();
+    ctx.globalAlpha = 1;
+    if (this.spec.showscale) this.drawScale(ctx, box, th);
+    // The focused cell's set, and the cell itself: dark line on a light halo,
+    // visible on every colour of the scale and in both themes.
+    const [fr, fc] = this.shared.focus;
+    const [r0, r1, c0, c1] = this.shared.outline;
+    const rect = (a0, a1, b0, b1, color, width) => {
+      ctx.strokeStyle = color;
+      ctx.lineWidth = width;
+      ctx.strokeRect(box.x + b0 * cw, box.y + a0 * ch, (b1 - b0 + 1) * cw, (a1 - a0 + 1) * ch);
+    };
+    rect(r0, r1, c0, c1, this.shared.colors.halo, 5);
+    rect(r0, r1, c0, c1, this.shared.colors.outline, 2.5);
+    rect(fr, fr, fc, fc, this.shared.colors.halo, 3);
+    rect(fr, fr, fc, fc, this.shared.colors.outline, 1.5);
+    this.box = box;
+    this.canvas.dataset.outline = `${r0},${r1},${c0},${c1}`;
+    this.canvas.dataset.focus = `${fr},${fc}`;
+    this.canvas.dataset.shape = `${rows},${cols}`;
+    this.canvas.dataset.plot = [box.x, box.y, box.w, box.h].map((v) => v.toFixed(1)).join(",");
+  }
+
+  drawScale(ctx, box, th) {
+    const x = box.x + box.w + 14, w = 12;
+    const zmax = this.spec.zmax;
+    for (let i = 0; i < box.h; i++) {
+      ctx.fillStyle = colorAt(this.stops, 1 - i / box.h);
+      ctx.fillRect(x, box.y + i, w, 1.5);
+    }
+    ctx.fillStyle = th.text;
+    ctx.globalAlpha = 0.8;
+    ctx.font = `11px ${th.font}`;
+    ctx.textAlign = "left";
+    ctx.textBaseline = "middle";
+    for (const v of niceTicks(zmax)) {
+      ctx.fillText(fmt(v), x + w + 4, box.y + (1 - (v + zmax) / (2 * zmax)) * box.h);
+    }
+    ctx.globalAlpha = 1;
+  }
+
+  cellAt(e) {
+    if (!this.box) return null;
+    const rect = this.canvas.getBoundingClientRect();
+    const px = e.clientX - rect.left, py = e.clientY - rect.top;
+    const { rows, cols } = this.shared;
+    const c = Math.floor(((px - this.box.x) / this.box.w) * cols);
+    const r = Math.floor(((py - this.box.y) / this.box.h) * rows);
+    return r >= 0 && r < rows && c >= 0 && c < cols ? [r, c] : null;
+  }
+
+  hover(e) {
+    const cell = this.cellAt(e);
+    if (!cell) {
+      this.tip.style.display = "none";
+      return;
+    }
+    const [r, c] = cell;
+    const i = r * this.shared.cols + c;
+    let text = `example ${r}, feature ${c}\n${this.spec.label} = ${fmt(this.z[i])}`;
+    if (this.other) text += `\n${this.spec.other_label} = ${fmt(this.other[i])}`;
+    this.tip.textContent = text;
+    this.tip.style.display = "block";
+    const rect = this.canvas.getBoundingClientRect();
+    const left = e.clientX - rect.left + 14;
+    this.tip.style.left = `${Math.min(left, rect.width - 170)}px`;
+    this.tip.style.top = `${e.clientY - rect.top + 14}px`;
+  }
+
+  key(e) {
+    const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+    const m = moves[e.key];
+    if (!m) return;
+    e.preventDefault();
+    const { rows, cols, focus } = this.shared;
+    const r = Math.min(rows - 1, Math.max(0, focus[0] + m[0]));
+    const c = Math.min(cols - 1, Math.max(0, focus[1] + m[1]));
+    this.root.lab.setFocus(r, c);
+  }
+
+  save() {
+    // Paint the page background under the picture so the PNG is not transparent.
+    const out = document.createElement("canvas");
+    out.width = this.canvas.width;
+    out.height = this.canvas.height;
+    const ctx = out.getContext("2d");
+    ctx.fillStyle = theme(this.root).background;
+    ctx.fillRect(0, 0, out.width, out.height);
+    ctx.drawImage(this.canvas, 0, 0);
+    out.toBlob((blob) => {
+      const a = document.createElement("a");
+      a.href = URL.createObjectURL(blob);
+      a.download = `${this.spec.filename}.png`;
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+    }, "image/png");
+  }
+}
+
+class Lab {
+  constructor(root) {
+    this.root = root;
+    this.maps = [];
+    this.observer = new ResizeObserver(() => this.draw());
+    this.observer.observe(root);
+  }
+
+  update(data, setStateValue) {
+    this.setStateValue = setStateValue;
+    const { rows, cols } = data;
+    this.pool = decode(data.pool, Int32Array);
+    this.shared = {
+      rows, cols,
+      colors: data.colors,
+      focus: data.focus,
+      outline: outlineOf(this.pool, rows, cols, data.focus[0], data.focus[1]),
+    };
+    while (this.maps.length < data.charts.length) {
+      this.maps.push(new Heatmap(this.root, this.maps.length));
+    }
+    data.charts.forEach((spec, i) => this.maps[i].update(spec, this.shared));
+    this.draw();
+  }
+
+  setFocus(r, c) {
+    const s = this.shared;
+    if (s.focus[0] === r && s.focus[1] === c) return;
+    s.focus = [r, c];
+    s.outline = outlineOf(this.pool, s.rows, s.cols, r, c);
+    this.draw();
+    this.setStateValue("focus", [r, c]);
+  }
+
+  draw() {
+    for (const m of this.maps) if (m.spec) m.draw();
+    this.root.dataset.focus = this.shared ? this.shared.focus.join(",") : "";
+  }
+}
+
+export default function (component) {
+  const { data, parentElement, setStateValue } = component;
+  let root = parentElement.querySelector(".normlab-heatmaps");
+  if (!root) {
+    root = document.createElement("div");
+    root.className = "normlab-heatmaps";
+    parentElement.appendChild(root);
+    root.lab = new Lab(root);
+  }
+  try {
+    root.lab.update(data, setStateValue);
+  } catch (err) {
+    root.textContent = `The heatmaps could not be drawn: ${err.message}`;
+  }
+}
