@@ -22,4 +22,5 @@ pages = [
 ]
 page = st.navigation(pages)
 theme.apply()
+theme.single_threaded_torch()
 page.run()

@@ -200,16 +200,27 @@ def _step_by(delta: int) -> None:
     _set_step(st.session_state[K("step")] + delta)
 
 
-def _toggle_play() -> None:
+def _set_playing(play: bool) -> None:
+    """Set, never toggle: Streamlit 1.67 can dispatch one click's callback twice.
+
+    Seen under load: a Pause click landing while a tick was queued ran this
+    callback in the tick's run and again in the ``live`` run, so a toggle
+    flipped back to playing. The button passes the state it asks for instead.
+    """
     ss = st.session_state
-    if ss.get(PLAYING):
+    if not play:
         ss[PLAYING] = False
-    else:
+    elif not ss.get(PLAYING):
         start = 0 if ss[K("step")] >= MAX_STEPS else ss[K("step")]
         _set_step(start, playing=True)
 
 
 def _step_from_slider() -> None:
+    """Ignored while playing: the slider is hidden then, yet under load the
+    browser can still send its last value with a tick, which would jump the
+    stream back and stop play (seen in the end-to-end test on a busy machine)."""
+    if st.session_state.get(PLAYING):
+        return
     _set_step(st.session_state[K("step_view")])
 
 
@@ -274,7 +285,8 @@ def _controls(playing: bool) -> None:
         "Pause" if playing else "Play",
         icon=":material/pause:" if playing else ":material/play_arrow:",
         key=K("b_play"),
-        on_click=_toggle_play,
+        on_click=_set_playing,
+        args=(not playing,),
         type="primary",
         help=f"Advance {PLAY_STRIDE} steps every {PLAY_EVERY:g} s up to step "
         f"{MAX_STEPS}; the link records the step when play stops.",

@@ -195,9 +195,14 @@ def test_the_png_button_saves_the_heatmap_as_drawn(open_lab):
 
 def test_hover_shows_both_values_and_arrow_keys_move_the_focus(open_lab):
     page = open_lab()
-    page.mouse.move(*cell_point(page, 1, 4, 6))
     tip = page.locator(".normlab-tip").nth(1)
-    tip.wait_for(state="visible")
+    for wiggle in range(40):  # a hand keeps moving: under load one event can
+        x, y = cell_point(page, 1, 4, 6)  # land before the page's layout settles
+        page.mouse.move(x + wiggle % 2, y)
+        if tip.is_visible():
+            break
+        page.wait_for_timeout(250)
+    tip.wait_for(state="visible", timeout=1_000)
     text = tip.inner_text()
     assert text.startswith("example 4, feature 6")
     assert "normalized y = " in text and "raw x = " in text

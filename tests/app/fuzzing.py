@@ -1,0 +1,282 @@
+"""A fuzzer for every page: hostile links, then random widget actions, zero exceptions.
+
+Shared by the short run in the tests (`tests/app/test_fuzz.py`) and the long run
+in `bench/fuzz.py`. Each example opens a link whose query string mixes the
+page's own parameter names with unknown ones and hostile values (non-numeric,
+out of range, NaN/inf, huge, repeated, HTML/script), then makes a few random
+interactions a person could make in the browser: a slider moved to any of its
+stops, any option of a select box, radio or segmented control, a number typed
+within the input's bounds, a toggle flipped, a button clicked. After every run
+the page must show no exception and its title.
+
+Widget values are sent as the browser sends them: options by their displayed
+label, which is all the browser knows (AppTest's own setters want the Python
+value behind a label, which a fuzzer cannot know).
+
+Two pages train models for seconds on a fresh setting. `light_training`
+shortens those runs (the same code, fewer steps) while fuzzing and drops what
+it stored afterwards, so no shortened result outlives the fuzz.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from hypothesis import strategies as hs
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+from streamlit.testing.v1 import AppTest
+
+import lab.coupling_state
+import lab.state
+import lab.tensor
+import lab.train_eval
+import lab.why
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+TIMEOUT = 180
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    path: str | None  # None: the home page
+    title: str
+    params: tuple[str, ...]
+
+
+PAGES: dict[str, Page] = {
+    p.name: p
+    for p in (
+        Page("lab", None, "Normalization Lab", tuple(lab.state.SPECS)),
+        Page("tensor", "pages/tensor.py", "Tensor view", tuple(lab.tensor.SPECS)),
+        Page(
+            "coupling",
+            "pages/coupling.py",
+            "Batch coupling",
+            tuple(lab.coupling_state.SPECS),
+        ),
+        Page(
+            "train_eval",
+            "pages/train_eval.py",
+            "Train vs eval",
+            tuple(lab.train_eval.SPECS),
+        ),
+        Page("why", "pages/why.py", "Why normalize", tuple(lab.why.SPECS)),
+    )
+}
+
+HOSTILE = (
+    "",
+    " ",
+    "nan",
+    "NaN",
+    "inf",
+    "-inf",
+    "Infinity",
+    "1e309",
+    "-1e309",
+    "1e-320",
+    "9" * 40,
+    "-9" * 20,
+    "0",
+    "-1",
+    "0.5",
+    "1,2",
+    "3,-4",
+    "99,99",
+    "1,2,3",
+    "0x10",
+    "1_000",
+    "١٢",  # Arabic-Indic digits
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "**bold** $x$ :red[red]",
+    "batch",
+    "layer",
+    "rms",
+    "group",
+    "instance",
+    "eval",
+    "train",
+    "\x00",
+    "%",
+    "a" * 3000,
+)
+
+
+def query_strings(page: Page) -> hs.SearchStrategy[dict[str, list[str]]]:
+    """Query strings as a shared link could carry them, hostile ones included."""
+    names = hs.sampled_from(page.params) | hs.text(min_size=1, max_size=12)
+    values = (
+        hs.sampled_from(HOSTILE)
+        | hs.integers(-(10**12), 10**12).map(str)
+        | hs.floats(allow_nan=True, allow_infinity=True).map(repr)
+        | hs.text(max_size=40)
+    )
+    return hs.dictionaries(names, hs.lists(values, min_size=1, max_size=3), max_size=8)
+
+
+def open_page(page: Page) -> AppTest:
+    """A new session on ``page``, as a person arriving at the app."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    if page.path is not None:
+        at.switch_page(page.path).run()
+    check(at, page, "opening the page")
+    return at
+
+
+def check(at: AppTest, page: Page, doing: str) -> None:
+    errors = [e.value for e in at.exception]
+    assert not errors, f"{page.name}, after {doing}: {errors}"
+    titles = [t.value for t in at.title]
+    assert page.title in titles, f"{page.name}, after {doing}: titles {titles}"
+
+
+def visit(at: AppTest, page: Page, query: dict[str, list[str]]) -> None:
+    at.query_params.clear()
+    for k, v in query.items():
+        at.query_params[k] = v if len(v) > 1 else v[0]
+    at.run()
+    check(at, page, f"opening ?{query!r}")
+
+
+# ---- widget actions, as the browser would send them ----
+
+
+def _sent(widget: Any, state: WidgetState) -> None:
+    """Make AppTest send ``state`` for ``widget`` on the next run."""
+    widget.__class__ = type(
+        f"Fuzzed{type(widget).__name__}",
+        (type(widget),),
+        {"_widget_state": property(lambda self: state)},
+    )
+
+
+def _new_state(widget: Any) -> WidgetState:
+    ws = WidgetState()
+    ws.id = widget.id
+    return ws
+
+
+def _grid(lo: float, hi: float, step: float, integer: bool) -> hs.SearchStrategy:
+    n = math.floor((hi - lo) / step + 1e-9) if step > 0 else 0
+    pick = hs.integers(0, max(n, 0)).map(lambda k: lo + k * step)
+    return pick.map(int) if integer else pick.map(lambda v: round(v, 12))
+
+
+def actions(at: AppTest) -> list[tuple[str, Any]]:
+    """Every widget on the page a person could change now."""
+    out: list[tuple[str, Any]] = []
+    for kind in (
+        "slider",
+        "select_slider",
+        "selectbox",
+        "radio",
+        "button_group",
+        "number_input",
+        "checkbox",
+        "toggle",
+        "button",
+    ):
+        for w in getattr(at, kind):
+            if not getattr(w.proto, "disabled", False):
+                out.append((kind, w))
+    return out
+
+
+def act(data: hs.DataObject, at: AppTest) -> str:
+    """Make one random interaction; return what it was, for the failure message."""
+    choices = actions(at)
+    if not choices:
+        return "nothing to do"
+    kind, w = data.draw(hs.sampled_from(choices), label="widget")
+    label = getattr(w, "label", None) or getattr(w, "key", None) or w.id
+    if kind == "slider":
+        p = w.proto
+        integer = p.data_type == p.INT
+        lo, hi, step = p.min, p.max, p.step or 1
+        value = w.value
+        if isinstance(value, (list, tuple)):
+            a = data.draw(_grid(lo, hi, step, integer))
+            b = data.draw(_grid(lo, hi, step, integer))
+            w.set_value((min(a, b), max(a, b)))
+        else:
+            w.set_value(data.draw(_grid(lo, hi, step, integer), label=label))
+        return f"{label} := {w.value!r}"
+    if kind in ("select_slider", "button_group", "selectbox", "radio"):
+        i = data.draw(hs.integers(0, len(w.options) - 1), label=label)
+        ws = _new_state(w)
+        if kind in ("selectbox", "radio"):  # one label; the others send a list
+            ws.string_value = w.options[i]
+        else:
+            ws.string_array_value.data[:] = [w.options[i]]
+        _sent(w, ws)
+        return f"{label} := {w.options[i]!r}"
+    if kind == "number_input":
+        p = w.proto
+        lo = p.min if p.has_min else -1e6
+        hi = p.max if p.has_max else 1e6
+        integer = p.data_type == p.INT
+        value = data.draw(
+            hs.integers(int(lo), int(hi))
+            if integer
+            else hs.floats(lo, hi, allow_nan=False, allow_infinity=False),
+            label=label,
+        )
+        w.set_value(value)
+        return f"{label} := {value!r}"
+    if kind in ("checkbox", "toggle"):
+        w.set_value(not w.value)
+        return f"{label} := {w.value!r}"
+    w.click()
+    return f"click {label!r}"
+
+
+def fuzz_once(data: hs.DataObject, page: Page, max_actions: int = 4) -> list[str]:
+    """One example: a new session opens a link, then makes up to ``max_actions``
+    interactions. A new session each time, so an example replays exactly when
+    hypothesis shrinks it."""
+    query = data.draw(query_strings(page), label="query")
+    at = open_page(page)
+    visit(at, page, query)
+    done = [f"?{query!r}"]
+    for _ in range(data.draw(hs.integers(0, max_actions), label="actions")):
+        done.append(act(data, at))
+        at.run()
+        check(at, page, " → ".join(done))
+    return done
+
+
+# ---- the heavy pages, shortened while fuzzing ----
+
+
+@contextlib.contextmanager
+def light_training() -> Iterator[None]:
+    """Run the pages' training for a few steps only, and forget those results after.
+
+    The fuzz looks for crashes in what the pages do with any setting; the full
+    runs' numbers are tested elsewhere (tests/unit/test_why.py,
+    tests/unit/test_train_eval.py) and would cost seconds per new setting.
+    """
+    from lab import train_eval_classifier as clf
+    from lab.ui import why_view
+
+    saved = (why_view.run_sweep, why_view.xiong_sweep, clf.TRAIN_STEPS, clf.FT_STEPS)
+    why_view.run_sweep = partial(why_view.run_sweep, until=2)
+    why_view.xiong_sweep = partial(why_view.xiong_sweep, repeats=1)
+    clf.TRAIN_STEPS, clf.FT_STEPS = 20, 4
+    clf.MEMO.clear()
+    try:
+        yield
+    finally:
+        why_view.run_sweep, why_view.xiong_sweep = saved[0], saved[1]
+        clf.TRAIN_STEPS, clf.FT_STEPS = saved[2], saved[3]
+        clf.MEMO.clear()
+        why_view.store.clear()  # the next store() reloads the shipped results
