@@ -5,6 +5,7 @@ import streamlit as st
 
 from lab.texts.why import INTRO, TITLE
 from lab.ui import why_view as view
+from lab.ui.sync import share_view
 
 state, note = view.sidebar()
 # Record the view in the URL before any run starts: a run can take seconds, and
@@ -15,6 +16,7 @@ view.SYNC.end(state)
 st.title(TITLE)
 st.markdown(INTRO)
 view.scenario_line(state, note)
+share_view("why.share", "the same network, runs and settings")
 res = view.results(state, st.empty())
 if res.sweep is None:
     view.too_heavy(state)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, fields
+from functools import cache
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 import streamlit as st
@@ -122,3 +124,25 @@ def share_url(params: Mapping[str, Any]) -> str:
     base = (st.context.url or "").split("?", 1)[0]
     query = urlencode(params)
     return f"{base}?{query}" if query else (base or "?")
+
+
+_SHARE_JS = Path(__file__).resolve().parents[2] / "assets" / "share.js"
+
+
+@cache
+def _share_component() -> Callable:
+    return st.components.v2.component(
+        "normlab_share", js=_SHARE_JS.read_text(encoding="utf-8"), isolate_styles=False
+    )
+
+
+def share_view(key: str, what: str) -> None:
+    """'Share this view' for a page whose fragments rerun on their own.
+
+    The link is read from the address bar in the browser (assets/share.js):
+    every run, fragment or not, writes the page's state there, while a link
+    built here would go stale whenever a fragment reruns without this control.
+    """
+    with st.popover("Share this view", icon=":material/share:", width="content"):
+        st.caption(f"This link opens exactly this view: {what}.")
+        _share_component()(key=key)

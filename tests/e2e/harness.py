@@ -117,3 +117,53 @@ def wait_idle(page, timeout: float = 30_000) -> None:
     page.wait_for_selector(
         '[data-testid="stStatusWidget"]', state="detached", timeout=timeout
     )
+
+
+def shared_link(page) -> str:
+    """Open "Share this view" and read the link it offers, as a person copies it."""
+    page.get_by_role("button", name="Share this view").click()
+    link = page.locator(".normlab-share-link")
+    link.wait_for()
+    page.wait_for_function(
+        "() => document.querySelector('.normlab-share-link')?.textContent"
+        " === window.location.href"
+    )
+    text = link.inner_text().strip()
+    page.keyboard.press("Escape")
+    return text
+
+
+def view_numbers(page) -> dict:
+    """Every number the page shows in charts and readouts, for comparing two views."""
+    return page.evaluate(
+        """() => ({
+          charts: Array.from(document.querySelectorAll('.js-plotly-plot'), (gd) =>
+            JSON.stringify({
+              title: gd.layout.title && gd.layout.title.text,
+              data: gd.data.map((t) => [t.name, t.x, t.y, t.z]),
+              shapes: (gd.layout.shapes || []).map((s) => [s.x0, s.x1, s.y0, s.y1]),
+            })),
+          metrics: Array.from(
+            document.querySelectorAll('[data-testid="stMetric"]'), (m) => m.innerText),
+        })"""
+    )
+
+
+def same_view_in_new_browser(chromium, link: str, seen: dict, ready) -> None:
+    """Open ``link`` in a new browser context; the same numbers must show."""
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        fresh = context.new_page()
+        fresh.goto(link)
+        ready(fresh)
+        fresh.wait_for_function(
+            f"() => document.querySelectorAll('.js-plotly-plot').length"
+            f" === {len(seen['charts'])}",
+            timeout=120_000,
+        )
+        wait_idle(fresh, 120_000)
+        now = view_numbers(fresh)
+        assert now["metrics"] == seen["metrics"]
+        assert now["charts"] == seen["charts"]
+    finally:
+        context.close()

@@ -6,7 +6,12 @@ import re
 
 import pytest
 
-from tests.e2e.harness import wait_idle
+from tests.e2e.harness import (
+    same_view_in_new_browser,
+    shared_link,
+    view_numbers,
+    wait_idle,
+)
 
 CHARTS = "document.querySelectorAll('.js-plotly-plot .main-svg').length"
 
@@ -41,6 +46,16 @@ def main_text(page) -> str:
 def metric_value(page, label: str) -> str:
     block = page.locator("[data-testid='stMetric']").filter(has_text=label).first
     return block.locator("[data-testid='stMetricValue']").inner_text()
+
+
+def batch_step(page, key: str, expect: int) -> None:
+    """One keyboard step of the Batch size slider; wait for the link to follow."""
+    page.locator(
+        "[data-testid='stSidebar'] input[type='range'][aria-label='Batch size']"
+    ).focus()
+    page.keyboard.press(key)
+    page.wait_for_url(re.compile(rf"batch={expect}\b"))
+    wait_idle(page)
 
 
 def sidebar_button(page, text: str):
@@ -155,13 +170,7 @@ def test_a_shared_link_reproduces_the_view(open_coupling):
 def test_moving_the_batch_slider_moves_the_marker_and_the_link(open_coupling):
     page = open_coupling()
     assert chart(page, 0)["shapes"][0][:2] == [16, 16]  # the B = 16 marker
-    thumb = page.locator(
-        "[data-testid='stSidebar'] input[type='range'][aria-label='Batch size']"
-    )
-    thumb.focus()
-    page.keyboard.press("ArrowRight")
-    page.wait_for_url(re.compile(r"batch=17"))
-    wait_idle(page)
+    batch_step(page, "ArrowRight", 17)
     page.wait_for_function(
         "() => document.querySelectorAll('.js-plotly-plot')[0].layout.shapes[0].x0"
         " === 17"
@@ -177,3 +186,14 @@ def test_a_hostile_link_renders_the_page_with_a_note(open_coupling):
     assert "could not be used as written" in main_text(page)
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.locator("script:has-text('alert(1)')").count() == 0
+
+
+def test_the_share_link_opens_the_same_numbers_in_a_new_browser(
+    open_coupling, chromium
+):
+    page = open_coupling("scenario=ghost&focus=3,2", charts=2)
+    batch_step(page, "ArrowLeft", 63)
+    link = shared_link(page)
+    assert "batch=63" in link and "focus=3%2C2" in link
+    seen = view_numbers(page)
+    same_view_in_new_browser(chromium, link, seen, ready=wait_idle)

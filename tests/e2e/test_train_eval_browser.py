@@ -8,7 +8,12 @@ import numpy as np
 import pytest
 
 from lab.train_eval import TrainEvalState, build_live
-from tests.e2e.harness import wait_idle
+from tests.e2e.harness import (
+    same_view_in_new_browser,
+    shared_link,
+    view_numbers,
+    wait_idle,
+)
 
 CHARTS = 6  # the stream, four heatmaps, one pitfall chart
 STREAM, TRAIN = 0, 1  # chart order on the page
@@ -149,3 +154,21 @@ def test_a_hostile_link_then_layernorm_shows_a_difference_of_exactly_zero(open_p
     assert "norm=layer" in page.url
     assert "exactly 0 everywhere" in page.inner_text("[data-testid='stMain']")
     assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_the_share_link_opens_the_same_numbers_in_a_new_browser(open_page, chromium):
+    page = open_page("?step=30")
+    page.get_by_role("button", name="+10", exact=True).click()  # a fragment rerun
+    wait_step(page, 40)
+    cell_click(page, TRAIN, row=3, col=1, rows=16, cols=4)
+    page.wait_for_function(
+        f"() => document.querySelectorAll('.js-plotly-plot')[{STREAM}]"
+        ".layout.title.text.includes('Feature 1:')"
+    )
+    wait_idle(page)
+    link = shared_link(page)
+    assert "step=40" in link and "focus=3%2C1" in link
+    seen = view_numbers(page)
+    same_view_in_new_browser(
+        chromium, link, seen, ready=lambda p: wait_idle(p, 120_000)
+    )

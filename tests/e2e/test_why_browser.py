@@ -10,7 +10,12 @@ import re
 
 import pytest
 
-from tests.e2e.harness import wait_idle
+from tests.e2e.harness import (
+    same_view_in_new_browser,
+    shared_link,
+    view_numbers,
+    wait_idle,
+)
 
 CHARTS = 7
 RUN_TIMEOUT = 120_000  # a real sweep on a busy 2-core machine
@@ -74,6 +79,18 @@ def slider_thumb(page, label: str):
     return box.get_by_role("slider").first
 
 
+def look_at_lr_1(page) -> None:
+    """Move the learning-rate picker from 0.32 to 1 and wait for the views."""
+    press(page, "Look at learning rate", "ArrowRight")
+    page.wait_for_url(re.compile(r"lr=1(&|$)"))
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+        ".some((gd) => gd.layout.title.text.includes('Loss curves at lr 1<'))",
+        timeout=RUN_TIMEOUT,
+    )
+    wait_idle(page)
+
+
 def press(page, label: str, key: str) -> None:
     thumb = slider_thumb(page, label)
     thumb.focus()
@@ -98,14 +115,7 @@ def test_the_learning_rate_picker_redraws_the_views_and_the_back_button_undoes_i
     open_why,
 ):
     page = open_why()
-    press(page, "Look at learning rate", "ArrowRight")
-    page.wait_for_url(re.compile(r"lr=1(&|$)"))
-    page.wait_for_function(
-        "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
-        ".some((gd) => gd.layout.title.text.includes('Loss curves at lr 1<'))",
-        timeout=RUN_TIMEOUT,
-    )
-    wait_idle(page)
+    look_at_lr_1(page)
     assert "Gradient predictiveness, lr 1" in chart_titles(page)
     assert "Stored result" in main_text(page)  # no new runs for a view change
     page.go_back()
@@ -156,3 +166,12 @@ def test_a_hostile_link_renders_the_page_with_a_note(open_why):
     assert "<script>" not in text
     assert page.locator("[data-testid='stException']").count() == 0
     assert "Stored result" in text  # the defaults, from the shipped runs
+
+
+def test_the_share_link_opens_the_same_numbers_in_a_new_browser(open_why, chromium):
+    page = open_why()
+    look_at_lr_1(page)
+    link = shared_link(page)
+    assert "lr=1" in link
+    seen = view_numbers(page)
+    same_view_in_new_browser(chromium, link, seen, ready=wait_charts)
