@@ -85,7 +85,14 @@ class Session:
     async def _timed(self, action, changed: str) -> float:
         t0 = time.perf_counter()
         await action()
-        await self.page.wait_for_function(changed, timeout=120_000)
+        try:
+            await self.page.wait_for_function(changed, timeout=120_000)
+        except Exception as err:
+            seen = await self.page.evaluate(
+                f"() => Array.from({CHART}, (c) => [c.dataset.title,"
+                " c.dataset.shape, c.dataset.focus])"
+            )
+            raise RuntimeError(f"never true: {changed} (drawn: {seen})") from err
         await self.page.wait_for_selector(IDLE, timeout=120_000)
         if await self.page.locator("[data-testid='stException']").count():
             self.errors.append("exception shown on the page")
