@@ -12,7 +12,7 @@ import re
 import pytest
 
 from lab.tensor import TensorState, build_view
-from tests.e2e.harness import wait_idle
+from tests.e2e.harness import same_view_in_new_browser, view_numbers, wait_idle
 
 MAPS = 5  # two unfolded maps, three pitfall maps
 ONE = "?view=one"
@@ -217,3 +217,17 @@ def test_a_hostile_link_renders_the_page_with_a_note(open_tensor):
     assert "example 3, channel 5, position (2, 2)" in main  # clamped inside
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.locator("script:has-text('alert(1)')").count() == 0
+
+
+def test_the_share_link_opens_the_same_numbers_in_a_new_browser(open_tensor, chromium):
+    page = open_tensor(ONE + "&norm=group&seed=5")
+    box = picker(page, "Example n")
+    box.fill("2")
+    box.press("Enter")
+    wait_for_text(page, "example 2, channel 0, position (0, 0)")
+    page.get_by_role("button", name="Share this view").click()
+    link = page.locator("[data-testid='stPopoverBody'] code").inner_text().strip()
+    assert "seed=5" in link and "focus=2%2C0%2C0%2C0" in link
+    page.keyboard.press("Escape")
+    seen = view_numbers(page)
+    same_view_in_new_browser(chromium, link, seen, ready=wait_idle)
