@@ -108,13 +108,26 @@ class Lab:
         )
 
 
+def cell_centre(
+    box: dict, shape: str, plot: str, r: int, c: int
+) -> tuple[float, float]:
+    """Page coordinates of cell (r, c)'s centre, from a heatmap canvas's bounding
+    box and its ``data-shape`` ("rows,cols") and ``data-plot`` ("x0,y0,w,h")."""
+    rows, cols = (int(v) for v in shape.split(","))
+    x0, y0, w, h = (float(v) for v in plot.split(","))
+    return box["x"] + x0 + (c + 0.5) / cols * w, box["y"] + y0 + (r + 0.5) / rows * h
+
+
 def cell_point(page, chart: int, r: int, c: int) -> tuple[float, float]:
     """Page coordinates of cell (r, c)'s centre in heatmap ``chart``."""
     canvas = page.locator(".normlab-heatmap canvas").nth(chart)
-    box = canvas.bounding_box()
-    rows, cols = (int(v) for v in canvas.get_attribute("data-shape").split(","))
-    x0, y0, w, h = (float(v) for v in canvas.get_attribute("data-plot").split(","))
-    return box["x"] + x0 + (c + 0.5) / cols * w, box["y"] + y0 + (r + 0.5) / rows * h
+    return cell_centre(
+        canvas.bounding_box(),
+        canvas.get_attribute("data-shape"),
+        canvas.get_attribute("data-plot"),
+        r,
+        c,
+    )
 
 
 def summary(name: str, lab: list[float], bare: list[float]) -> str:

@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.async_api import async_playwright  # noqa: E402
 
+from bench.latency import cell_centre  # noqa: E402
 from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS, IDLE, serve  # noqa: E402
 
 RECORD = ROOT / "bench" / "load.json"
@@ -121,12 +122,13 @@ class Session:
             )
         r, c = (self.i * 7 + self.n) % self.rows, (self.i * 5 + self.n) % self.cols
         canvas = self.page.locator(".normlab-heatmap canvas").nth(0)
-        box = await canvas.bounding_box()
-        x0, y0, w, h = (
-            float(v) for v in (await canvas.get_attribute("data-plot")).split(",")
+        x, y = cell_centre(
+            await canvas.bounding_box(),
+            await canvas.get_attribute("data-shape"),
+            await canvas.get_attribute("data-plot"),
+            r,
+            c,
         )
-        x = box["x"] + x0 + (c + 0.5) / self.cols * w
-        y = box["y"] + y0 + (r + 0.5) / self.rows * h
         return await self._timed(
             lambda: self.page.mouse.click(x, y),
             f"() => {CHART}[1].dataset.focus === '{r},{c}'",

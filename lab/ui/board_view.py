@@ -42,7 +42,7 @@ from lab.texts.families import (
     TRAIN_EVAL,
 )
 from lab.ui.heatmaps import heatmap_pair
-from lab.ui.sync import UrlState, share_url
+from lab.ui.sync import UrlState, link_note_and_scenario, share_url
 
 SYNC: UrlState[BoardState] = UrlState("lab", BoardState, parse, to_params)
 K = SYNC.key
@@ -261,11 +261,7 @@ def scenario_line(state: BoardState, note: str | None) -> None:
     there: an element appearing or vanishing above the heatmaps would shift their
     place in the page and make Streamlit mount them afresh."""
     with st.container():
-        if note:
-            st.warning(note, icon=":material/link:")
-        if state.scenario in SCENARIO_BY_KEY:
-            sc = SCENARIO_BY_KEY[state.scenario]
-            st.info(f"**{sc.title}.** {sc.sentence}", icon=":material/school:")
+        link_note_and_scenario(note, SCENARIO_BY_KEY.get(state.scenario))
 
 
 def share_and_export(board: Board) -> None:

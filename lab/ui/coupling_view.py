@@ -45,7 +45,7 @@ from lab.coupling_state import (
 from lab.norms import FAMILY_NAMES
 from lab.state import divisors
 from lab.texts import coupling as T
-from lab.ui.sync import UrlState
+from lab.ui.sync import UrlState, link_note_and_scenario
 
 SYNC: UrlState[CouplingState] = UrlState("coupling", CouplingState, parse, to_params)
 K = SYNC.key
@@ -192,11 +192,7 @@ def sidebar(state: CouplingState) -> CouplingState:
 
 
 def scenario_line(state: CouplingState, note: str | None) -> None:
-    if note:
-        st.warning(note, icon=":material/link:")
-    if state.scenario in T.SCENARIO_BY_KEY:
-        sc = T.SCENARIO_BY_KEY[state.scenario]
-        st.info(f"**{sc.title}.** {sc.sentence}", icon=":material/school:")
+    link_note_and_scenario(note, T.SCENARIO_BY_KEY.get(state.scenario))
 
 
 def _values(state: CouplingState) -> dict[str, Any]:

@@ -146,3 +146,12 @@ def share_view(key: str, what: str) -> None:
     with st.popover("Share this view", icon=":material/share:", width="content"):
         st.caption(f"This link opens exactly this view: {what}.")
         _share_component()(key=key)
+
+
+def link_note_and_scenario(note: str | None, scenario: Any | None) -> None:
+    """What every page shows under its intro: the note on an unusable link (plain
+    text, never HTML) and the picked scenario's sentence (``title``, ``sentence``)."""
+    if note:
+        st.warning(note, icon=":material/link:")
+    if scenario is not None:
+        st.info(f"**{scenario.title}.** {scenario.sentence}", icon=":material/school:")

@@ -49,7 +49,7 @@ from lab.texts.tensor import (
     SIDE_WHY,
     UNFOLDED_CAPTION,
 )
-from lab.ui.sync import UrlState, share_url
+from lab.ui.sync import UrlState, link_note_and_scenario, share_url
 
 SYNC: UrlState[TensorState] = UrlState("tensor", TensorState, parse, to_params)
 
@@ -198,11 +198,7 @@ def share(state: TensorState) -> None:
 
 
 def scenario_line(state: TensorState, note: str | None) -> None:
-    if note:
-        st.warning(note, icon=":material/link:")
-    if state.scenario in SCENARIO_BY_KEY:
-        sc = SCENARIO_BY_KEY[state.scenario]
-        st.info(f"**{sc.title}.** {sc.sentence}", icon=":material/school:")
+    link_note_and_scenario(note, SCENARIO_BY_KEY.get(state.scenario))
 
 
 def pickers(state: TensorState) -> None:

@@ -66,7 +66,7 @@ from lab.train_eval_figures import (
     stale_figure,
     stream_figure,
 )
-from lab.ui.sync import UrlState
+from lab.ui.sync import UrlState, link_note_and_scenario
 
 SYNC: UrlState[TrainEvalState] = UrlState("traineval", TrainEvalState, parse, to_params)
 K = SYNC.key
@@ -169,11 +169,7 @@ def sidebar() -> tuple[TrainEvalState, str | None]:
 
 
 def scenario_line(state: TrainEvalState, note: str | None) -> None:
-    if note:
-        st.warning(note, icon=":material/link:")
-    if state.scenario in SCENARIO_BY_KEY:
-        sc = SCENARIO_BY_KEY[state.scenario]
-        st.info(f"**{sc.title}.** {sc.sentence}", icon=":material/school:")
+    link_note_and_scenario(note, SCENARIO_BY_KEY.get(state.scenario))
 
 
 METRIC_WIDTH = 125

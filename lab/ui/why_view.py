@@ -13,7 +13,7 @@ import streamlit as st
 
 from lab import why_figures as F
 from lab.texts import why as T
-from lab.ui.sync import UrlState
+from lab.ui.sync import UrlState, link_note_and_scenario
 from lab.why import (
     BATCHES,
     MAX_WORK,
@@ -119,11 +119,7 @@ def sidebar() -> tuple[WhyState, str | None]:
 
 
 def scenario_line(state: WhyState, note: str | None) -> None:
-    if note:
-        st.warning(note, icon=":material/link:")
-    if state.scenario in T.SCENARIO_BY_KEY:
-        sc = T.SCENARIO_BY_KEY[state.scenario]
-        st.info(f"**{sc.title}.** {sc.sentence}", icon=":material/school:")
+    link_note_and_scenario(note, T.SCENARIO_BY_KEY.get(state.scenario))
 
 
 class _Bar:
