@@ -26,8 +26,9 @@ function hexToRgb(hex) {
   return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
 }
 
-// Linear interpolation between the scale's stops, as Plotly does.
-function colorAt(stops, t) {
+// Linear interpolation between the scale's stops, as Plotly does; writes the
+// colour's red, green and blue into out[at..at+2].
+function rgbAt(stops, t, out, at) {
   if (!(t >= 0)) t = 0;
   if (t > 1) t = 1;
   let i = 1;
@@ -35,7 +36,12 @@ function colorAt(stops, t) {
   const [p0, c0] = stops[i - 1];
   const [p1, c1] = stops[i];
   const u = p1 > p0 ? (t - p0) / (p1 - p0) : 0;
-  const c = c0.map((v, k) => Math.round(v + (c1[k] - v) * u));
+  for (let k = 0; k < 3; k++) out[at + k] = Math.round(c0[k] + (c1[k] - c0[k]) * u);
+}
+
+function colorAt(stops, t) {
+  const c = [0, 0, 0];
+  rgbAt(stops, t, c, 0);
   return `rgb(${c[0]},${c[1]},${c[2]})`;
 }
 
@@ -152,15 +158,22 @@ class Heatmap {
     const th = theme(this.root);
     const zmax = this.spec.zmax;
     const cw = box.w / cols, ch = box.h / rows;
-    for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < cols; c++) {
-        const v = this.z[r * cols + c];
-        if (!Number.isFinite(v)) continue; // NaN and ±inf stay blank, as in Plotly
-        ctx.fillStyle = colorAt(this.stops, (v + zmax) / (2 * zmax));
-        // Overlap by a fraction of a pixel so no hairlines show between cells.
-        ctx.fillRect(box.x + c * cw, box.y + r * ch, cw + 0.6, ch + 0.6);
-      }
+    // One pixel per cell, scaled up without smoothing: a 64×64 matrix draws in
+    // well under a millisecond, where a fillRect per cell took ~4 ms.
+    const cells = new ImageData(cols, rows);
+    const px = cells.data;
+    for (let i = 0; i < rows * cols; i++) {
+      const v = this.z[i];
+      if (!Number.isFinite(v)) continue; // NaN and ±inf stay blank, as in Plotly
+      rgbAt(this.stops, (v + zmax) / (2 * zmax), px, 4 * i);
+      px[4 * i + 3] = 255;
     }
+    if (!this.cells) this.cells = document.createElement("canvas");
+    this.cells.width = cols;
+    this.cells.height = rows;
+    this.cells.getContext("2d").putImageData(cells, 0, 0);
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(this.cells, box.x, box.y, box.w, box.h);
     // Title and axes.
     ctx.fillStyle = th.text;
     ctx.font = `600 15px ${th.font}`;
@@ -319,12 +332,84 @@ class Lab {
     s.focus = [r, c];
     s.outline = outlineOf(this.pool, s.rows, s.cols, r, c);
     this.draw();
+    if (this.root.readouts) this.root.readouts.pending([r, c]);
     this.setStateValue("focus", [r, c]);
   }
 
   draw() {
     for (const m of this.maps) if (m.spec) m.draw();
     this.root.dataset.focus = this.shared ? this.shared.focus.join(",") : "";
+  }
+}
+
+// The readouts under the heatmaps: text from Python (lab.board.readout_panel),
+// set with textContent only. Built once; each update changes a few text nodes.
+class Readouts {
+  constructor(parent) {
+    this.el = document.createElement("div");
+    this.el.className = "normlab-readouts";
+    this.sentence = document.createElement("p");
+    this.sentence.className = "normlab-focus";
+    this.grid = document.createElement("div");
+    this.grid.className = "normlab-metrics";
+    const status = document.createElement("div");
+    status.className = "normlab-status";
+    this.badge = document.createElement("span");
+    this.caption = document.createElement("span");
+    this.caption.className = "normlab-caption";
+    status.append(this.badge, this.caption);
+    this.el.append(this.sentence, this.grid, status);
+    parent.appendChild(this.el);
+    this.cells = [];
+  }
+
+  update(ro) {
+    this.focus = ro.focus;
+    this.sentence.replaceChildren(
+      ...ro.sentence.map(([text, bold]) => {
+        if (!bold) return document.createTextNode(text);
+        const b = document.createElement("strong");
+        b.textContent = text;
+        return b;
+      }),
+    );
+    while (this.cells.length < ro.metrics.length) {
+      const cell = document.createElement("div");
+      cell.className = "normlab-metric";
+      const label = document.createElement("div");
+      label.className = "normlab-metric-label";
+      const name = document.createElement("span");
+      const help = document.createElement("span");
+      help.className = "normlab-help";
+      help.textContent = "?";
+      help.tabIndex = 0;
+      label.append(name, help);
+      const value = document.createElement("div");
+      value.className = "normlab-metric-value";
+      cell.append(label, value);
+      this.grid.appendChild(cell);
+      this.cells.push({ name, help, value });
+    }
+    ro.metrics.forEach(([label, value, help], i) => {
+      const cell = this.cells[i];
+      cell.name.textContent = label;
+      cell.value.textContent = value;
+      cell.help.title = help;
+      cell.help.setAttribute("aria-label", help);
+    });
+    const [text, color, help] = ro.badge;
+    this.badge.className = `normlab-badge normlab-badge-${color}`;
+    this.badge.textContent = text;
+    this.badge.title = help;
+    this.caption.textContent = ro.caption;
+    this.el.classList.remove("normlab-pending");
+  }
+
+  // The focus moved in the browser: these numbers are the old cell's until
+  // Python's answer arrives.
+  pending(focus) {
+    const same = this.focus && this.focus[0] === focus[0] && this.focus[1] === focus[1];
+    this.el.classList.toggle("normlab-pending", !same);
   }
 }
 
@@ -337,8 +422,12 @@ export default function (component) {
     parentElement.appendChild(root);
     root.lab = new Lab(root);
   }
+  if (!root.readouts) root.readouts = new Readouts(parentElement);
+  // The family drawn: assets/style.css shows only its part of the side panel.
+  root.dataset.norm = data.norm;
   try {
     root.lab.update(data, setStateValue);
+    root.readouts.update(data.readouts);
   } catch (err) {
     root.textContent = `The heatmaps could not be drawn: ${err.message}`;
   }

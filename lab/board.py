@@ -279,6 +279,74 @@ def _titles(s: BoardState) -> tuple[str, str]:
     return "Raw activations x", f"After {FAMILY_NAMES[s.norm]} ({s.mode})"
 
 
+def readout_panel(board: Board) -> dict:
+    """The readouts under the heatmaps, as the component shows them: the focus
+    sentence (runs of plain and bold text), six numbers with their meaning, the
+    coupling badge and where the focused cell's statistics came from.
+
+    Drawn by the heatmap component rather than as Streamlit metrics: eleven
+    Streamlit elements re-rendered on every family switch cost ~20 ms in the
+    browser (bench/latency.py); the component updates a few text nodes.
+    """
+    s, ro = board.state, board.readouts
+    r, c = s.focus
+    set_name = SET_NAME[s.norm]
+    what = {"batch": f"feature {c}", "group": f"example {r}'s group"}.get(
+        s.norm, f"example {r}"
+    )
+    sentence = [
+        ("Focused cell: ", False),
+        (f"example {r}, feature {c}", True),
+        (
+            f". Outlined: its {set_name} ({what}, {ro.pool_size} cells), every cell "
+            "that shares its statistics. Click any cell to move the focus.",
+            False,
+        ),
+    ]
+    pairs = "RMS values" if s.norm == "rms" else "(μ, σ) pairs"
+    metrics = [
+        (
+            "Raw std",
+            ro.raw_std,
+            f"Standard deviation of the raw values in the {set_name}.",
+        ),
+        ("Output mean", ro.out_mean, f"Mean of the outputs in the {set_name}."),
+        (
+            "Output std",
+            ro.out_std,
+            f"Standard deviation of the outputs in the {set_name}.",
+        ),
+        (f"Ex. {r} mean", ro.row_mean, f"Mean of example {r}'s outputs (its row)."),
+        (f"Ex. {r} RMS", ro.row_rms, f"Root mean square of example {r}'s outputs."),
+        (pairs, ro.num_stats, "How many statistics the layer computes for this input."),
+    ]
+    used = f"σ = {fmt(ro.stat_std)}"
+    if ro.stat_mean is not None:
+        used = f"μ = {fmt(ro.stat_mean)}, {used}"
+    if s.norm == "rms":
+        used = f"RMS = {fmt(ro.stat_std)}"
+    source = (
+        "running estimates from training"
+        if board.result.from_running
+        else f"pooled over {ro.pool_size} cells"
+    )
+    badge = (
+        ("Batch-coupled", "orange", "An example's output depends on its batch-mates.")
+        if ro.coupled
+        else ("Per-example", "green", "An example's output depends only on itself.")
+    )
+    return {
+        "focus": [r, c],
+        "sentence": [[text, bold] for text, bold in sentence],
+        "metrics": [
+            [label, str(v) if isinstance(v, int) else fmt(v), help_text]
+            for label, v, help_text in metrics
+        ],
+        "badge": list(badge),
+        "caption": f"Statistics for the focused cell: {used} ({source}).",
+    }
+
+
 def board_panels(board: Board) -> dict:
     """What the Lab page's heatmap component draws: both matrices, their colour
     ranges, which statistic every cell used (to outline a set on click without
@@ -288,9 +356,11 @@ def board_panels(board: Board) -> dict:
     raw_title, out_title = _titles(s)
     b, f = board.x.shape
     return {
+        "norm": s.norm,
         "rows": b,
         "cols": f,
         "focus": list(s.focus),
+        "readouts": readout_panel(board),
         "pool": b64(board.result.pool.numpy(), np.int32),
         "colors": {"outline": OUTLINE, "halo": HALO},
         "charts": [

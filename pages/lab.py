@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from lab.board import build_board
 from lab.ui import board_view as view
 
 state, note = view.sidebar()
@@ -18,4 +17,4 @@ main, side = st.columns([7, 3], gap="large")
 with main:
     view.board_panel()  # a fragment: a click on a cell reruns only this part
 with side:
-    view.side_panel(build_board(state))
+    view.side_panel(state)  # every family's part; CSS shows the board's family

@@ -13,7 +13,6 @@ from lab.board import (
     WARMUP_STEPS,
     Board,
     build_board,
-    fmt,
 )
 from lab.export import matrix_csv, stats_csv, torch_snippet
 from lab.norms import FAMILY_NAMES
@@ -38,7 +37,6 @@ from lab.texts.families import (
     CHEAT_SHEETS,
     COUPLING,
     FORMULAS,
-    SET_NAME,
     TRAIN_EVAL,
 )
 from lab.ui.heatmaps import heatmap_pair
@@ -67,12 +65,60 @@ def _focus_from_component() -> None:
         st.session_state[K("focus")] = (int(focus[0]), int(focus[1]))
 
 
+BOARD_FRAGMENT = "lab.board"
+_SIDEBAR_DRAWN = K("_sidebar_drawn")
+
+
+def _sidebar_view(state: BoardState) -> tuple:
+    """Everything the sidebar and the scenario line show beyond the controls'
+    own values: while it is unchanged, a control's move need not redraw them."""
+    return (
+        state.scenario,
+        tuple(divisors(state.features)),
+        state.norm == "group",  # groups enabled
+        state.norm == "rms",  # β disabled
+        state.training,  # "shift since training" disabled; the side panel's formula
+    )
+
+
+def _changed() -> None:
+    """A control moved: rerun only the board when nothing else changes.
+
+    A full rerun redraws every control in the sidebar, and Streamlit's browser
+    side re-renders each one (~1.5–3 ms a control with its help tooltip on these
+    machines, bench/latency.py). Most moves change only the board fragment (and
+    which family's side panel shows, which the board's own marker switches in
+    CSS): that fragment reruns alone, named by key. Anything the sidebar itself
+    shows differently (the scenario becoming "Custom", the groups' options, a
+    control enabled or disabled, a value `clean` corrects) falls through to the
+    full rerun.
+    """
+    raw = SYNC.read()
+    state = clean(raw)
+    if state != raw:
+        return
+    if state.scenario != "custom" and not matches_scenario(state, state.scenario):
+        return
+    if st.session_state.get(_SIDEBAR_DRAWN) != (_sidebar_view(state), None):
+        return  # (a note on the link is shown once, and cleared by a full rerun)
+    st.rerun(BOARD_FRAGMENT)
+
+
 def _slider(name: str, label: str, **kw: Any) -> None:
     spec = NUMERIC[name]
     lo, hi, step = spec.lo, spec.hi, spec.step
     if spec.integer:
         lo, hi, step = int(lo), int(hi), int(step)
-    st.slider(label, lo, hi, step=step, key=K(name), help=HELP[name], **kw)
+    st.slider(
+        label,
+        lo,
+        hi,
+        step=step,
+        key=K(name),
+        help=HELP[name],
+        on_change=_changed,
+        **kw,
+    )
 
 
 def sidebar() -> tuple[BoardState, str | None]:
@@ -101,6 +147,7 @@ def sidebar() -> tuple[BoardState, str | None]:
             format_func=FAMILY_NAMES.get,
             key=K("norm"),
             required=True,
+            on_change=_changed,
             help=HELP["norm"],
         )
         st.segmented_control(
@@ -109,6 +156,7 @@ def sidebar() -> tuple[BoardState, str | None]:
             format_func=str.capitalize,
             key=K("mode"),
             required=True,
+            on_change=_changed,
             help=HELP["mode"],
         )
         _slider("batch", "Batch size")
@@ -120,6 +168,7 @@ def sidebar() -> tuple[BoardState, str | None]:
                 options,
                 key=K("groups"),
                 disabled=state.norm != "group",
+                on_change=_changed,
                 help=HELP["groups"],
             )
         else:
@@ -136,7 +185,13 @@ def sidebar() -> tuple[BoardState, str | None]:
             _slider("spread", "Per-example scale spread")
             _slider("outlier", "Outlier example (×)")
             st.number_input(
-                "Seed", 0, MAX_SEED, step=1, key=K("seed"), help=HELP["seed"]
+                "Seed",
+                0,
+                MAX_SEED,
+                step=1,
+                key=K("seed"),
+                on_change=_changed,
+                help=HELP["seed"],
             )
         with st.expander("Layer: γ, β, ε", expanded=False):
             _slider("gamma", "γ (scale)")
@@ -146,6 +201,7 @@ def sidebar() -> tuple[BoardState, str | None]:
                 EPS_CHOICES,
                 format_func=lambda e: "default" if e is None else f"{e:g}",
                 key=K("eps"),
+                on_change=_changed,
                 help=HELP["eps"],
             )
         st.segmented_control(
@@ -154,71 +210,20 @@ def sidebar() -> tuple[BoardState, str | None]:
             format_func={"shared": "Shared", "own": "Each its own"}.get,
             key=K("colors"),
             required=True,
+            on_change=_changed,
             help=HELP["colors"],
         )
     if len(options) == 1:
         ss[K("groups")] = 1
-    return clean(SYNC.read()), note
+    state = clean(SYNC.read())
+    ss[_SIDEBAR_DRAWN] = (_sidebar_view(state), note)
+    return state, note
 
 
 def heatmaps(board: Board) -> None:
-    """Raw and normalized heatmaps side by side; clicking a cell moves the focus."""
+    """Raw and normalized heatmaps side by side and the readouts for the focused
+    cell; clicking a cell moves the focus."""
     heatmap_pair(board, "lab.heatmaps", _focus_from_component)
-
-
-def readouts(board: Board) -> None:
-    s, ro = board.state, board.readouts
-    r, c = s.focus
-    set_name = SET_NAME[s.norm]
-    what = {"batch": f"feature {c}", "group": f"example {r}'s group"}.get(
-        s.norm, f"example {r}"
-    )
-    st.markdown(
-        f"Focused cell: **example {r}, feature {c}**. Outlined: its {set_name} "
-        f"({what}, {ro.pool_size} cells), every cell that shares its statistics. "
-        "Click any cell to move the focus."
-    )
-    pairs = "RMS values" if s.norm == "rms" else "(μ, σ) pairs"
-    metrics = (
-        (
-            "Raw std",
-            ro.raw_std,
-            f"Standard deviation of the raw values in the {set_name}.",
-        ),
-        ("Output mean", ro.out_mean, f"Mean of the outputs in the {set_name}."),
-        (
-            "Output std",
-            ro.out_std,
-            f"Standard deviation of the outputs in the {set_name}.",
-        ),
-        (f"Ex. {r} mean", ro.row_mean, f"Mean of example {r}'s outputs (its row)."),
-        (f"Ex. {r} RMS", ro.row_rms, f"Root mean square of example {r}'s outputs."),
-        (pairs, ro.num_stats, "How many statistics the layer computes for this input."),
-    )
-    for i, (label, value, help_text) in enumerate(metrics):
-        if i % 3 == 0:
-            cols = st.columns(3)
-        shown = value if isinstance(value, int) else fmt(value)
-        cols[i % 3].metric(label, shown, help=help_text)
-    used = f"σ = {fmt(ro.stat_std)}"
-    if ro.stat_mean is not None:
-        used = f"μ = {fmt(ro.stat_mean)}, {used}"
-    if s.norm == "rms":
-        used = f"RMS = {fmt(ro.stat_std)}"
-    source = (
-        "running estimates from training"
-        if board.result.from_running
-        else (f"pooled over {ro.pool_size} cells")
-    )
-    badge = (
-        ("Batch-coupled", "orange", "An example's output depends on its batch-mates.")
-        if ro.coupled
-        else ("Per-example", "green", "An example's output depends only on itself.")
-    )
-    b1, b2 = st.columns([1, 3])
-    with b1:
-        st.badge(badge[0], color=badge[1], help=badge[2])
-    b2.caption(f"Statistics for the focused cell: {used} ({source}).")
 
 
 def diagnosis(board: Board) -> None:
@@ -231,27 +236,36 @@ def diagnosis(board: Board) -> None:
         st.caption(note.message)
 
 
-def side_panel(board: Board) -> None:
-    s = board.state
-    name = FAMILY_NAMES[s.norm]
-    st.markdown(f"**{name}**: {AXIS_SENTENCE[s.norm]}.")
-    eval_bn = s.norm == "batch" and not s.training
-    st.latex(FORMULAS["batch_eval" if eval_bn else s.norm])
-    if eval_bn:
-        st.caption(
-            RUNNING_SOURCE.format(
-                steps=WARMUP_STEPS, batch=WARMUP_BATCH, momentum=WARMUP_MOMENTUM
-            )
-        )
-    sheet = CHEAT_SHEETS[s.norm]
+def side_panel(state: BoardState) -> None:
+    """The family's formula and cheat sheet, drawn for every family at once.
+
+    Only the shown family's part is visible: the heatmap component marks its root
+    with the family (``data-norm``) and assets/style.css hides the others. So a
+    family switch reruns the board fragment alone and the side panel follows
+    without a rerun of its own, which cost ~20 ms in the browser (KaTeX, tabs).
+    The mode changes the BatchNorm formula; moving it reruns the whole page.
+    """
+    for norm in BOARD_FAMILIES:
+        with st.container(key=f"lab-side-{norm}"):
+            st.markdown(f"**{FAMILY_NAMES[norm]}**: {AXIS_SENTENCE[norm]}.")
+            eval_bn = norm == "batch" and not state.training
+            st.latex(FORMULAS["batch_eval" if eval_bn else norm])
+            if eval_bn:
+                st.caption(
+                    RUNNING_SOURCE.format(
+                        steps=WARMUP_STEPS, batch=WARMUP_BATCH, momentum=WARMUP_MOMENTUM
+                    )
+                )
     tabs = st.tabs(["Cheat sheet", "Coupling", "Train/eval"])
     with tabs[0]:
-        st.markdown(
-            f"**Why it exists.** {sheet.why}\n\n"
-            f"**Where you'll see it.** {sheet.where}\n\n"
-            f"**Choose it when.** {sheet.choose_when}\n\n"
-            f"**Watch out for.** {sheet.watch_out}"
-        )
+        for norm in BOARD_FAMILIES:
+            sheet = CHEAT_SHEETS[norm]
+            st.container(key=f"lab-sheet-{norm}").markdown(
+                f"**Why it exists.** {sheet.why}\n\n"
+                f"**Where you'll see it.** {sheet.where}\n\n"
+                f"**Choose it when.** {sheet.choose_when}\n\n"
+                f"**Watch out for.** {sheet.watch_out}"
+            )
     tabs[1].markdown(COUPLING)
     tabs[2].markdown(TRAIN_EVAL)
 
@@ -311,7 +325,7 @@ def code_panel(board: Board) -> None:
         st.code(torch_snippet(board.state), language="python")
 
 
-@st.fragment
+@st.fragment(key=BOARD_FRAGMENT)
 def board_panel() -> None:
     """Everything that depends on the focused cell, as one fragment.
 
@@ -322,8 +336,7 @@ def board_panel() -> None:
     state = clean(SYNC.read())
     board = build_board(state)
     share_and_export(board)
-    heatmaps(board)
-    readouts(board)
+    heatmaps(board)  # with the readouts under them (lab.board.readout_panel)
     diagnosis(board)
     code_panel(board)
     SYNC.end(state)

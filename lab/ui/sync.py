@@ -90,6 +90,8 @@ class UrlState(Generic[S]):
         else:  # widgets that were not rendered last run lost their keys
             for name, value in asdict(saved).items():  # type: ignore[call-overload]
                 ss.setdefault(self.key(name), value)
+            if ss.get(self.key("_parsed")) != self.read():
+                ss[self.key("_note")] = None  # the user has moved on from the link
         return ss.get(self.key("_note"))
 
     def write(self, state: S) -> None:

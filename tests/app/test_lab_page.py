@@ -26,14 +26,20 @@ def run(**params: str) -> AppTest:
 
 
 def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+    """A readout under the heatmaps, as shown (the component draws them)."""
+    return next(v for name, v, _ in panel(at)["readouts"]["metrics"] if name == label)
+
+
+def panel(at: AppTest) -> dict:
+    """What the page hands its canvas component."""
+    panels = [e for e in at.main if getattr(e, "type", "") == "bidi_component"]
+    assert len(panels) == 1
+    return json.loads(panels[0].proto.json)
 
 
 def charts(at: AppTest) -> list[dict]:
     """The two heatmaps the page hands its canvas component."""
-    panels = [e for e in at.main if getattr(e, "type", "") == "bidi_component"]
-    assert len(panels) == 1
-    return json.loads(panels[0].proto.json)["charts"]
+    return panel(at)["charts"]
 
 
 def segmented(at: AppTest, key: str):
@@ -72,6 +78,58 @@ def test_switching_family_changes_the_output_and_the_readouts():
     assert charts(at)[1]["title"] == "After LayerNorm (train)"
 
 
+def only_the_board_reran(at: AppTest) -> bool:
+    """AppTest's tree holds only the last run's elements: after a rerun of the
+    board fragment alone, the sidebar and the title are not in it."""
+    return not at.title and not at.sidebar.children and len(charts(at)) == 2
+
+
+@pytest.mark.parametrize(
+    ("query", "move", "shown"),
+    [
+        # a family switch inside a scenario keeps it (the family is free)
+        ({}, ("button_group", "lab.norm", "layer"), ("norm", "layer")),
+        ({"norm": "layer"}, ("button_group", "lab.norm", "batch"), ("norm", "batch")),
+        ({"scenario": "custom"}, ("slider", "lab.batch", 20), ("rows", 20)),
+        ({"scenario": "custom"}, ("number_input", "lab.seed", 7), ("norm", "batch")),
+    ],
+)
+def test_a_move_that_changes_only_the_board_reruns_only_the_board(query, move, shown):
+    at = run(**query)
+    kind, key, value = move
+    next(w for w in getattr(at, kind) if w.key == key).set_value(value).run()
+    assert not at.exception
+    assert only_the_board_reran(at)
+    name, expected = shown
+    assert panel(at)[name] == expected
+    at.run()  # the whole page again, as the browser shows it
+    assert (
+        at.title and next(w for w in getattr(at, kind) if w.key == key).value == value
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "move"),
+    [
+        # the scenario becomes Custom: the sidebar's selectbox must change
+        ({}, ("slider", "lab.batch", 20)),
+        # RMSNorm has no β: the β slider is disabled
+        ({"scenario": "custom"}, ("button_group", "lab.norm", "rms")),
+        # the groups' options follow the features
+        ({"scenario": "custom"}, ("slider", "lab.features", 12)),
+        # eval enables "shift since training" and changes the formula
+        ({"scenario": "custom"}, ("button_group", "lab.mode", "eval")),
+    ],
+)
+def test_a_move_that_changes_the_sidebar_reruns_the_whole_page(query, move):
+    at = run(**query)
+    kind, key, value = move
+    next(w for w in getattr(at, kind) if w.key == key).set_value(value).run()
+    assert not at.exception
+    assert at.title and at.sidebar.children
+    assert not only_the_board_reran(at)
+
+
 def test_batch_of_one_says_the_output_collapses_to_beta():
     at = run()
     next(s for s in at.slider if s.label == "Batch size").set_value(1).run()
@@ -107,7 +165,8 @@ def test_a_link_sets_every_control():
     assert next(s for s in at.slider if s.key == "lab.batch").value == 8
     assert at.select_slider(key="lab.groups").value == 3
     assert at.number_input(key="lab.seed").value == 5
-    assert "example 2, feature 4" in " ".join(m.value for m in at.markdown)
+    sentence = "".join(text for text, _ in panel(at)["readouts"]["sentence"])
+    assert sentence.startswith("Focused cell: example 2, feature 4.")
 
 
 @pytest.mark.parametrize(

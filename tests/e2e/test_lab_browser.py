@@ -32,8 +32,8 @@ def focus_text(page) -> str:
 
 
 def metric_value(page, label: str) -> str:
-    block = page.locator("[data-testid='stMetric']").filter(has_text=label).first
-    return block.locator("[data-testid='stMetricValue']").inner_text()
+    block = page.locator(".normlab-metric").filter(has_text=label).first
+    return block.locator(".normlab-metric-value").inner_text()
 
 
 def click_cell(page, chart: int, row: int, col: int) -> None:
@@ -69,6 +69,8 @@ def test_clicking_a_cell_moves_the_outline_and_the_readouts(open_lab):
     assert chart_state(page, 0)["outline"] == [0, 31, 7, 7]
     assert chart_state(page, 1)["outline"] == [0, 31, 7, 7]
     assert metric_value(page, "Raw std") != std_before
+    # the readouts were dimmed while Python computed the new cell's numbers
+    assert page.locator(".normlab-readouts.normlab-pending").count() == 0
     assert "focus=5%2C7" in page.url
 
     click_cell(page, 1, row=20, col=2)  # the normalized heatmap is clickable too
@@ -104,6 +106,60 @@ def test_switching_family_changes_the_output(open_lab):
     assert out_after["outline"] == [0, 0, 0, 15]  # example 0's row
     assert chart_state(page, 0)["z"] == raw_before["z"]  # the input did not change
     assert "norm=layer" in page.url
+    # only the board reran; the side panel follows the family it drew
+    assert side_panel_shows(page) == "LayerNorm"
+    assert page.get_by_role("slider", name="Batch size").count() == 1
+
+
+def side_panel_shows(page) -> str:
+    """The family whose formula and cheat sheet are visible (exactly one)."""
+    shown = page.evaluate(
+        """() => ['batch', 'layer', 'rms', 'group'].filter((f) =>
+            [`.st-key-lab-side-${f}`, `.st-key-lab-sheet-${f}`].every((sel) => {
+                const el = document.querySelector(sel);
+                return el && el.offsetParent !== null;
+            }))"""
+    )
+    hidden = page.evaluate(
+        """() => Array.from(document.querySelectorAll(
+            '[class*="st-key-lab-side-"], [class*="st-key-lab-sheet-"]'))
+            .filter((el) => el.offsetParent !== null).length"""
+    )
+    assert len(shown) == 1 and hidden == 2, (shown, hidden)
+    name = page.locator(f".st-key-lab-side-{shown[0]} strong").first.inner_text()
+    return name
+
+
+def test_moves_that_change_the_sidebar_redraw_it(open_lab):
+    page = open_lab()
+    assert side_panel_shows(page) == "BatchNorm"
+    scenario = page.get_by_role("combobox", name="Scenario")
+    assert scenario.input_value() == "Stable batch"
+    thumb = page.get_by_role("slider", name="Batch size")
+    thumb.focus()
+    thumb.press("ArrowLeft")  # leaves the scenario: the selectbox says Custom
+    page.wait_for_function(
+        "() => document.querySelector('.normlab-heatmap canvas').dataset.shape"
+        " === '31,16'"
+    )
+    wait_idle(page)
+    page.wait_for_function(
+        "() => document.querySelector('[role=combobox][aria-label=Scenario]')"
+        ".value === 'Custom'"
+    )
+    page.get_by_text("Layer: γ, β, ε").click()
+    beta = page.get_by_role("slider", name="β (shift)")
+    assert beta.is_enabled()
+    page.locator("[data-testid='stSidebar'] button", has_text="RMSNorm").click()
+    page.wait_for_function(
+        "() => document.querySelectorAll('.normlab-heatmap canvas')[1]"
+        ".dataset.title.includes('RMSNorm')"
+    )
+    wait_idle(page)
+    page.wait_for_function(
+        "() => document.querySelector('input[aria-label=\"β (shift)\"]')?.disabled"
+    )
+    assert side_panel_shows(page) == "RMSNorm"
 
 
 def test_back_button_returns_to_the_previous_view(open_lab):
@@ -126,6 +182,14 @@ def test_a_hostile_link_renders_the_page_with_a_note(open_lab):
     assert "could not be used as written" in main
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.locator("script:has-text('alert(1)')").count() == 0
+    # the note is for the link as it arrived: the next move clears it
+    page.locator("[data-testid='stSidebar'] button", has_text="LayerNorm").click()
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=stMain]').innerText"
+        ".includes('could not be used as written')"
+    )
+    wait_idle(page)
+    assert "LayerNorm" in chart_state(page, 1)["title"]
 
 
 def test_readme_screenshot(open_lab):
@@ -224,6 +288,13 @@ def test_a_deep_link_to_a_fresh_server_gets_the_full_app(chromium):
             page = context.new_page()
             page.goto(f"{url}/coupling?seed=3")
             page.wait_for_selector("[data-testid='stSidebarNav']")
+            # The first run may draw Streamlit's legacy navigation for an instant
+            # before ensure_routed reruns through app.py; wait for the rerun.
+            page.wait_for_function(
+                "() => document.querySelector(\"[data-testid='stSidebarNav']\")"
+                ".innerText.includes('Tensor view')",
+                timeout=30_000,
+            )
             wait_idle(page)
             nav = page.locator("[data-testid='stSidebarNav'] a").all_inner_texts()
             assert [n.split("\n")[-1] for n in nav][:3] == [

@@ -75,6 +75,27 @@ def focused_cube(page, chart: int = 0) -> list[float]:
     )
 
 
+def wait_for_cube(page, expected: list[float], chart: int = 0) -> None:
+    """Wait until the orange cube sits at ``expected``: Plotly redraws the cube
+    after the text around it has changed, a frame or more later under load."""
+    try:
+        page.wait_for_function(
+            """([i, want]) => {
+                const gd = document.querySelectorAll('.js-plotly-plot')[i];
+                const t = gd?._fullData?.find((d) => d.name === 'focused cell');
+                if (!t) return false;
+                const mean = (a) => Array.from(a).reduce((s, v) => s + v, 0) / a.length;
+                const got = [mean(t.x), mean(t.y), mean(t.z)];
+                return got.every((v, k) => Math.abs(v - want[k]) < 1e-6);
+            }""",
+            arg=[chart, expected],
+            timeout=30_000,
+        )
+    except Exception:  # report where the cube is
+        assert focused_cube(page, chart) == pytest.approx(expected)
+        raise
+
+
 def set_cubes(page, chart: int = 0) -> int:
     """How many blue cubes (the focused set, less the focused cell) are drawn."""
     return page.evaluate(
@@ -127,12 +148,12 @@ def test_clicking_the_unfolded_map_moves_the_focus_and_the_cube(open_tensor):
     # cell n=2, c=4, (h, w) = (1, 2) is column 4·9 + 1·3 + 2
     click_map(page, 1, row=2, col=4 * 9 + 1 * 3 + 2, rows=4, cols=54)
     wait_for_text(page, "example 2, channel 4, position (1, 2)")
-    assert focused_cube(page) == pytest.approx([4, 2, 5])
+    wait_for_cube(page, [4, 2, 5])
     assert "focus=2%2C4%2C1%2C2" in page.url
     assert picker(page, "Channel c").input_value() == "4"
     click_map(page, 2, row=0, col=1 * 9, rows=4, cols=54)  # the normalized map
     wait_for_text(page, "example 0, channel 1, position (0, 0)")
-    assert focused_cube(page) == pytest.approx([1, 0, 0])
+    wait_for_cube(page, [1, 0, 0])
 
 
 def test_the_pickers_move_the_focus(open_tensor):
@@ -141,7 +162,7 @@ def test_the_pickers_move_the_focus(open_tensor):
     box.fill("3")
     box.press("Enter")
     wait_for_text(page, "example 3, channel 0, position (0, 0)")
-    assert focused_cube(page) == pytest.approx([0, 3, 0])
+    wait_for_cube(page, [0, 3, 0])
     assert "focus=3%2C0%2C0%2C0" in page.url
     assert set_cubes(page) == 53  # LayerNorm: all 54 cells of example 3
 

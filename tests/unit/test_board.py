@@ -25,6 +25,7 @@ from lab.board import (
     board_panels,
     build_board,
     fmt,
+    readout_panel,
     running_statistics,
 )
 from lab.figures import DIVERGING, heatmap, symmetric_range
@@ -174,6 +175,27 @@ def test_eval_mode_is_per_example_and_train_mode_batchnorm_is_coupled():
     assert build_board(BoardState(norm="batch")).readouts.coupled
     assert not build_board(BoardState(norm="batch", mode="eval")).readouts.coupled
     assert not build_board(BoardState(norm="layer")).readouts.coupled
+
+
+def test_the_readout_panel_shows_the_boards_numbers_in_words():
+    b = build_board(BoardState(norm="batch", focus=(3, 5)))
+    ro = readout_panel(b)
+    sentence = "".join(text for text, _ in ro["sentence"])
+    assert sentence.startswith("Focused cell: example 3, feature 5. Outlined: its")
+    assert "(feature 5, 32 cells)" in sentence
+    shown = {label: value for label, value, _ in ro["metrics"]}
+    assert shown["Raw std"] == fmt(b.readouts.raw_std)
+    assert shown["Ex. 3 RMS"] == fmt(b.readouts.row_rms)
+    assert shown["(μ, σ) pairs"] == "16"
+    assert ro["badge"][0] == "Batch-coupled"
+    assert f"σ = {fmt(b.readouts.stat_std)}" in ro["caption"]
+    assert "pooled over 32 cells" in ro["caption"]
+    rms = readout_panel(build_board(BoardState(norm="rms")))
+    assert [m[0] for m in rms["metrics"]][-1] == "RMS values"
+    assert rms["caption"].startswith("Statistics for the focused cell: RMS = ")
+    assert rms["badge"][0] == "Per-example"
+    served = readout_panel(build_board(BoardState(norm="batch", mode="eval")))
+    assert "running estimates from training" in served["caption"]
 
 
 def test_eval_output_of_an_example_does_not_depend_on_its_batch_mates():
