@@ -59,6 +59,8 @@ class Bare:
 
 
 class Lab:
+    FAMILIES = ("BatchNorm", "LayerNorm")
+
     def __init__(self, page, url, query):
         self.page, self.url, self.query = page, url, query
         self.fam = 0
@@ -75,7 +77,7 @@ class Lab:
 
     def family(self) -> float:
         self.fam += 1
-        name = ["BatchNorm", "LayerNorm"][self.fam % 2]
+        name = self.FAMILIES[self.fam % len(self.FAMILIES)]
         button = self.page.locator("[data-testid='stSidebar'] button", has_text=name)
         return _timed(
             button.click,
@@ -148,7 +150,14 @@ def main() -> None:
     ap.add_argument(
         "--only", default="family,slider,click", help="comma-separated interactions"
     )
+    ap.add_argument(
+        "--families",
+        default="BatchNorm,LayerNorm",
+        help="the family switch cycles through these (RMSNorm and GroupNorm also "
+        "change the sidebar, so switching to or from them reruns the whole page)",
+    )
     args = ap.parse_args()
+    Lab.FAMILIES = tuple(args.families.split(","))
     with (
         serve("app.py") as lab_url,
         serve("app.py", cwd=ROOT / "bench" / "bare") as bare_url,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import streamlit as st
 
@@ -74,33 +74,29 @@ def _sidebar_view(state: BoardState) -> tuple:
     own values: while it is unchanged, a control's move need not redraw them."""
     return (
         state.scenario,
-        tuple(divisors(state.features)),
-        state.norm == "group",  # groups enabled
-        state.norm == "rms",  # β disabled
         state.training,  # "shift since training" disabled; the side panel's formula
     )
 
 
 def _changed() -> None:
-    """A control moved: rerun only the board when nothing else changes.
+    """A control moved: rerun only the board unless the sidebar must change.
 
     A full rerun redraws every control in the sidebar, and Streamlit's browser
     side re-renders each one (~1.5–3 ms a control with its help tooltip on these
-    machines, bench/latency.py). Most moves change only the board fragment (and
-    which family's side panel shows, which the board's own marker switches in
-    CSS): that fragment reruns alone, named by key. Anything the sidebar itself
-    shows differently (the scenario becoming "Custom", the groups' options, a
-    control enabled or disabled, a value `clean` corrects) falls through to the
-    full rerun.
+    machines, bench/latency.py). Most moves change only what the board fragment
+    draws: the heatmaps and readouts, the controls that depend on the family
+    (`family_controls`), and which family's side panel shows (switched in CSS
+    by the board's own marker). So the callback names that fragment in
+    ``st.rerun``. What else the sidebar shows (the scenario becoming "Custom",
+    "shift since training" enabled in eval, a note on the link) needs the
+    whole page: ``st.rerun()``, also for the controls the fragment draws, whose
+    default would rerun the fragment alone.
     """
-    raw = SYNC.read()
-    state = clean(raw)
-    if state != raw:
-        return
+    state = clean(SYNC.read())
     if state.scenario != "custom" and not matches_scenario(state, state.scenario):
-        return
+        st.rerun()
     if st.session_state.get(_SIDEBAR_DRAWN) != (_sidebar_view(state), None):
-        return  # (a note on the link is shown once, and cleared by a full rerun)
+        st.rerun()
     st.rerun(BOARD_FRAGMENT)
 
 
@@ -121,8 +117,9 @@ def _slider(name: str, label: str, **kw: Any) -> None:
     )
 
 
-def sidebar() -> tuple[BoardState, str | None]:
-    """Draw the controls; return the state they describe and any note on the URL."""
+def sidebar() -> tuple[BoardState, str | None, Slots]:
+    """Draw the controls; return the state they describe, any note on the URL,
+    and the places of the controls the board fragment draws."""
     note = SYNC.begin()
     ss = st.session_state
     state = clean(SYNC.read())
@@ -161,18 +158,7 @@ def sidebar() -> tuple[BoardState, str | None]:
         )
         _slider("batch", "Batch size")
         _slider("features", "Features")
-        options = divisors(state.features)
-        if len(options) > 1:
-            st.select_slider(
-                "Groups (GroupNorm)",
-                options,
-                key=K("groups"),
-                disabled=state.norm != "group",
-                on_change=_changed,
-                help=HELP["groups"],
-            )
-        else:
-            st.caption("Groups (GroupNorm): 1, the only divisor of 1 feature.")
+        groups = st.container()  # drawn by the board fragment: see family_controls
         _slider(
             "stale",
             "Shift since training (eval)",
@@ -195,7 +181,7 @@ def sidebar() -> tuple[BoardState, str | None]:
             )
         with st.expander("Layer: γ, β, ε", expanded=False):
             _slider("gamma", "γ (scale)")
-            _slider("beta", "β (shift)", disabled=state.norm == "rms")
+            beta = st.container()  # drawn by the board fragment too
             st.select_slider(
                 "ε",
                 EPS_CHOICES,
@@ -213,11 +199,38 @@ def sidebar() -> tuple[BoardState, str | None]:
             on_change=_changed,
             help=HELP["colors"],
         )
-    if len(options) == 1:
-        ss[K("groups")] = 1
-    state = clean(SYNC.read())
     ss[_SIDEBAR_DRAWN] = (_sidebar_view(state), note)
-    return state, note
+    return state, note, Slots(groups, beta)
+
+
+class Slots(NamedTuple):
+    """Places in the sidebar for the controls that depend on the family."""
+
+    groups: Any
+    beta: Any
+
+
+def family_controls(state: BoardState, slots: Slots) -> None:
+    """The groups slider (GroupNorm only) and β (not RMSNorm), in their sidebar
+    places but drawn by the board fragment, so that a family switch, which
+    enables or disables them, reruns the board alone (Streamlit 1.67 lets a
+    fragment write into a container created outside it)."""
+    st.session_state[K("groups")] = state.groups  # a valid divisor (clean)
+    with slots.groups:
+        options = divisors(state.features)
+        if len(options) > 1:
+            st.select_slider(
+                "Groups (GroupNorm)",
+                options,
+                key=K("groups"),
+                disabled=state.norm != "group",
+                on_change=_changed,
+                help=HELP["groups"],
+            )
+        else:
+            st.caption("Groups (GroupNorm): 1, the only divisor of 1 feature.")
+    with slots.beta:
+        _slider("beta", "β (shift)", disabled=state.norm == "rms")
 
 
 def heatmaps(board: Board) -> None:
@@ -326,7 +339,7 @@ def code_panel(board: Board) -> None:
 
 
 @st.fragment(key=BOARD_FRAGMENT)
-def board_panel() -> None:
+def board_panel(slots: Slots) -> None:
     """Everything that depends on the focused cell, as one fragment.
 
     A click on a heatmap reruns only this fragment, not the sidebar and the side
@@ -334,6 +347,7 @@ def board_panel() -> None:
     because a fragment rerun never reaches the end of the page.
     """
     state = clean(SYNC.read())
+    family_controls(state, slots)
     board = build_board(state)
     share_and_export(board)
     heatmaps(board)  # with the readouts under them (lab.board.readout_panel)

@@ -80,8 +80,21 @@ def test_switching_family_changes_the_output_and_the_readouts():
 
 def only_the_board_reran(at: AppTest) -> bool:
     """AppTest's tree holds only the last run's elements: after a rerun of the
-    board fragment alone, the sidebar and the title are not in it."""
-    return not at.title and not at.sidebar.children and len(charts(at)) == 2
+    board fragment alone, the title and the sidebar's own controls are not in
+    it (the controls the fragment draws into the sidebar are)."""
+    return (
+        not at.title
+        and not any(w.key == "lab.scenario" for w in at.selectbox)
+        and len(charts(at)) == 2
+    )
+
+
+def beta_disabled(at: AppTest) -> bool:
+    return next(s for s in at.slider if s.key == "lab.beta").disabled
+
+
+def groups(at: AppTest):
+    return at.select_slider(key="lab.groups")
 
 
 @pytest.mark.parametrize(
@@ -92,6 +105,15 @@ def only_the_board_reran(at: AppTest) -> bool:
         ({"norm": "layer"}, ("button_group", "lab.norm", "batch"), ("norm", "batch")),
         ({"scenario": "custom"}, ("slider", "lab.batch", 20), ("rows", 20)),
         ({"scenario": "custom"}, ("number_input", "lab.seed", 7), ("norm", "batch")),
+        # the controls that depend on the family are drawn by the board fragment
+        ({"scenario": "custom"}, ("button_group", "lab.norm", "rms"), ("norm", "rms")),
+        ({}, ("button_group", "lab.norm", "group"), ("norm", "group")),
+        ({"scenario": "custom"}, ("slider", "lab.features", 12), ("cols", 12)),
+        (
+            {"norm": "group", "scenario": "custom"},
+            ("select_slider", "lab.groups", 8),
+            ("norm", "group"),
+        ),
     ],
 )
 def test_a_move_that_changes_only_the_board_reruns_only_the_board(query, move, shown):
@@ -102,6 +124,12 @@ def test_a_move_that_changes_only_the_board_reruns_only_the_board(query, move, s
     assert only_the_board_reran(at)
     name, expected = shown
     assert panel(at)[name] == expected
+    # what the fragment drew into the sidebar follows the move
+    assert beta_disabled(at) == (panel(at)["norm"] == "rms")
+    assert groups(at).disabled == (panel(at)["norm"] != "group")
+    assert list(groups(at).options) == [
+        str(g) for g in range(1, panel(at)["cols"] + 1) if panel(at)["cols"] % g == 0
+    ]
     at.run()  # the whole page again, as the browser shows it
     assert (
         at.title and next(w for w in getattr(at, kind) if w.key == key).value == value
@@ -113,10 +141,7 @@ def test_a_move_that_changes_only_the_board_reruns_only_the_board(query, move, s
     [
         # the scenario becomes Custom: the sidebar's selectbox must change
         ({}, ("slider", "lab.batch", 20)),
-        # RMSNorm has no β: the β slider is disabled
-        ({"scenario": "custom"}, ("button_group", "lab.norm", "rms")),
-        # the groups' options follow the features
-        ({"scenario": "custom"}, ("slider", "lab.features", 12)),
+        ({"norm": "group"}, ("select_slider", "lab.groups", 8)),
         # eval enables "shift since training" and changes the formula
         ({"scenario": "custom"}, ("button_group", "lab.mode", "eval")),
     ],
