@@ -4,7 +4,7 @@ import streamlit as st
 
 from lab.ui import board_view as view
 
-state, note, slots = view.sidebar()
+state, note = view.sidebar()
 
 st.title("Normalization Lab")
 st.markdown(
@@ -15,6 +15,6 @@ st.markdown(
 view.scenario_line(state, note)
 main, side = st.columns([7, 3], gap="large")
 with main:
-    view.board_panel(slots)  # a fragment: most moves rerun only this part
+    view.board_panel()  # a fragment: most moves rerun only this part
 with side:
     view.side_panel(state)  # every family's part; CSS shows the board's family

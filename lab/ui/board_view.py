@@ -66,7 +66,9 @@ def _focus_from_component() -> None:
 
 
 BOARD_FRAGMENT = "lab.board"
+FAMILY_FRAGMENT = "lab.family"
 _SIDEBAR_DRAWN = K("_sidebar_drawn")
+_FAMILY_DRAWN = K("_family_drawn")
 
 
 def _sidebar_view(state: BoardState) -> tuple:
@@ -84,19 +86,22 @@ def _changed() -> None:
     A full rerun redraws every control in the sidebar, and Streamlit's browser
     side re-renders each one (~1.5–3 ms a control with its help tooltip on these
     machines, bench/latency.py). Most moves change only what the board fragment
-    draws: the heatmaps and readouts, the controls that depend on the family
-    (`family_controls`), and which family's side panel shows (switched in CSS
-    by the board's own marker). So the callback names that fragment in
-    ``st.rerun``. What else the sidebar shows (the scenario becoming "Custom",
-    "shift since training" enabled in eval, a note on the link) needs the
-    whole page: ``st.rerun()``, also for the controls the fragment draws, whose
-    default would rerun the fragment alone.
+    draws (the heatmaps and readouts, and which family's side panel shows,
+    switched in CSS by the board's own marker) and, when a move enables or
+    disables the groups or β control or changes the groups' options, the
+    fragment that draws those (`family_controls`). So the callback names those
+    fragments in ``st.rerun``. What else the sidebar
+    shows (the scenario becoming "Custom", "shift since training" enabled in
+    eval, a note on the link) needs the whole page: ``st.rerun()``, also for
+    the controls a fragment draws, whose default would rerun it alone.
     """
     state = clean(SYNC.read())
     if state.scenario != "custom" and not matches_scenario(state, state.scenario):
         st.rerun()
     if st.session_state.get(_SIDEBAR_DRAWN) != (_sidebar_view(state), None):
         st.rerun()
+    if st.session_state.get(_FAMILY_DRAWN) != _family_view(state):
+        st.rerun([FAMILY_FRAGMENT, BOARD_FRAGMENT])
     st.rerun(BOARD_FRAGMENT)
 
 
@@ -117,9 +122,8 @@ def _slider(name: str, label: str, **kw: Any) -> None:
     )
 
 
-def sidebar() -> tuple[BoardState, str | None, Slots]:
-    """Draw the controls; return the state they describe, any note on the URL,
-    and the places of the controls the board fragment draws."""
+def sidebar() -> tuple[BoardState, str | None]:
+    """Draw the controls; return the state they describe and any note on the URL."""
     note = SYNC.begin()
     ss = st.session_state
     state = clean(SYNC.read())
@@ -158,7 +162,7 @@ def sidebar() -> tuple[BoardState, str | None, Slots]:
         )
         _slider("batch", "Batch size")
         _slider("features", "Features")
-        groups = st.container()  # drawn by the board fragment: see family_controls
+        groups = st.container()  # drawn by family_controls
         _slider(
             "stale",
             "Shift since training (eval)",
@@ -181,7 +185,7 @@ def sidebar() -> tuple[BoardState, str | None, Slots]:
             )
         with st.expander("Layer: γ, β, ε", expanded=False):
             _slider("gamma", "γ (scale)")
-            beta = st.container()  # drawn by the board fragment too
+            beta = st.container()  # drawn by family_controls too
             st.select_slider(
                 "ε",
                 EPS_CHOICES,
@@ -199,8 +203,10 @@ def sidebar() -> tuple[BoardState, str | None, Slots]:
             on_change=_changed,
             help=HELP["colors"],
         )
+    slots = Slots(groups, beta)
+    family_controls(slots)
     ss[_SIDEBAR_DRAWN] = (_sidebar_view(state), note)
-    return state, note, Slots(groups, beta)
+    return state, note
 
 
 class Slots(NamedTuple):
@@ -210,11 +216,20 @@ class Slots(NamedTuple):
     beta: Any
 
 
-def family_controls(state: BoardState, slots: Slots) -> None:
+def _family_view(state: BoardState) -> tuple:
+    """What `family_controls` draws beyond the controls' own values."""
+    return (tuple(divisors(state.features)), state.norm == "group", state.norm == "rms")
+
+
+@st.fragment(key=FAMILY_FRAGMENT)
+def family_controls(slots: Slots) -> None:
     """The groups slider (GroupNorm only) and β (not RMSNorm), in their sidebar
-    places but drawn by the board fragment, so that a family switch, which
-    enables or disables them, reruns the board alone (Streamlit 1.67 lets a
-    fragment write into a container created outside it)."""
+    places but drawn by a fragment of their own (Streamlit 1.67 lets a fragment
+    write into containers created outside it): a family switch that enables or
+    disables them reruns this fragment and the board, not the sidebar; one that
+    leaves them as they are reruns the board alone."""
+    state = clean(SYNC.read())
+    st.session_state[_FAMILY_DRAWN] = _family_view(state)
     st.session_state[K("groups")] = state.groups  # a valid divisor (clean)
     with slots.groups:
         options = divisors(state.features)
@@ -339,7 +354,7 @@ def code_panel(board: Board) -> None:
 
 
 @st.fragment(key=BOARD_FRAGMENT)
-def board_panel(slots: Slots) -> None:
+def board_panel() -> None:
     """Everything that depends on the focused cell, as one fragment.
 
     A click on a heatmap reruns only this fragment, not the sidebar and the side
@@ -347,7 +362,6 @@ def board_panel(slots: Slots) -> None:
     because a fragment rerun never reaches the end of the page.
     """
     state = clean(SYNC.read())
-    family_controls(state, slots)
     board = build_board(state)
     share_and_export(board)
     heatmaps(board)  # with the readouts under them (lab.board.readout_panel)

@@ -98,25 +98,43 @@ def groups(at: AppTest):
 
 
 @pytest.mark.parametrize(
-    ("query", "move", "shown"),
+    ("query", "move", "shown", "family_reran"),
     [
         # a family switch inside a scenario keeps it (the family is free)
-        ({}, ("button_group", "lab.norm", "layer"), ("norm", "layer")),
-        ({"norm": "layer"}, ("button_group", "lab.norm", "batch"), ("norm", "batch")),
-        ({"scenario": "custom"}, ("slider", "lab.batch", 20), ("rows", 20)),
-        ({"scenario": "custom"}, ("number_input", "lab.seed", 7), ("norm", "batch")),
-        # the controls that depend on the family are drawn by the board fragment
-        ({"scenario": "custom"}, ("button_group", "lab.norm", "rms"), ("norm", "rms")),
-        ({}, ("button_group", "lab.norm", "group"), ("norm", "group")),
-        ({"scenario": "custom"}, ("slider", "lab.features", 12), ("cols", 12)),
+        ({}, ("button_group", "lab.norm", "layer"), ("norm", "layer"), False),
+        (
+            {"norm": "layer"},
+            ("button_group", "lab.norm", "batch"),
+            ("norm", "batch"),
+            False,
+        ),
+        ({"scenario": "custom"}, ("slider", "lab.batch", 20), ("rows", 20), False),
+        (
+            {"scenario": "custom"},
+            ("number_input", "lab.seed", 7),
+            ("norm", "batch"),
+            False,
+        ),
+        # groups and β have a fragment of their own, rerun when they change
+        (
+            {"scenario": "custom"},
+            ("button_group", "lab.norm", "rms"),
+            ("norm", "rms"),
+            True,
+        ),
+        ({}, ("button_group", "lab.norm", "group"), ("norm", "group"), True),
+        ({"scenario": "custom"}, ("slider", "lab.features", 12), ("cols", 12), True),
         (
             {"norm": "group", "scenario": "custom"},
             ("select_slider", "lab.groups", 8),
             ("norm", "group"),
+            False,
         ),
     ],
 )
-def test_a_move_that_changes_only_the_board_reruns_only_the_board(query, move, shown):
+def test_a_move_that_changes_only_the_board_reruns_only_the_board(
+    query, move, shown, family_reran
+):
     at = run(**query)
     kind, key, value = move
     next(w for w in getattr(at, kind) if w.key == key).set_value(value).run()
@@ -124,16 +142,17 @@ def test_a_move_that_changes_only_the_board_reruns_only_the_board(query, move, s
     assert only_the_board_reran(at)
     name, expected = shown
     assert panel(at)[name] == expected
-    # what the fragment drew into the sidebar follows the move
-    assert beta_disabled(at) == (panel(at)["norm"] == "rms")
-    assert groups(at).disabled == (panel(at)["norm"] != "group")
-    assert list(groups(at).options) == [
-        str(g) for g in range(1, panel(at)["cols"] + 1) if panel(at)["cols"] % g == 0
-    ]
+    assert any(s.key == "lab.beta" for s in at.slider) == family_reran
+    norm, cols = panel(at)["norm"], panel(at)["cols"]
     at.run()  # the whole page again, as the browser shows it
     assert (
         at.title and next(w for w in getattr(at, kind) if w.key == key).value == value
     )
+    # what the family fragment drew into the sidebar follows the move
+    assert beta_disabled(at) == (norm == "rms")
+    assert groups(at).disabled == (norm != "group")
+    options = [str(g) for g in range(1, cols + 1) if cols % g == 0]
+    assert list(groups(at).options) == options
 
 
 @pytest.mark.parametrize(
