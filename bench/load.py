@@ -1,6 +1,6 @@
 """Load test: concurrent browser sessions on the Lab page, and memory per session.
 
-    python -m bench.load [--sessions 20] [--interactions 20] [--churn 200]
+    python -m bench.load [--sessions 20] [--interactions 20] [--churn 200] [--rounds 3]
 
 Starts the lab on loopback (its own settings) and one headless Chromium, then:
 
@@ -9,11 +9,12 @@ Starts the lab on loopback (its own settings) and one headless Chromium, then:
    the batch-size slider one step, switching family, in turn), each timed from
    the input event until the changed output is on screen and the app is idle.
    Prints errors (exceptions on the page, timeouts) and the latency p50/p95.
-2. Churn: ``--churn`` sessions are opened (``--sessions`` at a time), make one
-   interaction, and close. The server's resident memory is read from /proc
-   before (after a warm-up), right after, and once Streamlit has dropped the
+2. Churn, ``--rounds`` times: ``--churn`` sessions are opened (``--sessions``
+   at a time), make one interaction, and close. The server's resident memory is
+   read from /proc before, right after, and once Streamlit has dropped the
    closed sessions (it keeps a disconnected session for
-   ``server.disconnectedSessionTTL``, 120 s by default, for reconnects).
+   ``server.disconnectedSessionTTL``, 120 s by default, for reconnects). A
+   per-session leak shows as memory growing from round to round.
 
 The figures are recorded in bench/load.json with the machine's load average:
 the 2-core machines here are shared, and 20 Chromium tabs on them are
@@ -77,7 +78,7 @@ class Session:
     async def open(self) -> None:
         self.page = await self.context.new_page()
         self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
-        await self.page.goto(self.url)
+        await self.page.goto(self.url, timeout=120_000)  # as every wait here
         await self.page.wait_for_function(
             f"() => {CHART}.length === 2 && {CHART}[1].dataset.plot", timeout=120_000
         )
@@ -98,6 +99,27 @@ class Session:
         if await self.page.locator("[data-testid='stException']").count():
             self.errors.append("exception shown on the page")
         return time.perf_counter() - t0
+
+    async def _settled_cell(self, r: int, c: int) -> tuple[float, float]:
+        """Where cell (r, c) is once the page has stopped moving: under this
+        load the page can still be settling after the app reports idle (the
+        scenario's sentence leaves when the view turns Custom), and a click at
+        a place read a moment earlier lands on another cell."""
+        last = None
+        for _ in range(50):
+            place = await self.page.evaluate(
+                """() => {
+                const c = document.querySelector('.normlab-heatmap canvas');
+                const b = c.getBoundingClientRect();
+                return [b.x, b.y, b.width, b.height, c.dataset.shape,
+                        c.dataset.plot]; }"""
+            )
+            if place == last:
+                break
+            last = place
+            await self.page.wait_for_timeout(100)
+        bx, by, _, _, shape, plot = last
+        return cell_centre({"x": bx, "y": by}, shape, plot, r, c)
 
     async def interact(self) -> float:
         self.i += 1
@@ -121,14 +143,7 @@ class Session:
                 f"() => {CHART}[0]?.dataset.shape === '{self.rows},{self.cols}'",
             )
         r, c = (self.i * 7 + self.n) % self.rows, (self.i * 5 + self.n) % self.cols
-        canvas = self.page.locator(".normlab-heatmap canvas").nth(0)
-        x, y = cell_centre(
-            await canvas.bounding_box(),
-            await canvas.get_attribute("data-shape"),
-            await canvas.get_attribute("data-plot"),
-            r,
-            c,
-        )
+        x, y = await self._settled_cell(r, c)
         return await self._timed(
             lambda: self.page.mouse.click(x, y),
             f"() => {CHART}[1].dataset.focus === '{r},{c}'",
@@ -187,31 +202,36 @@ async def run(args) -> dict:
             print("concurrency:", out["concurrency"], flush=True)
             out["rss_after_concurrency_mb"] = round(rss_mb(pid), 1)
 
-            churn_errors: list[str] = []
-            base = rss_mb(pid)
-            for start in range(0, args.churn, args.sessions):
-                batch = range(start, min(start + args.sessions, args.churn))
-                res = await asyncio.gather(
-                    *(_session(browser, url, n, 1) for n in batch)
-                )
-                churn_errors += [e for _, es in res for e in es]
-            out["churn"] = {
-                "sessions": args.churn,
-                "errors": len(churn_errors),
-                "error_samples": churn_errors[:5],
-                "rss_before_mb": round(base, 1),
-                "rss_right_after_mb": round(rss_mb(pid), 1),
-            }
-            print(
-                f"churn: waiting {args.wait} s for the closed sessions' TTL", flush=True
-            )
-            await asyncio.sleep(args.wait)
-            await _session(browser, url, 0, 1)  # touches the session store
-            await asyncio.sleep(2)
-            out["churn"]["rss_after_ttl_mb"] = round(rss_mb(pid), 1)
-            with urllib.request.urlopen(f"{url}/_stcore/health") as r:
-                out["churn"]["server_healthy"] = r.status == 200
-            print("churn:", out["churn"], flush=True)
+            # Churn in rounds: resident memory is a high-water mark (Python's
+            # allocator keeps freed arenas), so one round cannot tell a leak
+            # from the allocator; a leak keeps growing round after round.
+            out["churn"] = []
+            for round_ in range(args.rounds if args.churn else 0):
+                churn_errors: list[str] = []
+                base = rss_mb(pid)
+                for start in range(0, args.churn, args.sessions):
+                    batch = range(start, min(start + args.sessions, args.churn))
+                    res = await asyncio.gather(
+                        *(_session(browser, url, n, 1) for n in batch)
+                    )
+                    churn_errors += [e for _, es in res for e in es]
+                record = {
+                    "round": round_ + 1,
+                    "sessions": args.churn,
+                    "errors": len(churn_errors),
+                    "error_samples": churn_errors[:5],
+                    "rss_before_mb": round(base, 1),
+                    "rss_right_after_mb": round(rss_mb(pid), 1),
+                }
+                print(f"churn: waiting {args.wait} s for the TTL", flush=True)
+                await asyncio.sleep(args.wait)
+                await _session(browser, url, 0, 1)  # touches the session store
+                await asyncio.sleep(2)
+                record["rss_after_ttl_mb"] = round(rss_mb(pid), 1)
+                with urllib.request.urlopen(f"{url}/_stcore/health") as r:
+                    record["server_healthy"] = r.status == 200
+                out["churn"].append(record)
+                print("churn:", record, flush=True)
             await browser.close()
     return out
 
@@ -222,11 +242,15 @@ def main() -> None:
     ap.add_argument("--interactions", type=int, default=20)
     ap.add_argument("--churn", type=int, default=200)
     ap.add_argument("--wait", type=float, default=TTL + 10, help="seconds after churn")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of churn")
+    ap.add_argument(
+        "--out", type=Path, default=RECORD, help="where to write the record"
+    )
     args = ap.parse_args()
     out = asyncio.run(run(args))
     out["date"] = time.strftime("%Y-%m-%d %H:%M")
     out["load_average"] = os.getloadavg()[0]
-    RECORD.write_text(json.dumps(out, indent=2) + "\n")
+    args.out.write_text(json.dumps(out, indent=2) + "\n")
     print(json.dumps(out, indent=2))
 
 
