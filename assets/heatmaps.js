@@ -372,8 +372,9 @@ class Readouts {
     this.cells = [];
   }
 
-  update(ro) {
-    this.focus = ro.focus;
+  // ro: lab.board.readout_panel for the cell at focus.
+  update(ro, focus) {
+    this.focus = focus;
     this.sentence.replaceChildren(
       ...ro.sentence.map(([text, bold]) => {
         if (!bold) return document.createTextNode(text);
@@ -436,7 +437,7 @@ export default function (component) {
   root.dataset.norm = data.norm;
   try {
     root.lab.update(data, setStateValue);
-    root.readouts.update(data.readouts);
+    root.readouts.update(data.readouts, data.focus);
   } catch (err) {
     root.textContent = `The heatmaps could not be drawn: ${err.message}`;
   }

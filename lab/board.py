@@ -336,7 +336,6 @@ def readout_panel(board: Board) -> dict:
         else ("Per-example", "green", "An example's output depends only on itself.")
     )
     return {
-        "focus": [r, c],
         "sentence": [[text, bold] for text, bold in sentence],
         "metrics": [
             [label, str(v) if isinstance(v, int) else fmt(v), help_text]

@@ -149,6 +149,14 @@ def clean(state: BoardState) -> BoardState:
     return replace(state, groups=groups, focus=focus)
 
 
+def settle(state: BoardState) -> BoardState:
+    """`clean`, and mark the state custom once it has left its scenario."""
+    state = clean(state)
+    if state.scenario != "custom" and not matches_scenario(state, state.scenario):
+        state = replace(state, scenario="custom")
+    return state
+
+
 def parse(params: Mapping[str, str | Iterable[str]]) -> tuple[BoardState, str | None]:
     """Read a state from query parameters; never raises.
 

@@ -26,9 +26,9 @@ from lab.state import (
     BoardState,
     clean,
     divisors,
-    matches_scenario,
     parse,
     scenario_base,
+    settle,
     to_params,
 )
 from lab.texts.board import HELP, RUNNING_SOURCE
@@ -39,6 +39,7 @@ from lab.texts.families import (
     FORMULAS,
     TRAIN_EVAL,
 )
+from lab.ui.controls import divisor_slider
 from lab.ui.heatmaps import heatmap_pair
 from lab.ui.sync import UrlState, link_note_and_scenario, share_url
 
@@ -90,14 +91,12 @@ def _changed() -> None:
     switched in CSS by the board's own marker) and, when a move enables or
     disables the groups or β control or changes the groups' options, the
     fragment that draws those (`family_controls`). So the callback names those
-    fragments in ``st.rerun``. What else the sidebar
-    shows (the scenario becoming "Custom", "shift since training" enabled in
-    eval, a note on the link) needs the whole page: ``st.rerun()``, also for
-    the controls a fragment draws, whose default would rerun it alone.
+    fragments in ``st.rerun``. What else the sidebar shows (the scenario
+    becoming "Custom", "shift since training" enabled in eval, a note on the
+    link) needs the whole page: ``st.rerun()``, also for the controls a fragment
+    draws, whose default would rerun it alone.
     """
-    state = clean(SYNC.read())
-    if state.scenario != "custom" and not matches_scenario(state, state.scenario):
-        st.rerun()
+    state = settle(SYNC.read())
     if st.session_state.get(_SIDEBAR_DRAWN) != (_sidebar_view(state), None):
         st.rerun()
     if st.session_state.get(_FAMILY_DRAWN) != _family_view(state):
@@ -126,9 +125,7 @@ def sidebar() -> tuple[BoardState, str | None]:
     """Draw the controls; return the state they describe and any note on the URL."""
     note = SYNC.begin()
     ss = st.session_state
-    state = clean(SYNC.read())
-    if state.scenario != "custom" and not matches_scenario(state, state.scenario):
-        state = replace(state, scenario="custom")
+    state = settle(SYNC.read())
     SYNC.write(state)  # before any widget exists: groups, focus, scenario fixed up
 
     with st.sidebar:
@@ -232,18 +229,15 @@ def family_controls(slots: Slots) -> None:
     st.session_state[_FAMILY_DRAWN] = _family_view(state)
     st.session_state[K("groups")] = state.groups  # a valid divisor (clean)
     with slots.groups:
-        options = divisors(state.features)
-        if len(options) > 1:
-            st.select_slider(
-                "Groups (GroupNorm)",
-                options,
-                key=K("groups"),
-                disabled=state.norm != "group",
-                on_change=_changed,
-                help=HELP["groups"],
-            )
-        else:
-            st.caption("Groups (GroupNorm): 1, the only divisor of 1 feature.")
+        divisor_slider(
+            "Groups (GroupNorm)",
+            divisors(state.features),
+            K("groups"),
+            HELP["groups"],
+            of="1 feature",
+            disabled=state.norm != "group",
+            on_change=_changed,
+        )
     with slots.beta:
         _slider("beta", "β (shift)", disabled=state.norm == "rms")
 

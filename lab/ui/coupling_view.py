@@ -45,6 +45,7 @@ from lab.coupling_state import (
 from lab.norms import FAMILY_NAMES
 from lab.state import divisors
 from lab.texts import coupling as T
+from lab.ui.controls import divisor_slider
 from lab.ui.sync import UrlState, link_note_and_scenario
 
 SYNC: UrlState[CouplingState] = UrlState("coupling", CouplingState, parse, to_params)
@@ -138,27 +139,21 @@ def sidebar(state: CouplingState) -> CouplingState:
         )
         _slider("batch", "Batch size")
         _slider("features", "Features")
-        options = divisors(state.features)
-        if len(options) > 1:
-            st.select_slider(
-                "Groups (GroupNorm)",
-                options,
-                key=K("groups"),
-                help=T.HELP["groups"],
-            )
-        else:
-            st.caption("Groups (GroupNorm): 1, the only divisor of 1 feature.")
-        sizes = ghost_sizes(state.batch)
-        if len(sizes) > 1:
-            st.select_slider(
-                "Ghost batch size",
-                sizes,
-                key=K("ghost"),
-                help=T.HELP["ghost"],
-                disabled=state.view != "ghost",
-            )
-        else:
-            st.caption("Ghost batch size: 1, the only divisor of a batch of 1.")
+        divisor_slider(
+            "Groups (GroupNorm)",
+            divisors(state.features),
+            K("groups"),
+            T.HELP["groups"],
+            of="1 feature",
+        )
+        divisor_slider(
+            "Ghost batch size",
+            ghost_sizes(state.batch),
+            K("ghost"),
+            T.HELP["ghost"],
+            of="a batch of 1",
+            disabled=state.view != "ghost",
+        )
         if state.batch > 1:
             st.slider(
                 "Devices",
@@ -182,10 +177,6 @@ def sidebar(state: CouplingState) -> CouplingState:
                 key=K("seed"),
                 help=T.HELP["seed"],
             )
-    if len(options) == 1:
-        ss[K("groups")] = 1
-    if len(sizes) == 1:
-        ss[K("ghost")] = 1
     if state.batch == 1:
         ss[K("devices")] = 1
     return clean(SYNC.read())

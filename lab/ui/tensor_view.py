@@ -49,6 +49,7 @@ from lab.texts.tensor import (
     SIDE_WHY,
     UNFOLDED_CAPTION,
 )
+from lab.ui.controls import divisor_slider
 from lab.ui.sync import UrlState, link_note_and_scenario, share_url
 
 SYNC: UrlState[TensorState] = UrlState("tensor", TensorState, parse, to_params)
@@ -137,7 +138,6 @@ def _slider(name: str, label: str, **kw: Any) -> None:
 def sidebar() -> tuple[TensorState, str | None]:
     """Draw the controls; return the state they describe and any note on the URL."""
     note = SYNC.begin()
-    ss = st.session_state
     state = settle(SYNC.read())
     SYNC.write(state)  # before any widget exists: groups, focus, scenario fixed up
 
@@ -170,13 +170,13 @@ def sidebar() -> tuple[TensorState, str | None]:
         )
         _slider("batch", "N (examples)")
         _slider("channels", "C (channels)")
-        options = divisors(state.channels)
-        if len(options) > 1:
-            st.select_slider(
-                "G (GroupNorm's groups)", options, key=K("groups"), help=HELP["groups"]
-            )
-        else:
-            st.caption("G (GroupNorm's groups): 1, the only divisor of C = 1.")
+        divisor_slider(
+            "G (GroupNorm's groups)",
+            divisors(state.channels),
+            K("groups"),
+            HELP["groups"],
+            of="C = 1",
+        )
         _slider("height", "H (rows)")
         _slider("width", "W (columns)")
         with st.expander("Data", expanded=False):
@@ -185,8 +185,6 @@ def sidebar() -> tuple[TensorState, str | None]:
             st.number_input(
                 "Seed", 0, MAX_SEED, step=1, key=K("seed"), help=HELP["seed"]
             )
-    if len(options) == 1:
-        ss[K("groups")] = 1
     return settle(SYNC.read()), note
 
 
