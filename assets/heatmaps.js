@@ -126,8 +126,6 @@ class Heatmap {
     this.z = decode(spec.z, Float32Array);
     this.other = spec.other ? decode(spec.other, Float32Array) : null;
     this.stops = spec.colorscale.map(([p, hex]) => [p, hexToRgb(hex)]);
-    this.canvas.setAttribute("aria-label", spec.title);
-    this.canvas.dataset.title = spec.title;
   }
 
   plotBox() {
@@ -144,7 +142,7 @@ class Heatmap {
     };
   }
 
-  draw() {
+  draw(th) {
     const { rows, cols } = this.shared;
     const box = this.plotBox();
     const dpr = window.devicePixelRatio || 1;
@@ -158,7 +156,6 @@ class Heatmap {
     const ctx = cv.getContext("2d");
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, box.width, box.height);
-    const th = theme(this.root);
     const zmax = this.spec.zmax;
     const cw = box.w / cols, ch = box.h / rows;
     // One pixel per cell, scaled up without smoothing: a 64×64 matrix draws in
@@ -220,6 +217,8 @@ class Heatmap {
     rect(fr, fr, fc, fc, this.shared.colors.halo, 3);
     rect(fr, fr, fc, fc, this.shared.colors.outline, 1.5);
     this.box = box;
+    this.canvas.setAttribute("aria-label", this.spec.title);
+    this.canvas.dataset.title = this.spec.title;
     this.canvas.dataset.outline = `${r0},${r1},${c0},${c1}`;
     this.canvas.dataset.focus = `${fr},${fc}`;
     this.canvas.dataset.shape = `${rows},${cols}`;
@@ -332,7 +331,15 @@ class Lab {
       this.maps.push(map);
     }
     data.charts.forEach((spec, i) => this.maps[i].update(spec, this.shared));
-    this.draw();
+    // Drawn in the next animation frame, after Streamlit's own update of the
+    // page: reading the theme's colours here forced the browser to restyle the
+    // page in the middle of that update, and again after it (~6 ms at 64×64).
+    if (!this.frame) {
+      this.frame = requestAnimationFrame(() => {
+        this.frame = 0;
+        this.draw();
+      });
+    }
   }
 
   setFocus(r, c) {
@@ -346,7 +353,8 @@ class Lab {
   }
 
   draw() {
-    for (const m of this.maps) if (m.spec) m.draw();
+    const th = theme(this.root);
+    for (const m of this.maps) if (m.spec) m.draw(th);
     this.root.dataset.focus = this.shared ? this.shared.focus.join(",") : "";
   }
 }
@@ -423,6 +431,23 @@ class Readouts {
   }
 }
 
+// Controls elsewhere on the page that this family does not use, by their
+// container's class (lab.ui.board_view.family_bound): dimmed (assets/style.css)
+// and inert, so neither pointer nor keyboard reaches them, while the label and
+// its help stay readable. Python draws them enabled: redrawing a slider only to
+// disable it cost ~10 ms a family switch. Attributes React does not manage.
+function switchOff(off) {
+  for (const [cls, isOff] of Object.entries(off || {})) {
+    for (const box of document.getElementsByClassName(cls)) {
+      box.toggleAttribute("data-normlab-off", isOff);
+      const parts = box.querySelectorAll(
+        '[data-testid="stSlider"] > :not([data-testid="stWidgetLabel"])',
+      );
+      for (const part of parts) part.inert = isOff;
+    }
+  }
+}
+
 export default function (component) {
   const { data, parentElement, setStateValue } = component;
   let root = parentElement.querySelector(".normlab-heatmaps");
@@ -438,6 +463,7 @@ export default function (component) {
   try {
     root.lab.update(data, setStateValue);
     root.readouts.update(data.readouts, data.focus);
+    switchOff(data.off);
   } catch (err) {
     root.textContent = `The heatmaps could not be drawn: ${err.message}`;
   }

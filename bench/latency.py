@@ -164,8 +164,8 @@ def main() -> None:
     ap.add_argument(
         "--families",
         default="BatchNorm,LayerNorm",
-        help="the family switch cycles through these (RMSNorm and GroupNorm also "
-        "change the sidebar, so switching to or from them reruns the whole page)",
+        help="the family switch cycles through these (a switch to or from RMSNorm "
+        "or GroupNorm also redraws the beta or groups slider)",
     )
     args = ap.parse_args()
     Lab.FAMILIES = tuple(args.families.split(","))

@@ -7,7 +7,7 @@ from lab.ui import coupling_view as view
 from lab.ui.sync import share_view
 
 state, note = view.begin()
-st.title(TITLE)
+st.title(TITLE, anchor=False)
 st.markdown(INTRO)
 view.view_switch()
 state = view.sidebar(state)

@@ -9,7 +9,7 @@ from lab.ui import tensor_view as view
 state, note = view.sidebar()
 tv = build_view(state)
 
-st.title("Tensor view")
+st.title("Tensor view", anchor=False)
 st.markdown(INTRO)
 view.share(state)
 view.scenario_line(state, note)

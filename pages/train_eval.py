@@ -8,7 +8,7 @@ from lab.ui.sync import share_view
 
 state, note = view.sidebar()
 
-st.title(TITLE)
+st.title(TITLE, anchor=False)
 st.markdown(INTRO)
 view.scenario_line(state, note)
 share_view("traineval.share", "the same stream, step, cell and pitfall")

@@ -13,7 +13,7 @@ state, note = view.sidebar()
 # end, the URL would still hold the old view and the next run would read it back.
 view.SYNC.end(state)
 
-st.title(TITLE)
+st.title(TITLE, anchor=False)
 st.markdown(INTRO)
 view.scenario_line(state, note)
 share_view("why.share", "the same network, runs and settings")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, NamedTuple
+from typing import Any
 
 import streamlit as st
 
@@ -41,7 +41,7 @@ from lab.texts.families import (
 )
 from lab.ui.controls import divisor_slider
 from lab.ui.heatmaps import heatmap_pair
-from lab.ui.sync import UrlState, link_note_and_scenario, share_url
+from lab.ui.sync import UrlState, link_note_and_scenario, share_view
 
 SYNC: UrlState[BoardState] = UrlState("lab", BoardState, parse, to_params)
 K = SYNC.key
@@ -67,9 +67,9 @@ def _focus_from_component() -> None:
 
 
 BOARD_FRAGMENT = "lab.board"
-FAMILY_FRAGMENT = "lab.family"
+GROUPS_FRAGMENT = "lab.groups-control"
 _SIDEBAR_DRAWN = K("_sidebar_drawn")
-_FAMILY_DRAWN = K("_family_drawn")
+_GROUPS_DRAWN = K("_groups_drawn")
 
 
 def _sidebar_view(state: BoardState) -> tuple:
@@ -86,21 +86,21 @@ def _changed() -> None:
 
     A full rerun redraws every control in the sidebar, and Streamlit's browser
     side re-renders each one (~1.5–3 ms a control with its help tooltip on these
-    machines, bench/latency.py). Most moves change only what the board fragment
-    draws (the heatmaps and readouts, and which family's side panel shows,
-    switched in CSS by the board's own marker) and, when a move enables or
-    disables the groups or β control or changes the groups' options, the
-    fragment that draws those (`family_controls`). So the callback names those
-    fragments in ``st.rerun``. What else the sidebar shows (the scenario
-    becoming "Custom", "shift since training" enabled in eval, a note on the
-    link) needs the whole page: ``st.rerun()``, also for the controls a fragment
-    draws, whose default would rerun it alone.
+    machines; a slider forces a layout of the page, ~10 ms; bench/latency.py).
+    Most moves change only what the board fragment draws: the heatmaps and
+    readouts, which family's side panel shows and which family-bound controls
+    are off (both switched in the browser from the board's own data, see
+    `family_bound`). A move that changes the groups' options (the divisors of
+    the feature count) reruns their fragment too (`groups_control`). What else
+    the sidebar shows (the scenario becoming "Custom", "shift since training"
+    enabled in eval, a note on the link) needs the whole page: ``st.rerun()``,
+    also for the control a fragment draws, whose default would rerun it alone.
     """
     state = settle(SYNC.read())
     if st.session_state.get(_SIDEBAR_DRAWN) != (_sidebar_view(state), None):
         st.rerun()
-    if st.session_state.get(_FAMILY_DRAWN) != _family_view(state):
-        st.rerun([FAMILY_FRAGMENT, BOARD_FRAGMENT])
+    if st.session_state.get(_GROUPS_DRAWN) != _groups_view(state):
+        st.rerun([GROUPS_FRAGMENT, BOARD_FRAGMENT])
     st.rerun(BOARD_FRAGMENT)
 
 
@@ -159,7 +159,7 @@ def sidebar() -> tuple[BoardState, str | None]:
         )
         _slider("batch", "Batch size")
         _slider("features", "Features")
-        groups = st.container()  # drawn by family_controls
+        groups = st.container()  # drawn by groups_control
         _slider(
             "stale",
             "Shift since training (eval)",
@@ -182,7 +182,7 @@ def sidebar() -> tuple[BoardState, str | None]:
             )
         with st.expander("Layer: γ, β, ε", expanded=False):
             _slider("gamma", "γ (scale)")
-            beta = st.container()  # drawn by family_controls too
+            _slider("beta", "β (shift)")  # off for RMSNorm: family_bound
             st.select_slider(
                 "ε",
                 EPS_CHOICES,
@@ -200,52 +200,58 @@ def sidebar() -> tuple[BoardState, str | None]:
             on_change=_changed,
             help=HELP["colors"],
         )
-    slots = Slots(groups, beta)
-    family_controls(slots)
+    groups_control(groups)
     ss[_SIDEBAR_DRAWN] = (_sidebar_view(state), note)
     return state, note
 
 
-class Slots(NamedTuple):
-    """Places in the sidebar for the controls that depend on the family."""
-
-    groups: Any
-    beta: Any
+def _groups_view(state: BoardState) -> tuple[int, ...]:
+    """What `groups_control` draws beyond the control's own value."""
+    return tuple(divisors(state.features))
 
 
-def _family_view(state: BoardState) -> tuple:
-    """What `family_controls` draws beyond the controls' own values."""
-    return (tuple(divisors(state.features)), state.norm == "group", state.norm == "rms")
+@st.fragment(key=GROUPS_FRAGMENT)
+def groups_control(place: Any) -> None:
+    """The groups slider, with the divisors of the feature count as options.
 
-
-@st.fragment(key=FAMILY_FRAGMENT)
-def family_controls(slots: Slots) -> None:
-    """The groups slider (GroupNorm only) and β (not RMSNorm), in their sidebar
-    places but drawn by a fragment of their own (Streamlit 1.67 lets a fragment
-    write into containers created outside it): a family switch that enables or
-    disables them reruns this fragment and the board, not the sidebar; one that
-    leaves them as they are reruns the board alone."""
+    Drawn into its sidebar place by a fragment of its own (Streamlit 1.67 lets
+    a fragment write into a container created outside it): a move that changes
+    the options reruns this fragment and the board, not the sidebar.
+    """
     state = clean(SYNC.read())
-    st.session_state[_FAMILY_DRAWN] = _family_view(state)
+    st.session_state[_GROUPS_DRAWN] = _groups_view(state)
     st.session_state[K("groups")] = state.groups  # a valid divisor (clean)
-    with slots.groups:
+    with place:
         divisor_slider(
             "Groups (GroupNorm)",
             divisors(state.features),
             K("groups"),
             HELP["groups"],
             of="1 feature",
-            disabled=state.norm != "group",
             on_change=_changed,
         )
-    with slots.beta:
-        _slider("beta", "β (shift)", disabled=state.norm == "rms")
+
+
+def family_bound(state: BoardState) -> dict[str, bool]:
+    """The sidebar controls that only some families use, and whether each is
+    off for this one, by the class Streamlit gives the control's container.
+
+    They are switched off in the browser (assets/heatmaps.js: dimmed, inert),
+    not drawn with ``disabled=``: redrawing a slider on a family switch cost
+    ~10 ms in the browser (it forces a layout of the whole page).
+    """
+    return {
+        "st-key-lab-beta": state.norm == "rms",  # torch.nn.RMSNorm has no bias
+        "st-key-lab-groups": state.norm != "group",
+    }
 
 
 def heatmaps(board: Board) -> None:
     """Raw and normalized heatmaps side by side and the readouts for the focused
     cell; clicking a cell moves the focus."""
-    heatmap_pair(board, "lab.heatmaps", _focus_from_component)
+    heatmap_pair(
+        board, "lab.heatmaps", _focus_from_component, family_bound(board.state)
+    )
 
 
 def diagnosis(board: Board) -> None:
@@ -300,14 +306,40 @@ def scenario_line(state: BoardState, note: str | None) -> None:
         link_note_and_scenario(note, SCENARIO_BY_KEY.get(state.scenario))
 
 
-def share_and_export(board: Board) -> None:
-    """'Share this view' and the downloads, side by side under the title."""
-    s = board.state
+EXPORT_FRAGMENT = "lab.export"
+
+
+def share_and_export() -> None:
+    """'Share this view' and the downloads, side by side under the title.
+
+    Neither is part of the board fragment: redrawing the two popover buttons on
+    every move cost ~12 ms in the browser (bench/latency.py, 64×64). The link is
+    read from the address bar in the browser (`share_view`); the downloads are
+    drawn by a fragment of their own when the popover opens (`export_menu`).
+    """
     row = st.container(horizontal=True)
-    with row.popover("Share this view", icon=":material/share:"):
-        st.caption("This link opens exactly this view: same numbers, same focus.")
-        st.code(share_url(to_params(s)), language=None, wrap_lines=True)
-    with row.popover("Export", icon=":material/download:"):
+    with row:
+        share_view("lab.share", "same numbers, same focus")
+        export_menu()
+
+
+@st.fragment(key=EXPORT_FRAGMENT)
+def export_menu() -> None:
+    """The downloads for the view as it is when the popover opens.
+
+    Opening the popover reruns this fragment (``on_change="rerun"``), which
+    draws the buttons for the current state, file names included; closed, it
+    draws nothing, so moves elsewhere never touch it.
+    """
+    pop = st.popover(
+        "Export", icon=":material/download:", key="lab.export_open", on_change="rerun"
+    )
+    with pop:
+        st.caption("Downloads for this view.")
+        if not pop.open:
+            return
+        board = build_board(clean(SYNC.read()))
+        s = board.state
         stem = f"normlab-{s.norm}-{s.mode}-seed{s.seed}"
         files = (
             ("Raw matrix (CSV)", "raw", lambda: matrix_csv(board, "raw")),
@@ -333,7 +365,7 @@ def share_and_export(board: Board) -> None:
             key="lab.download_code",
             icon=":material/code:",
         )
-        st.caption("Figures: the camera icon above each heatmap saves a PNG.")
+        st.caption("Figures: the PNG button on each heatmap saves it as drawn.")
 
 
 def code_panel(board: Board) -> None:
@@ -357,7 +389,6 @@ def board_panel() -> None:
     """
     state = clean(SYNC.read())
     board = build_board(state)
-    share_and_export(board)
     heatmaps(board)  # with the readouts under them (lab.board.readout_panel)
     diagnosis(board)
     code_panel(board)

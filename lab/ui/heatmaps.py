@@ -12,7 +12,7 @@ Plotly figures for notebooks.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 
@@ -30,11 +30,20 @@ def _component() -> Callable:
     )
 
 
-def heatmap_pair(board: Board, key: str, on_focus: Callable[[], None]) -> None:
-    """Draw the raw and normalized heatmaps; ``on_focus`` runs on a click in a cell."""
+def heatmap_pair(
+    board: Board,
+    key: str,
+    on_focus: Callable[[], None],
+    off: Mapping[str, bool] | None = None,
+) -> None:
+    """Draw the raw and normalized heatmaps; ``on_focus`` runs on a click in a cell.
+
+    ``off`` names controls elsewhere on the page (by their container's class)
+    that the component switches off or on with each update.
+    """
     _component()(
         key=key,
-        data=board_panels(board),
+        data={**board_panels(board), "off": dict(off or {})},
         default={"focus": list(board.state.focus)},
         on_focus_change=on_focus,
     )

@@ -32,7 +32,7 @@ def metric(at: AppTest, label: str) -> str:
 
 def panel(at: AppTest) -> dict:
     """What the page hands its canvas component."""
-    panels = [e for e in at.main if getattr(e, "type", "") == "bidi_component"]
+    panels = [e for e in at.main if getattr(e, "key", "") == "lab.heatmaps"]
     assert len(panels) == 1
     return json.loads(panels[0].proto.json)
 
@@ -89,8 +89,9 @@ def only_the_board_reran(at: AppTest) -> bool:
     )
 
 
-def beta_disabled(at: AppTest) -> bool:
-    return next(s for s in at.slider if s.key == "lab.beta").disabled
+def switched_off(at: AppTest) -> dict[str, bool]:
+    """The family-bound controls the component switches off in the browser."""
+    return panel(at)["off"]
 
 
 def groups(at: AppTest):
@@ -98,7 +99,7 @@ def groups(at: AppTest):
 
 
 @pytest.mark.parametrize(
-    ("query", "move", "shown", "family_reran"),
+    ("query", "move", "shown", "groups_redrawn"),
     [
         # a family switch inside a scenario keeps it (the family is free)
         ({}, ("button_group", "lab.norm", "layer"), ("norm", "layer"), False),
@@ -115,14 +116,27 @@ def groups(at: AppTest):
             ("norm", "batch"),
             False,
         ),
-        # groups and β have a fragment of their own, rerun when they change
+        # β and groups are switched off and on in the browser: no redraw
         (
             {"scenario": "custom"},
             ("button_group", "lab.norm", "rms"),
             ("norm", "rms"),
-            True,
+            False,
         ),
-        ({}, ("button_group", "lab.norm", "group"), ("norm", "group"), True),
+        (
+            {"norm": "rms"},
+            ("button_group", "lab.norm", "layer"),
+            ("norm", "layer"),
+            False,
+        ),
+        ({}, ("button_group", "lab.norm", "group"), ("norm", "group"), False),
+        (
+            {"norm": "group"},
+            ("button_group", "lab.norm", "rms"),
+            ("norm", "rms"),
+            False,
+        ),
+        # the groups' options are the divisors of the feature count
         ({"scenario": "custom"}, ("slider", "lab.features", 12), ("cols", 12), True),
         (
             {"norm": "group", "scenario": "custom"},
@@ -133,7 +147,7 @@ def groups(at: AppTest):
     ],
 )
 def test_a_move_that_changes_only_the_board_reruns_only_the_board(
-    query, move, shown, family_reran
+    query, move, shown, groups_redrawn
 ):
     at = run(**query)
     kind, key, value = move
@@ -142,15 +156,16 @@ def test_a_move_that_changes_only_the_board_reruns_only_the_board(
     assert only_the_board_reran(at)
     name, expected = shown
     assert panel(at)[name] == expected
-    assert any(s.key == "lab.beta" for s in at.slider) == family_reran
+    assert any(s.key == "lab.groups" for s in at.select_slider) == groups_redrawn
     norm, cols = panel(at)["norm"], panel(at)["cols"]
+    assert switched_off(at) == {
+        "st-key-lab-beta": norm == "rms",
+        "st-key-lab-groups": norm != "group",
+    }
     at.run()  # the whole page again, as the browser shows it
     assert (
         at.title and next(w for w in getattr(at, kind) if w.key == key).value == value
     )
-    # what the family fragment drew into the sidebar follows the move
-    assert beta_disabled(at) == (norm == "rms")
-    assert groups(at).disabled == (norm != "group")
     options = [str(g) for g in range(1, cols + 1) if cols % g == 0]
     assert list(groups(at).options) == options
 
@@ -195,9 +210,9 @@ def test_moving_a_control_away_from_the_scenario_makes_it_custom():
     assert at.selectbox(key="lab.scenario").value == "custom"
 
 
-def test_beta_is_disabled_for_rmsnorm_and_stale_shift_outside_eval():
+def test_beta_is_off_for_rmsnorm_and_stale_shift_disabled_outside_eval():
     at = run(norm="rms")
-    assert next(s for s in at.slider if s.key == "lab.beta").disabled
+    assert switched_off(at)["st-key-lab-beta"]  # in the browser: e2e
     assert next(s for s in at.slider if s.key == "lab.stale").disabled
     at = run(mode="eval")
     assert not next(s for s in at.slider if s.key == "lab.stale").disabled
@@ -254,6 +269,11 @@ def test_share_export_and_code_panels_are_offered():
     at.toggle(key="lab.show_code").set_value(True).run()
     code = next(c.value for c in at.code if "import torch" in c.value)
     assert "nn.RMSNorm(F" in code
+    # the downloads are drawn when the Export popover opens, for the view then
+    assert not at.get("download_button")
+    at.session_state["lab.export_open"] = True
+    at.run()
     labels = {b.label for b in at.get("download_button")}
     assert {"Raw matrix (CSV)", "Statistics (CSV)", "PyTorch code (.py)"} <= labels
-    assert any("norm=rms" in c.value and "mode=eval" in c.value for c in at.code)
+    # the share link is read from the address bar in the browser
+    assert any(getattr(e, "key", "") == "lab.share" for e in at.main)

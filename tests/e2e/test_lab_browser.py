@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from bench.latency import cell_point
-from tests.e2e.harness import ROOT, serve, wait_idle
+from tests.e2e.harness import ROOT, serve, shared_link, wait_idle
 
 SCREENSHOT = ROOT / "assets" / "screenshot.png"
 
@@ -156,10 +156,67 @@ def test_moves_that_change_the_sidebar_redraw_it(open_lab):
         ".dataset.title.includes('RMSNorm')"
     )
     wait_idle(page)
-    page.wait_for_function(
-        "() => document.querySelector('input[aria-label=\"β (shift)\"]')?.disabled"
-    )
+    page.wait_for_function(OFF.format(key="lab-beta"))
     assert side_panel_shows(page) == "RMSNorm"
+
+
+# The control's container is marked off and its slider part is inert.
+OFF = """() => {{
+    const box = document.querySelector('.st-key-{key}');
+    const part = box?.querySelector('[role=group]');
+    return box?.hasAttribute('data-normlab-off') && part?.inert;
+}}"""
+
+
+def is_off(page, key: str) -> bool:
+    return page.evaluate(OFF.format(key=key))
+
+
+def test_controls_a_family_does_not_use_are_switched_off(open_lab):
+    page = open_lab("?norm=rms&scenario=custom")
+    page.get_by_text("Layer: γ, β, ε").click()
+    beta = page.get_by_role("slider", name="β (shift)")
+    assert is_off(page, "lab-beta") and is_off(page, "lab-groups")
+    # neither keyboard nor pointer reaches it, and it looks it
+    beta.focus()
+    assert not page.evaluate("() => document.activeElement.ariaLabel === 'β (shift)'")
+    box = page.locator(".st-key-lab-beta [role=group]").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.9, box["y"] + box["height"] / 2)
+    page.wait_for_timeout(300)
+    assert beta.get_attribute("aria-valuetext") == "0.00"
+    opacity = page.evaluate(
+        "() => getComputedStyle(document.querySelector("
+        "'.st-key-lab-beta [data-testid=stWidgetLabel]')).opacity"
+    )
+    assert float(opacity) < 0.5
+    # its help still says why
+    page.get_by_role("button", name="Help for β (shift)").hover()
+    page.get_by_text("RMSNorm has none").wait_for()
+
+    page.locator("[data-testid='stSidebar'] button", has_text="GroupNorm").click()
+    page.wait_for_function(f"() => !({OFF.format(key='lab-beta')})()")
+    wait_idle(page)
+    assert not is_off(page, "lab-groups")
+    beta.focus()
+    beta.press("ArrowRight")
+    page.wait_for_url(re.compile(r"beta=0\.1"))
+    wait_idle(page)
+    assert beta.get_attribute("aria-valuetext") == "0.10"
+
+    # a groups slider drawn afresh (one feature has no choice of groups) is
+    # switched off too when the family does not use it
+    page.locator("[data-testid='stSidebar'] button", has_text="LayerNorm").click()
+    page.wait_for_function(OFF.format(key="lab-groups"))
+    wait_idle(page)
+    features = page.get_by_role("slider", name="Features")
+    features.focus()
+    features.press("Home")
+    page.get_by_text("the only divisor of 1 feature").wait_for()
+    wait_idle(page)
+    features.press("ArrowRight")
+    page.get_by_role("slider", name="Groups (GroupNorm)").wait_for()
+    wait_idle(page)
+    page.wait_for_function(OFF.format(key="lab-groups"))
 
 
 def test_back_button_returns_to_the_previous_view(open_lab):
@@ -209,8 +266,7 @@ def test_a_shared_link_opens_the_same_numbers_in_a_new_browser(open_lab, chromiu
         "() => document.body.innerText.includes('example 6, feature 9')"
     )
     wait_idle(page)
-    page.get_by_role("button", name="Share this view").click()
-    link = page.locator("[data-testid='stPopoverBody'] code").inner_text().strip()
+    link = shared_link(page)
     assert link.startswith("http://127.0.0.1:") and "focus=6%2C9" in link
     seen = {"raw": chart_state(page, 0), "out": chart_state(page, 1)}
     readouts = [metric_value(page, m) for m in ("Raw std", "Ex. 6 mean", "Ex. 6 RMS")]
