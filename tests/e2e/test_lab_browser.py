@@ -55,6 +55,42 @@ def test_both_heatmaps_are_drawn(open_lab):
     assert page.locator("[data-testid='stException']").count() == 0
 
 
+def test_cells_have_the_colour_of_their_value_on_the_scale(open_lab):
+    """Each cell is painted with Plotly's colour for its value (the diverging
+    scale over [−zmax, zmax]), in both heatmaps."""
+    from plotly.colors import sample_colorscale
+
+    page = open_lab("?norm=layer")
+    data = page.evaluate(
+        """() => Array.from(document.querySelector('.normlab-heatmaps').lab.maps,
+            (m) => ({z: Array.from(m.z), zmax: m.spec.zmax,
+                     scale: m.spec.colorscale}))"""
+    )
+    for chart, spec in enumerate(data):
+        for r, c in ((3, 5), (10, 2), (20, 9), (31, 15)):
+            x, y = cell_point(page, chart, r, c)
+            pixel = page.evaluate(
+                """([i, x, y]) => {
+                    const cv = document.querySelectorAll('.normlab-heatmap canvas')[i];
+                    const box = cv.getBoundingClientRect();
+                    const k = cv.width / box.width;
+                    const d = cv.getContext('2d').getImageData(
+                        Math.floor((x - box.left) * k), Math.floor((y - box.top) * k),
+                        1, 1).data;
+                    return [d[0], d[1], d[2]];
+                }""",
+                [chart, x, y],
+            )
+            t = (spec["z"][r * 16 + c] + spec["zmax"]) / (2 * spec["zmax"])
+            rgb = sample_colorscale(spec["scale"], [min(max(t, 0), 1)])[0]
+            want = [float(v) for v in rgb[4:-1].split(",")]
+            assert all(abs(a - b) <= 1 for a, b in zip(pixel, want, strict=True)), (
+                r,
+                c,
+                rgb,
+            )
+
+
 def test_clicking_a_cell_moves_the_outline_and_the_readouts(open_lab):
     page = open_lab()
     assert focus_text(page) == "Focused cell: example 0, feature 0"
