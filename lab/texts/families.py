@@ -157,3 +157,11 @@ variance). After `model.eval()` it normalizes with μ̂ and σ̂² instead: outp
 longer depend on the batch, and a batch of one is fine, as long as the data still
 look like the training data. LayerNorm, RMSNorm and GroupNorm keep no running
 statistics: train and eval are the same computation."""
+
+
+# Shown in place of a scenario's sentence once a control has moved away from it
+# (every page with scenarios: lab.ui.sync.link_note_and_scenario).
+SCENARIO_LEFT = (
+    "**{title}, changed.** The controls have moved away from this scenario; "
+    "pick it again under Scenario to go back to it."
+)

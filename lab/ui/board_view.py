@@ -41,7 +41,7 @@ from lab.texts.families import (
 )
 from lab.ui.controls import divisor_slider
 from lab.ui.heatmaps import heatmap_pair
-from lab.ui.sync import UrlState, link_note_and_scenario, share_view
+from lab.ui.sync import UrlState, forget_scenario, link_note_and_scenario, share_view
 
 SYNC: UrlState[BoardState] = UrlState("lab", BoardState, parse, to_params)
 K = SYNC.key
@@ -52,6 +52,7 @@ def _apply_scenario() -> None:
     ss = st.session_state
     key = ss[K("scenario")]
     if key == "custom":
+        forget_scenario(SYNC)
         return
     current = SYNC.read()
     keep = {n: getattr(current, n) for n in KEEP_ON_PICK}
@@ -303,7 +304,7 @@ def scenario_line(state: BoardState, note: str | None) -> None:
     there: an element appearing or vanishing above the heatmaps would shift their
     place in the page and make Streamlit mount them afresh."""
     with st.container():
-        link_note_and_scenario(note, SCENARIO_BY_KEY.get(state.scenario))
+        link_note_and_scenario(note, SCENARIO_BY_KEY.get(state.scenario), SYNC)
 
 
 EXPORT_FRAGMENT = "lab.export"

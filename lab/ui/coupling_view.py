@@ -46,7 +46,7 @@ from lab.norms import FAMILY_NAMES
 from lab.state import divisors
 from lab.texts import coupling as T
 from lab.ui.controls import divisor_slider
-from lab.ui.sync import UrlState, link_note_and_scenario
+from lab.ui.sync import UrlState, forget_scenario, link_note_and_scenario
 
 SYNC: UrlState[CouplingState] = UrlState("coupling", CouplingState, parse, to_params)
 K = SYNC.key
@@ -59,6 +59,7 @@ def _apply_scenario() -> None:
     """Scenario picked: set every control the scenario fixes, keep seed and focus."""
     key = st.session_state[K("scenario")]
     if key == "custom":
+        forget_scenario(SYNC)
         return
     current = SYNC.read()
     keep = {n: getattr(current, n) for n in KEEP_ON_PICK}
@@ -183,7 +184,7 @@ def sidebar(state: CouplingState) -> CouplingState:
 
 
 def scenario_line(state: CouplingState, note: str | None) -> None:
-    link_note_and_scenario(note, T.SCENARIO_BY_KEY.get(state.scenario))
+    link_note_and_scenario(note, T.SCENARIO_BY_KEY.get(state.scenario), SYNC)
 
 
 def _values(state: CouplingState) -> dict[str, Any]:

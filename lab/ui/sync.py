@@ -18,6 +18,8 @@ from typing import Any, Generic, TypeVar
 
 import streamlit as st
 
+from lab.texts.families import SCENARIO_LEFT
+
 S = TypeVar("S")
 
 _CURRENT_PAGE = "_lab.page"
@@ -150,10 +152,39 @@ def share_view(key: str, what: str) -> None:
         _share_component()(key=key)
 
 
-def link_note_and_scenario(note: str | None, scenario: Any | None) -> None:
+def link_note_and_scenario(
+    note: str | None, scenario: Any | None, sync: UrlState | None = None
+) -> None:
     """What every page shows under its intro: the note on an unusable link (plain
-    text, never HTML) and the picked scenario's sentence (``title``, ``sentence``)."""
+    text, never HTML) and the picked scenario's sentence (``title``, ``sentence``).
+
+    With ``sync``, a scenario the view has just left (a control moved) keeps
+    its box, saying so: were it to vanish, everything under it would jump up by
+    its height under the pointer. Picking "Custom" forgets it (`forget_scenario`).
+    """
     if note:
         st.warning(note, icon=":material/link:")
+    left = None
+    if sync is not None:
+        memory = sync.key(_SCENARIO_LEFT)
+        if scenario is not None:
+            st.session_state[memory] = scenario
+        else:
+            left = st.session_state.get(memory)
+    # keyed: assets/style.css gives the box two lines' height, the most a
+    # scenario's sentence takes on a wide screen, so the two boxes match
+    if scenario is None and left is None:
+        return
+    box = st.container(key=sync.key("scenario-box") if sync else None)
     if scenario is not None:
-        st.info(f"**{scenario.title}.** {scenario.sentence}", icon=":material/school:")
+        box.info(f"**{scenario.title}.** {scenario.sentence}", icon=":material/school:")
+    else:
+        box.info(SCENARIO_LEFT.format(title=left.title), icon=":material/tune:")
+
+
+_SCENARIO_LEFT = "_scenario_left"
+
+
+def forget_scenario(sync: UrlState) -> None:
+    """ "Custom" was picked: no box for the scenario the view was in."""
+    st.session_state.pop(sync.key(_SCENARIO_LEFT), None)

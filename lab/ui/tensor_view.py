@@ -50,7 +50,7 @@ from lab.texts.tensor import (
     UNFOLDED_CAPTION,
 )
 from lab.ui.controls import divisor_slider
-from lab.ui.sync import UrlState, link_note_and_scenario, share_url
+from lab.ui.sync import UrlState, forget_scenario, link_note_and_scenario, share_url
 
 SYNC: UrlState[TensorState] = UrlState("tensor", TensorState, parse, to_params)
 
@@ -87,6 +87,7 @@ def _apply_scenario() -> None:
     """Scenario picked: set every control it fixes, keep the seed and the cell."""
     key = st.session_state[K("scenario")]
     if key == "custom":
+        forget_scenario(SYNC)
         return
     current = SYNC.read()
     keep = {n: getattr(current, n) for n in KEEP_ON_PICK}
@@ -196,7 +197,7 @@ def share(state: TensorState) -> None:
 
 
 def scenario_line(state: TensorState, note: str | None) -> None:
-    link_note_and_scenario(note, SCENARIO_BY_KEY.get(state.scenario))
+    link_note_and_scenario(note, SCENARIO_BY_KEY.get(state.scenario), SYNC)
 
 
 def pickers(state: TensorState) -> None:

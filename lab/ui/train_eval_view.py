@@ -66,7 +66,7 @@ from lab.train_eval_figures import (
     stale_figure,
     stream_figure,
 )
-from lab.ui.sync import UrlState, link_note_and_scenario
+from lab.ui.sync import UrlState, forget_scenario, link_note_and_scenario
 
 SYNC: UrlState[TrainEvalState] = UrlState("traineval", TrainEvalState, parse, to_params)
 K = SYNC.key
@@ -87,6 +87,7 @@ def _apply_scenario() -> None:
     """Scenario picked: set every control it fixes; keep seeds, focus, metric."""
     key = st.session_state[K("scenario")]
     if key == "custom":
+        forget_scenario(SYNC)
         return
     current = SYNC.read()
     keep = {n: getattr(current, n) for n in KEEP_ON_PICK}
@@ -169,7 +170,7 @@ def sidebar() -> tuple[TrainEvalState, str | None]:
 
 
 def scenario_line(state: TrainEvalState, note: str | None) -> None:
-    link_note_and_scenario(note, SCENARIO_BY_KEY.get(state.scenario))
+    link_note_and_scenario(note, SCENARIO_BY_KEY.get(state.scenario), SYNC)
 
 
 METRIC_WIDTH = 125

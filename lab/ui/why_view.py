@@ -13,7 +13,7 @@ import streamlit as st
 
 from lab import why_figures as F
 from lab.texts import why as T
-from lab.ui.sync import UrlState, link_note_and_scenario
+from lab.ui.sync import UrlState, forget_scenario, link_note_and_scenario
 from lab.why import (
     BATCHES,
     MAX_WORK,
@@ -64,6 +64,7 @@ def store() -> RunStore:
 def _apply_scenario() -> None:
     key = st.session_state[K("scenario")]
     if key == "custom":
+        forget_scenario(SYNC)
         return
     current = SYNC.read()
     keep = {n: getattr(current, n) for n in KEEP_ON_PICK}
@@ -119,7 +120,7 @@ def sidebar() -> tuple[WhyState, str | None]:
 
 
 def scenario_line(state: WhyState, note: str | None) -> None:
-    link_note_and_scenario(note, T.SCENARIO_BY_KEY.get(state.scenario))
+    link_note_and_scenario(note, T.SCENARIO_BY_KEY.get(state.scenario), SYNC)
 
 
 class _Bar:

@@ -9,8 +9,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lab.norms import FAMILY_NAMES
-from lab.scenarios import SCENARIOS
+from lab.scenarios import SCENARIO_BY_KEY, SCENARIOS
 from lab.state import BOARD_FAMILIES
+from lab.texts.families import SCENARIO_LEFT
 
 TIMEOUT = 60
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -206,8 +207,18 @@ def test_picking_a_scenario_sets_its_controls():
 
 def test_moving_a_control_away_from_the_scenario_makes_it_custom():
     at = run(scenario="tiny")
+    title = SCENARIO_BY_KEY["tiny"].title
+    assert any(i.value.startswith(f"**{title}.**") for i in at.info)
     next(s for s in at.slider if s.label == "Batch size").set_value(20).run()
     assert at.selectbox(key="lab.scenario").value == "custom"
+    # its box stays, saying so: the board under it does not jump up
+    assert [i.value for i in at.info if title in i.value] == [
+        SCENARIO_LEFT.format(title=title)
+    ]
+    # picking Custom on purpose leaves no box
+    at.selectbox(key="lab.scenario").set_value("stable").run()
+    at.selectbox(key="lab.scenario").set_value("custom").run()
+    assert not any(title in i.value or "changed" in i.value for i in at.info)
 
 
 def test_beta_is_off_for_rmsnorm_and_stale_shift_disabled_outside_eval():

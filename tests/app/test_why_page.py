@@ -16,6 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lab.texts import why as T
+from lab.texts.families import SCENARIO_LEFT
 from lab.ui import why_view
 from lab.why import WhyState, parse, scenario_base
 from lab.why_cache import sweep_key, xiong_key
@@ -113,7 +114,10 @@ def test_moving_a_control_away_from_the_scenario_makes_it_custom(at):
     at.slider(key="why.depth").set_value(11).run()
     assert not at.exception
     assert at.selectbox(key="why.scenario").value == "custom"
-    assert "10 layers" not in text(at) and "11 layers of 64 units" in text(at)
+    assert "11 layers of 64 units" in text(at)
+    # the scenario's sentence is gone; its box says the view has left it
+    left = [i.value for i in at.info if "10 layers" in i.value]
+    assert left == [SCENARIO_LEFT.format(title=T.SCENARIO_BY_KEY["deep"].title)]
 
 
 def test_the_learning_rate_picker_changes_the_views_not_the_runs(at):

@@ -166,11 +166,16 @@ def side_panel_shows(page) -> str:
     return name
 
 
+def heatmaps_top(page) -> float:
+    return page.locator(".normlab-heatmaps").bounding_box()["y"]
+
+
 def test_moves_that_change_the_sidebar_redraw_it(open_lab):
     page = open_lab()
     assert side_panel_shows(page) == "BatchNorm"
     scenario = page.get_by_role("combobox", name="Scenario")
     assert scenario.input_value() == "Stable batch"
+    top = heatmaps_top(page)
     thumb = page.get_by_role("slider", name="Batch size")
     thumb.focus()
     thumb.press("ArrowLeft")  # leaves the scenario: the selectbox says Custom
@@ -183,6 +188,9 @@ def test_moves_that_change_the_sidebar_redraw_it(open_lab):
         "() => document.querySelector('[role=combobox][aria-label=Scenario]')"
         ".value === 'Custom'"
     )
+    # the scenario's box stays ("changed"): the heatmaps stay where they were
+    page.get_by_text("Stable batch, changed.").wait_for()
+    assert abs(heatmaps_top(page) - top) < 2, (top, heatmaps_top(page))
     page.get_by_text("Layer: γ, β, ε").click()
     beta = page.get_by_role("slider", name="β (shift)")
     assert beta.is_enabled()
