@@ -121,15 +121,6 @@ class UrlState(Generic[S]):
         ss[self.key("_url")] = _canonical(params)
 
 
-def share_url(params: Mapping[str, Any]) -> str:
-    """The full link to this page with ``params``, as the browser would show it."""
-    from urllib.parse import urlencode
-
-    base = (st.context.url or "").split("?", 1)[0]
-    query = urlencode(params)
-    return f"{base}?{query}" if query else (base or "?")
-
-
 _SHARE_JS = Path(__file__).resolve().parents[2] / "assets" / "share.js"
 
 

@@ -50,7 +50,7 @@ from lab.texts.tensor import (
     UNFOLDED_CAPTION,
 )
 from lab.ui.controls import divisor_slider
-from lab.ui.sync import UrlState, forget_scenario, link_note_and_scenario, share_url
+from lab.ui.sync import UrlState, forget_scenario, link_note_and_scenario
 
 SYNC: UrlState[TensorState] = UrlState("tensor", TensorState, parse, to_params)
 
@@ -187,13 +187,6 @@ def sidebar() -> tuple[TensorState, str | None]:
                 "Seed", 0, MAX_SEED, step=1, key=K("seed"), help=HELP["seed"]
             )
     return settle(SYNC.read()), note
-
-
-def share(state: TensorState) -> None:
-    """'Share this view': the link that reproduces it (the same rules as the Lab)."""
-    with st.popover("Share this view", icon=":material/share:", width="content"):
-        st.caption("This link opens exactly this view: same tensor, same cell.")
-        st.code(share_url(to_params(state)), language=None, wrap_lines=True)
 
 
 def scenario_line(state: TensorState, note: str | None) -> None:

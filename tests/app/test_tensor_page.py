@@ -208,9 +208,13 @@ def test_the_pitfall_shows_both_computations_and_their_difference(at):
 
 
 def test_the_share_link_holds_the_view(at):
+    """The link is the address bar's (assets/share.js): the page writes its
+    whole state there on every run; here, a move's change shows up in it."""
     visit(at, view="one", norm="instance", focus="1,2,0,1")
-    link = next(c.value for c in at.code if "?" in c.value)
-    assert link.endswith("?view=one&norm=instance&focus=1%2C2%2C0%2C1")
+    assert any(getattr(e, "key", "") == "tensor.share" for e in at.main)
+    next(w for w in at.button_group if w.key == "tensor.norm").set_value("layer").run()
+    assert at.query_params["norm"] == "layer"
+    assert at.query_params["focus"] == "1,2,0,1"
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,12 @@ import re
 import pytest
 
 from lab.tensor import TensorState, build_view
-from tests.e2e.harness import same_view_in_new_browser, view_numbers, wait_idle
+from tests.e2e.harness import (
+    same_view_in_new_browser,
+    shared_link,
+    view_numbers,
+    wait_idle,
+)
 
 MAPS = 5  # two unfolded maps, three pitfall maps
 ONE = "?view=one"
@@ -246,9 +251,7 @@ def test_the_share_link_opens_the_same_numbers_in_a_new_browser(open_tensor, chr
     box.fill("2")
     box.press("Enter")
     wait_for_text(page, "example 2, channel 0, position (0, 0)")
-    page.get_by_role("button", name="Share this view").click()
-    link = page.locator("[data-testid='stPopoverBody'] code").inner_text().strip()
+    link = shared_link(page)
     assert "seed=5" in link and "focus=2%2C0%2C0%2C0" in link
-    page.keyboard.press("Escape")
     seen = view_numbers(page)
     same_view_in_new_browser(chromium, link, seen, ready=wait_idle)
