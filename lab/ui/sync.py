@@ -162,10 +162,10 @@ def link_note_and_scenario(
             st.session_state[memory] = scenario
         else:
             left = st.session_state.get(memory)
-    # keyed: assets/style.css gives the box two lines' height, the most a
-    # scenario's sentence takes on a wide screen, so the two boxes match
     if scenario is None and left is None:
         return
+    # keyed: assets/style.css gives the box two lines' height, the most a
+    # scenario's sentence takes on a wide screen, so the two boxes match
     box = st.container(key=sync.key("scenario-box") if sync else None)
     if scenario is not None:
         box.info(f"**{scenario.title}.** {scenario.sentence}", icon=":material/school:")
@@ -177,5 +177,5 @@ _SCENARIO_LEFT = "_scenario_left"
 
 
 def forget_scenario(sync: UrlState) -> None:
-    """ "Custom" was picked: no box for the scenario the view was in."""
+    """The user picked Custom: no box for the scenario the view was in."""
     st.session_state.pop(sync.key(_SCENARIO_LEFT), None)
