@@ -102,9 +102,10 @@ class Session:
 
     async def _settled_cell(self, r: int, c: int) -> tuple[float, float]:
         """Where cell (r, c) is once the page has stopped moving: under this
-        load the page can still be settling after the app reports idle (the
-        scenario's sentence leaves when the view turns Custom), and a click at
-        a place read a moment earlier lands on another cell."""
+        load the page can still be settling after the app reports idle (it did
+        when the scenario's sentence left as the view turned Custom; the box now
+        stays, but can change height on a narrow page), and a click at a place
+        read a moment earlier lands on another cell."""
         last = None
         for _ in range(50):
             place = await self.page.evaluate(

@@ -34,7 +34,7 @@ def heatmap_pair(
     board: Board,
     key: str,
     on_focus: Callable[[], None],
-    off: Mapping[str, bool] | None = None,
+    off: Mapping[str, bool],
 ) -> None:
     """Draw the raw and normalized heatmaps; ``on_focus`` runs on a click in a cell.
 
@@ -43,7 +43,7 @@ def heatmap_pair(
     """
     _component()(
         key=key,
-        data={**board_panels(board), "off": dict(off or {})},
+        data={**board_panels(board), "off": dict(off)},
         default={"focus": list(board.state.focus)},
         on_focus_change=on_focus,
     )

@@ -144,33 +144,31 @@ def share_view(key: str, what: str) -> None:
 
 
 def link_note_and_scenario(
-    note: str | None, scenario: Any | None, sync: UrlState | None = None
+    note: str | None, scenario: Any | None, sync: UrlState
 ) -> None:
     """What every page shows under its intro: the note on an unusable link (plain
     text, never HTML) and the picked scenario's sentence (``title``, ``sentence``).
 
-    With ``sync``, a scenario the view has just left (a control moved) keeps
-    its box, saying so: were it to vanish, everything under it would jump up by
-    its height under the pointer. Picking "Custom" forgets it (`forget_scenario`).
+    A scenario the view has just left (a control moved; remembered under the
+    page's ``sync`` keys) keeps its box, saying so: were it to vanish,
+    everything under it would jump up by its height under the pointer. Picking
+    "Custom" forgets it (`forget_scenario`).
     """
     if note:
         st.warning(note, icon=":material/link:")
-    left = None
-    if sync is not None:
-        memory = sync.key(_SCENARIO_LEFT)
-        if scenario is not None:
-            st.session_state[memory] = scenario
-        else:
-            left = st.session_state.get(memory)
-    if scenario is None and left is None:
+    memory = sync.key(_SCENARIO_LEFT)
+    if scenario is not None:
+        st.session_state[memory] = scenario
+    last = st.session_state.get(memory)  # the scenario, or the one just left
+    if last is None:
         return
     # keyed: assets/style.css gives the box two lines' height, the most a
     # scenario's sentence takes on a wide screen, so the two boxes match
-    box = st.container(key=sync.key("scenario-box") if sync else None)
+    box = st.container(key=sync.key("scenario-box"))
     if scenario is not None:
         box.info(f"**{scenario.title}.** {scenario.sentence}", icon=":material/school:")
     else:
-        box.info(SCENARIO_LEFT.format(title=left.title), icon=":material/tune:")
+        box.info(SCENARIO_LEFT.format(title=last.title), icon=":material/tune:")
 
 
 _SCENARIO_LEFT = "_scenario_left"
