@@ -1,4 +1,4 @@
-"""Interaction latency of the Lab page as a ratio to a bare Streamlit app.
+"""Interaction latency of every page as a ratio to a bare Streamlit app.
 
 Starts the lab (app.py, its own settings) and a bare app (bench/bare/app.py,
 Streamlit's defaults) on loopback and drives both in headless Chromium,
@@ -6,11 +6,12 @@ interleaved in one run, so machine noise hits both alike. Each sample is timed
 from the input event (a raw click or key press; the target is found before the
 timer starts) until the changed output is on screen and the app is idle.
 
-    python -m bench.latency [--rounds 15] [--only family,slider,click]
+    python -m bench.latency [--rounds 15] [--pages lab,tensor] [--only click,load]
 
-Prints median, p90 and the lab/bare ratio of the medians for: switching family,
-one step of the batch-size slider, clicking a heatmap cell — on the default view
-and on a 64×64 matrix — and the first view (page load until interactive).
+Prints median, p90 and the page/bare ratio of the medians for each page's main
+interactions (its driver in bench/pages/ names them) on each of its views, and
+its first view (page load until interactive). The budget is 1.5× for an
+interaction and 2× for a first view.
 """
 
 from __future__ import annotations
@@ -21,15 +22,8 @@ import time
 
 from tests.e2e.harness import ROOT, browser, serve, wait_idle
 
-CHART = "document.querySelectorAll('.normlab-heatmap canvas')"
 
-
-def _ready(page) -> None:
-    page.wait_for_function(f"() => {CHART}.length === 2 && {CHART}[1].dataset.plot")
-    wait_idle(page)
-
-
-def _timed(action, changed, page) -> float:
+def timed(action, changed, page) -> float:
     t0 = time.perf_counter()
     action()
     page.wait_for_function(changed, polling="raf", timeout=30_000)
@@ -53,62 +47,9 @@ class Bare:
         self.i += 1
         target = ["first", "second"][self.i % 2]
         x, y = centre(self.page.get_by_text(target, exact=True))
-        return _timed(
+        return timed(
             lambda: self.page.mouse.click(x, y),
             f"() => document.body.innerText.includes('You chose the {target} option.')",
-            self.page,
-        )
-
-
-class Lab:
-    FAMILIES = ("BatchNorm", "LayerNorm")
-
-    def __init__(self, page, url, query):
-        self.page, self.url, self.query = page, url, query
-        self.fam = 0
-        self.step = 0
-        self.cell = 0
-        rows = cols = 64 if "batch=64" in query else None
-        self.rows, self.cols = rows or 32, cols or 16
-
-    def load(self) -> float:
-        t0 = time.perf_counter()
-        self.page.goto(self.url + "/" + self.query)
-        _ready(self.page)
-        return time.perf_counter() - t0
-
-    def family(self) -> float:
-        self.fam += 1
-        name = self.FAMILIES[self.fam % len(self.FAMILIES)]
-        button = self.page.locator("[data-testid='stSidebar'] button", has_text=name)
-        x, y = centre(button)
-        return _timed(
-            lambda: self.page.mouse.click(x, y),
-            f"() => {CHART}[1]?.dataset.title.includes('{name}')",
-            self.page,
-        )
-
-    def slider(self) -> float:
-        self.step += 1
-        key = "ArrowLeft" if self.step % 2 else "ArrowRight"
-        thumb = self.page.get_by_role("slider", name="Batch size")
-        before = self.rows
-        self.rows = before - 1 if key == "ArrowLeft" else before + 1
-        thumb.focus()
-        return _timed(
-            lambda: self.page.keyboard.press(key),
-            f"() => {CHART}[0]?.dataset.shape === '{self.rows},{self.cols}'",
-            self.page,
-        )
-
-    def click(self) -> float:
-        self.cell += 1
-        r, c = (self.cell * 7) % self.rows, (self.cell * 5) % self.cols
-        x, y = cell_point(self.page, 0, r, c)
-        return _timed(
-            lambda: self.page.mouse.click(x, y),
-            f"() => {CHART}[1].dataset.focus === '{r},{c}' && "
-            f"document.body.innerText.includes('example {r}, feature {c}.')",
             self.page,
         )
 
@@ -156,52 +97,65 @@ def summary(name: str, lab: list[float], bare: list[float]) -> str:
 
 
 def main() -> None:
+    from bench.pages import DRIVERS
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=15)
     ap.add_argument(
-        "--only", default="family,slider,click", help="comma-separated interactions"
+        "--pages", default=",".join(DRIVERS), help="comma-separated pages to time"
+    )
+    ap.add_argument(
+        "--only", default="", help="comma-separated interactions (default: all)"
     )
     ap.add_argument(
         "--families",
         default="BatchNorm,LayerNorm",
-        help="the family switch cycles through these (a switch to or from RMSNorm "
-        "or GroupNorm also redraws the beta or groups slider)",
+        help="the Lab's family switch cycles through these (a switch to or from "
+        "RMSNorm or GroupNorm also redraws the beta or groups slider)",
     )
     args = ap.parse_args()
-    Lab.FAMILIES = tuple(args.families.split(","))
+    DRIVERS["lab"].FAMILIES = tuple(args.families.split(","))
+    only = set(filter(None, args.only.split(",")))
+    viewport = {"width": 1400, "height": 1000}
+    results: dict[str, tuple[list[float], list[float]]] = {}
     with (
         serve("app.py") as lab_url,
         serve("app.py", cwd=ROOT / "bench" / "bare") as bare_url,
         browser() as b,
     ):
-        views = {"default view": "", "64×64 matrix": "?batch=64&features=64"}
-        bare_page = b.new_page(viewport={"width": 1400, "height": 1000})
-        bare = Bare(bare_page, bare_url)
+        bare = Bare(b.new_page(viewport=viewport), bare_url)
         bare.load()
-        results: dict[str, tuple[list[float], list[float]]] = {}
-        for view, query in views.items():
-            page = b.new_page(viewport={"width": 1400, "height": 1000})
-            lab = Lab(page, lab_url, query)
-            lab.load()
-            for kind in args.only.split(","):
-                lab_t, bare_t = [], []
-                for _ in range(2):  # warm-up, not counted
-                    getattr(lab, kind)()
-                    bare.interact()
-                for _ in range(args.rounds):
-                    lab_t.append(getattr(lab, kind)())
-                    bare_t.append(bare.interact())
-                results[f"{kind}, {view}"] = (lab_t, bare_t)
-            page.close()
-        lab_t, bare_t = [], []
-        for _ in range(max(3, args.rounds // 3)):
-            ctx = b.new_context(viewport={"width": 1400, "height": 1000})
-            lab_t.append(Lab(ctx.new_page(), lab_url, "").load())
-            ctx.close()
-            ctx = b.new_context(viewport={"width": 1400, "height": 1000})
-            bare_t.append(Bare(ctx.new_page(), bare_url).load())
-            ctx.close()
-        results["first view"] = (lab_t, bare_t)
+        for name in args.pages.split(","):
+            driver = DRIVERS[name]
+            kinds = [k for k in driver.INTERACTIONS if not only or k in only]
+            for view, query in driver.VIEWS.items():
+                if not kinds:
+                    break
+                page = b.new_page(viewport=viewport)
+                d = driver(page, lab_url, query)
+                d.load()
+                for kind in kinds:
+                    lab_t, bare_t = [], []
+                    for _ in range(2):  # warm-up, not counted
+                        getattr(d, kind)()
+                        bare.interact()
+                    for _ in range(args.rounds):
+                        lab_t.append(getattr(d, kind)())
+                        bare_t.append(bare.interact())
+                    results[f"{name}: {kind}, {view}"] = (lab_t, bare_t)
+                page.close()
+            if only and "load" not in only:
+                continue
+            lab_t, bare_t = [], []
+            first = next(iter(driver.VIEWS.values()))
+            for _ in range(max(3, args.rounds // 3)):
+                ctx = b.new_context(viewport=viewport)
+                lab_t.append(driver(ctx.new_page(), lab_url, first).load())
+                ctx.close()
+                ctx = b.new_context(viewport=viewport)
+                bare_t.append(Bare(ctx.new_page(), bare_url).load())
+                ctx.close()
+            results[f"{name}: first view"] = (lab_t, bare_t)
     for name, (lab_t, bare_t) in results.items():
         print(summary(name, lab_t, bare_t))
 

@@ -1,0 +1,14 @@
+"""One latency driver per page of the app, for bench/latency.py.
+
+A driver is a class with ``NAME`` (the page, as ``--pages`` names it),
+``VIEWS`` (label → query string opened for the interactions), ``INTERACTIONS``
+(method names, each timing one raw input event until the changed output is on
+screen and the app is idle, in seconds) and ``load()`` (page load until
+interactive, in seconds). ``DRIVERS`` lists them in the order they run.
+"""
+
+from __future__ import annotations
+
+from bench.pages.lab import Lab
+
+DRIVERS = {d.NAME: d for d in (Lab,)}
