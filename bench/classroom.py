@@ -1,0 +1,543 @@
+"""A lecture hall on one machine: simulated students speaking Streamlit's protocol.
+
+Each student is what a browser is to the server, without the browser: it loads
+the page over HTTP (cookies included, so a sticky proxy pins it), opens the
+websocket ``/_stcore/stream``, asks for its page with a ``rerun_script``
+BackMsg, reads the ForwardMsgs (elements, widgets, ``script_finished``) and then
+makes interactions with think time between them: a slider step, a family
+switch, a heatmap cell click, a toggle, a button — chosen at random among the
+widgets its page drew, valued as Streamlit's frontend sends them. An
+interaction's latency runs from sending the BackMsg to the ``script_finished``
+of the run it caused. Hundreds of students fit in one process (asyncio).
+
+    python -m bench.classroom                       # ramp 25 → 50 → 100 → 200
+    python -m bench.classroom --stages 20 --interactions 3 --think 0.5,1.5
+    python -m bench.classroom --replicas 2          # through deploy/local.sh
+    python -m bench.classroom --url http://127.0.0.1:8500 --pids 123,456
+
+Per stage it prints interactions done, errors (exceptions on the page,
+disconnects, timeouts), p50/p95/max latency, server CPU (cores, and CPU time per
+interaction) and resident memory; ``--out`` writes the same as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from websockets.asyncio.client import connect as websocket_connect
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Which page a student opens (URL path → share of the class). About 40 % of the
+# class is on pages other than the Lab, and some of them start runs nobody has
+# asked for yet (the random moves change training settings).
+MIX = {"": 0.6, "tensor": 0.1, "coupling": 0.1, "train_eval": 0.1, "why": 0.1}
+# How often a student reaches for each kind of widget.
+WEIGHT = {
+    "bidi_component": 4.0,
+    "slider": 3.0,
+    "button_group": 2.0,
+    "selectbox": 1.0,
+    "radio": 1.0,
+    "number_input": 1.0,
+    "checkbox": 1.0,
+    "button": 0.3,
+}
+OK = {0, 3}  # FINISHED_SUCCESSFULLY, FINISHED_FRAGMENT_RUN_SUCCESSFULLY
+EARLY = 2  # FINISHED_EARLY_FOR_RERUN: a callback asked for another run
+
+
+def _proto():
+    """Streamlit's protobuf classes, imported late (the import takes ~1 s)."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    return BackMsg, ForwardMsg, WidgetState
+
+
+@dataclass
+class Widget:
+    kind: str
+    proto: Any
+    fragment_id: str
+    value: Any = None
+
+
+@dataclass
+class Stats:
+    students: int
+    done: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+    latencies: list[float] = field(default_factory=list)
+    by_page: dict[str, int] = field(default_factory=dict)
+    error_samples: list[str] = field(default_factory=list)
+
+    def error(self, kind: str, detail: str = "") -> None:
+        self.errors[kind] = self.errors.get(kind, 0) + 1
+        if detail and len(self.error_samples) < 10:
+            self.error_samples.append(f"{kind}: {detail[:300]}")
+
+
+class Student:
+    """One simulated browser tab on one page of the lab."""
+
+    def __init__(self, url: str, page: str, rng: random.Random, timeout: float):
+        self.url, self.page, self.rng, self.timeout = url, page, rng, timeout
+        self.widgets: dict[str, Widget] = {}
+        self.page_hash = ""
+        self.query = ""
+        self.ws = None
+        self.exceptions: list[str] = []
+        self.BackMsg, self.ForwardMsg, self.WidgetState = _proto()
+
+    async def connect(self) -> None:
+        jar: dict[str, str] = {}
+
+        async def get(path: str) -> None:
+            for header in await _get(self.url + path, jar, self.timeout):
+                c = SimpleCookie()
+                c.load(header)
+                jar.update({k: m.value for k, m in c.items()})
+
+        await get(f"/{self.page}")  # the page itself (a sticky proxy pins us here)
+        await get("/_stcore/health")  # sets Streamlit's XSRF cookie
+        await get("/_stcore/host-config")
+        protocols = ["streamlit"]
+        if "_streamlit_xsrf" in jar:
+            protocols.append(jar["_streamlit_xsrf"])
+        self.ws = await websocket_connect(
+            self.url.replace("http", "ws", 1) + "/_stcore/stream",
+            subprotocols=protocols,
+            additional_headers={"Cookie": _cookie(jar)},
+            max_size=200 * 1024 * 1024,
+            open_timeout=self.timeout,
+            proxy=None,
+            compression=None,
+        )
+
+    def _rerun(self, states: list | None = None, fragment_id: str = "") -> bytes:
+        msg = self.BackMsg()
+        cs = msg.rerun_script
+        cs.query_string = self.query
+        cs.page_name = self.page
+        cs.page_script_hash = self.page_hash
+        if fragment_id:
+            cs.fragment_id = fragment_id
+        for s in states or []:
+            cs.widget_states.widgets.append(s)
+        cs.context_info.timezone = "UTC"
+        cs.context_info.locale = "en-US"
+        cs.context_info.url = f"{self.url}/{self.page}"
+        return msg.SerializeToString()
+
+    async def _run(self, payload: bytes) -> float:
+        """Send one rerun request; wait for the run it causes to finish."""
+        t0 = time.perf_counter()
+        await self.ws.send(payload)
+        deadline = t0 + self.timeout
+        while True:
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                raise TimeoutError(f"no script_finished in {self.timeout:.0f} s")
+            raw = await asyncio.wait_for(self.ws.recv(), left)
+            if isinstance(raw, str):
+                continue
+            fm = self.ForwardMsg.FromString(raw)
+            kind = fm.WhichOneof("type")
+            if kind == "new_session":
+                self.page_hash = fm.new_session.page_script_hash or self.page_hash
+            elif kind == "page_info_changed":
+                self.query = fm.page_info_changed.query_string
+            elif kind == "delta":
+                self._delta(fm.delta)
+            elif kind == "navigation":
+                self.page_hash = fm.navigation.page_script_hash or self.page_hash
+            elif kind == "script_finished" and fm.script_finished in OK:
+                return time.perf_counter() - t0
+
+    def _delta(self, delta) -> None:
+        if delta.WhichOneof("type") != "new_element":
+            return
+        el = delta.new_element
+        kind = el.WhichOneof("type")
+        if kind == "exception":
+            self.exceptions.append(f"{el.exception.type}: {el.exception.message}")
+            return
+        if kind not in WEIGHT:
+            return
+        proto = getattr(el, kind)
+        if getattr(proto, "disabled", False) or not proto.id:
+            self.widgets.pop(proto.id, None)
+            return
+        old = self.widgets.get(proto.id)
+        w = Widget(kind, proto, delta.fragment_id)
+        w.value = old.value if old else None
+        self.widgets[proto.id] = w
+
+    async def open(self) -> float:
+        await self.connect()
+        return await self._run(self._rerun())
+
+    def _move(self) -> tuple[Any, str] | None:
+        """A random widget and the state a person's move would send for it."""
+        widgets = list(self.widgets.values())
+        if not widgets:
+            return None
+        w = self.rng.choices(widgets, [WEIGHT[x.kind] for x in widgets])[0]
+        s = self.WidgetState(id=w.proto.id)
+        p, r = w.proto, self.rng
+        if w.kind == "slider":
+            if p.options:  # select_slider: labels
+                cur = (
+                    w.value
+                    if w.value is not None
+                    else int(p.value[0] if p.value else p.default[0])
+                )
+                i = min(len(p.options) - 1, max(0, cur + r.choice((-1, 1))))
+                w.value = i
+                s.string_array_value.data.append(p.options[i])
+            else:
+                cur = (
+                    w.value
+                    if w.value is not None
+                    else (p.value[0] if p.value else p.default[0])
+                )
+                v = min(p.max, max(p.min, cur + r.choice((-1, 1)) * p.step))
+                w.value = v
+                s.double_array_value.data.append(v)
+        elif w.kind == "button_group":
+            s.string_array_value.data.append(r.choice(p.options).content)
+        elif w.kind in ("selectbox", "radio"):
+            if not p.options:
+                return None
+            s.string_value = r.choice(p.options)
+        elif w.kind == "number_input":
+            cur = (
+                w.value
+                if w.value is not None
+                else (p.value if p.set_value else p.default)
+            )
+            v = cur + r.choice((-1, 1)) * (p.step or 1)
+            if p.has_min:
+                v = max(p.min, v)
+            if p.has_max:
+                v = min(p.max, v)
+            w.value = v
+            if p.data_type == 0:
+                s.int_value = int(v)
+            else:
+                s.double_value = v
+        elif w.kind == "checkbox":
+            w.value = not (w.value if w.value is not None else p.value)
+            s.bool_value = w.value
+        elif w.kind == "button":
+            s.trigger_value = True
+        elif w.kind == "bidi_component":
+            shape = _shape(p)
+            if shape is None:
+                return None
+            s.json_value = json.dumps(
+                {"focus": [r.randrange(shape[0]), r.randrange(shape[1])]}
+            )
+        return s, w.fragment_id
+
+    async def interact(self) -> float | None:
+        """One move (a few tries to find a widget that takes one); its latency."""
+        for _ in range(10):
+            if (move := self._move()) is not None:
+                break
+        else:
+            return None
+        state, fragment = move
+        return await self._run(self._rerun([state], fragment))
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+
+
+def _cookie(jar: dict[str, str]) -> str:
+    return "; ".join(f"{k}={v}" for k, v in jar.items())
+
+
+async def _get(url: str, jar: dict[str, str], timeout: float) -> list[str]:
+    """GET over plain HTTP/1.1 as a browser would (cookies sent); the status must
+    be 200; returns the Set-Cookie headers."""
+    u = urlsplit(url)
+    reader, writer = await asyncio.wait_for(
+        asyncio.open_connection(u.hostname, u.port or 80), timeout
+    )
+    try:
+        head = (
+            f"GET {u.path or '/'} HTTP/1.1\r\nHost: {u.netloc}\r\nConnection: close\r\n"
+        )
+        if jar:
+            head += f"Cookie: {_cookie(jar)}\r\n"
+        writer.write((head + "\r\n").encode())
+        await writer.drain()
+        raw = await asyncio.wait_for(reader.read(), timeout)
+    finally:
+        writer.close()
+    lines = raw.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+    if not lines or " 200 " not in lines[0] + " ":
+        raise ConnectionError(f"GET {u.path}: {lines[0] if lines else 'no answer'}")
+    return [
+        v.strip()
+        for k, _, v in (x.partition(":") for x in lines[1:])
+        if k.lower() == "set-cookie"
+    ]
+
+
+def _shape(proto) -> tuple[int, int] | None:
+    """The (rows, cols) of a heatmap component, from the data it was sent."""
+    try:
+        data = json.loads(proto.json) if proto.json else None
+    except ValueError:
+        return None
+    if isinstance(data, dict) and {"rows", "cols"} <= data.keys():
+        return int(data["rows"]), int(data["cols"])
+    if isinstance(data, dict) and isinstance(data.get("focus"), list):
+        return None
+    return None
+
+
+async def student(
+    url: str,
+    rng: random.Random,
+    stats: Stats,
+    interactions: int,
+    think: tuple[float, float],
+    delay: float,
+    timeout: float,
+) -> None:
+    await asyncio.sleep(delay)
+    page = rng.choices(list(MIX), list(MIX.values()))[0]
+    stats.by_page[page or "lab"] = stats.by_page.get(page or "lab", 0) + 1
+    s = Student(url, page, rng, timeout)
+    try:
+        await s.open()
+        for _ in range(interactions):
+            await asyncio.sleep(rng.uniform(*think))
+            seen = len(s.exceptions)
+            t = await s.interact()
+            if t is None:
+                continue
+            if len(s.exceptions) > seen:
+                stats.error("exception", f"{page or 'lab'}: {s.exceptions[-1]}")
+            else:
+                stats.done += 1
+                stats.latencies.append(t)
+    except TimeoutError as e:
+        stats.error("timeout", f"{page or 'lab'}: {e}")
+    except Exception as e:  # a disconnect, a refused connection, an HTTP error
+        stats.error("disconnect", f"{page or 'lab'}: {type(e).__name__}: {e}")
+    finally:
+        await s.close()
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def _rss_mb(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            m = re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{pid}/status").read_text())
+            total += int(m[1]) / 1024 if m else 0
+    return total
+
+
+def _pct(v: list[float], q: float) -> float:
+    if not v:
+        return float("nan")
+    return (
+        statistics.quantiles(v, n=100, method="inclusive")[int(q) - 1]
+        if len(v) > 1
+        else v[0]
+    )
+
+
+async def run_stage(url, n, args, rng, pids) -> dict[str, Any]:
+    stats = Stats(students=n)
+    cpu0, t0 = _cpu_seconds(pids), time.perf_counter()
+    await asyncio.gather(
+        *(
+            student(
+                url,
+                random.Random(rng.random()),
+                stats,
+                args.interactions,
+                args.think,
+                rng.uniform(0, args.arrive),
+                args.timeout,
+            )
+            for _ in range(n)
+        )
+    )
+    wall = time.perf_counter() - t0
+    cpu = _cpu_seconds(pids) - cpu0
+    lat = stats.latencies
+    return {
+        "students": n,
+        "pages": stats.by_page,
+        "interactions_done": stats.done,
+        "interactions_planned": n * args.interactions,
+        "errors": stats.errors,
+        "error_samples": stats.error_samples,
+        "p50_s": round(_pct(lat, 50), 3),
+        "p95_s": round(_pct(lat, 95), 3),
+        "max_s": round(max(lat), 3) if lat else None,
+        "wall_s": round(wall, 1),
+        "server_cores": round(cpu / wall, 2) if pids else None,
+        "server_cpu_ms_per_interaction": round(1000 * cpu / max(1, stats.done), 1)
+        if pids
+        else None,
+        "server_rss_mb": round(_rss_mb(pids), 1) if pids else None,
+    }
+
+
+@contextlib.contextmanager
+def _server(args) -> Iterator[tuple[str, list[int]]]:
+    if args.url:
+        yield args.url.rstrip("/"), [int(p) for p in args.pids.split(",") if p]
+        return
+    if args.replicas:
+        from tests.e2e.harness import free_port
+
+        proc = subprocess.Popen(
+            [
+                "bash",
+                str(ROOT / "deploy" / "local.sh"),
+                "--replicas",
+                str(args.replicas),
+                "--port",
+                str(free_port()),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHON": sys.executable},
+        )
+        pids, url = [], None
+        for line in proc.stdout:
+            if m := re.match(r"replica \S+ pid (\d+)", line):
+                pids.append(int(m[1]))
+            elif m := re.match(r"serving (\S+)/", line):
+                url = m[1]
+                break
+        try:
+            yield url, pids
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(30)
+        return
+    from tests.e2e.harness import serve
+
+    with serve("app.py") as url:
+        out = subprocess.run(
+            ["pgrep", "-f", "--", f"--server.port {url.rsplit(':', 1)[1]}"],
+            capture_output=True,
+            text=True,
+        ).stdout
+        yield url, [int(p) for p in out.split()]
+
+
+async def main_async(args) -> list[dict[str, Any]]:
+    rng = random.Random(args.seed)
+    results = []
+    with _server(args) as (url, pids):
+        # Warm up: one student per page, so first-visit imports are not timed.
+        warm = Stats(students=len(MIX))
+        for page in MIX:
+            s = Student(url, page, random.Random(0), args.timeout)
+            try:
+                await s.open()
+            except Exception as e:
+                warm.error("warm-up", f"{page}: {e}")
+            finally:
+                await s.close()
+        if warm.errors:
+            raise RuntimeError(f"warm-up failed: {warm.error_samples}")
+        base_rss = _rss_mb(pids)
+        for n in args.stages:
+            r = await run_stage(url, n, args, rng, pids)
+            r["server_rss_before_mb"] = round(base_rss, 1)
+            results.append(r)
+            print(_line(r), flush=True)
+        if args.ttl_wait:
+            await asyncio.sleep(args.ttl_wait)
+            results.append({"after_ttl_rss_mb": round(_rss_mb(pids), 1)})
+            rss = results[-1]["after_ttl_rss_mb"]
+            print(f"after {args.ttl_wait:.0f} s: server RSS {rss} MB")
+    return results
+
+
+def _line(r: dict[str, Any]) -> str:
+    errs = sum(r["errors"].values())
+    cpu = (
+        f"  server {r['server_cores']} cores, {r['server_cpu_ms_per_interaction']} ms "
+        f"CPU/interaction, RSS {r['server_rss_mb']} MB"
+        if r["server_cores"] is not None
+        else ""
+    )
+    return (
+        f"{r['students']:>4} students: {r['interactions_done']}/"
+        f"{r['interactions_planned']} done, {errs} errors {r['errors'] or ''}  "
+        f"p50 {r['p50_s']} s  p95 {r['p95_s']} s  max {r['max_s']} s{cpu}"
+    )
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--stages", default="25,50,100,200", help="students per stage")
+    ap.add_argument("--interactions", type=int, default=3, help="per student")
+    ap.add_argument("--think", default="2,6", help="think time range, seconds")
+    ap.add_argument("--arrive", type=float, default=15.0, help="arrival window, s")
+    ap.add_argument("--timeout", type=float, default=60.0, help="per interaction, s")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--url", help="an already running server (or proxy)")
+    ap.add_argument("--pids", default="", help="with --url: server PIDs to measure")
+    ap.add_argument("--replicas", type=int, default=0, help="start deploy/local.sh")
+    ap.add_argument("--ttl-wait", type=float, default=0.0, help="then wait, read RSS")
+    ap.add_argument("--out", help="write the results as JSON here")
+    args = ap.parse_args(argv)
+    args.stages = [int(x) for x in args.stages.split(",")]
+    args.think = tuple(float(x) for x in args.think.split(","))
+    return args
+
+
+def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
+    args = parse_args(argv)
+    results = asyncio.run(main_async(args))
+    if args.out:
+        Path(args.out).write_text(json.dumps(results, indent=1) + "\n")
+    return results
+
+
+if __name__ == "__main__":
+    main()
