@@ -1,0 +1,168 @@
+"""Heavy runs in worker processes: shared, reported, cancelled, stored as arrays."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lab.workers import (
+    Task,
+    Workers,
+    code_version,
+    load_arrays,
+    result_key,
+    save_arrays,
+)
+
+
+def count_task(n: int, delay: float = 0.0) -> Task:
+    return Task(
+        "tests.unit.worker_tasks:count",
+        (n, delay),
+        decode="tests.unit.worker_tasks:decode_count",
+    )
+
+
+@pytest.fixture(scope="module")
+def one_worker(tmp_path_factory):
+    w = Workers(workers=1, results=tmp_path_factory.mktemp("results"), poll=0.02)
+    yield w
+    w.shutdown()
+
+
+def test_a_result_computed_in_a_worker_comes_back_as_its_arrays(one_worker):
+    seen = []
+    x = one_worker.run("count-5", count_task(5), lambda f, m: seen.append((f, m)))
+    np.testing.assert_array_equal(x, np.arange(5, dtype=np.float32))
+    assert (one_worker.results / "count-5.npz").exists()
+    # asked again: no new job, no progress
+    before = one_worker._seq
+    again = one_worker.run("count-5", count_task(5), lambda f, m: seen.append(0))
+    np.testing.assert_array_equal(again, x)
+    assert one_worker._seq == before
+
+
+def test_progress_reported_by_the_worker_reaches_the_waiting_session(one_worker):
+    seen = []
+    one_worker.run("count-slow", count_task(8, 0.05), lambda f, m: seen.append((f, m)))
+    assert any(f > 0 and m.startswith("step ") for f, m in seen)
+
+
+def test_sessions_asking_for_the_same_run_share_one_job(one_worker):
+    out, before = [], one_worker._seq
+
+    def session():
+        out.append(one_worker.run("count-shared", count_task(6, 0.05), lambda f, m: 0))
+
+    threads = [threading.Thread(target=session) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(out) == 4 and one_worker._seq == before + 1
+    for x in out:
+        np.testing.assert_array_equal(x, out[0])
+
+
+def test_a_queued_run_says_how_many_runs_are_ahead_of_it(one_worker):
+    msgs: dict[str, list[str]] = {"a": [], "b": [], "c": []}
+
+    def session(name, n):
+        one_worker.run(
+            f"queue-{name}", count_task(n, 0.05), lambda f, m: msgs[name].append(m)
+        )
+
+    ta = threading.Thread(target=session, args=("a", 10))
+    ta.start()
+    time.sleep(0.3)
+    tb = threading.Thread(target=session, args=("b", 2))
+    tb.start()
+    time.sleep(0.05)
+    session("c", 2)
+    for t in (ta, tb):
+        t.join(60)
+    assert "Queued: 1 run ahead of yours…" in msgs["c"]
+    assert not any("ahead" in m for m in msgs["a"])
+
+
+class Interrupted(Exception):
+    pass
+
+
+def test_a_run_nobody_waits_for_stops_and_leaves_no_result(one_worker):
+    calls = []
+
+    def impatient(fraction, message):
+        calls.append(message)
+        if len(calls) > 3:
+            raise Interrupted  # the student moved a control
+
+    with pytest.raises(Interrupted):
+        one_worker.run("count-abandoned", count_task(200, 0.02), impatient)
+    time.sleep(0.5)
+    job = one_worker._jobs["count-abandoned"]
+    assert job.cancelled
+    job.future.exception(timeout=30)  # the worker stopped at its next report
+    assert not (one_worker.results / "count-abandoned.npz").exists()
+    # the worker is free again, and the run can be asked for anew
+    x = one_worker.run("count-abandoned", count_task(3), lambda f, m: 0)
+    assert len(x) == 3
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"PK\x03\x04 truncated", b"not an npz at all"],
+    ids=["empty", "truncated", "foreign"],
+)
+def test_an_unreadable_result_file_is_ignored_and_recomputed(one_worker, content):
+    key = f"count-bad-{len(content)}"
+    (one_worker.results / f"{key}.npz").write_bytes(content)
+    assert one_worker.cached(key, "tests.unit.worker_tasks:decode_count") is None
+    x = one_worker.run(key, count_task(4), lambda f, m: 0)
+    assert len(x) == 4
+
+
+def test_a_pickled_object_in_a_result_file_is_never_unpickled(tmp_path):
+    path = tmp_path / "evil.npz"
+    np.savez(path, x=np.array([{"a": 1}], dtype=object))
+    assert load_arrays(path) is None
+
+
+def test_results_are_written_whole_or_not_at_all(tmp_path):
+    path = tmp_path / "r.npz"
+    save_arrays(path, {"a": np.ones(3)})
+    assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
+    np.testing.assert_array_equal(load_arrays(path)["a"], np.ones(3))
+
+
+def test_keys_change_with_parameters_and_with_the_code():
+    v = code_version("lab.workers")
+    assert result_key("sweep", {"depth": 8}, v) == result_key("sweep", {"depth": 8}, v)
+    assert result_key("sweep", {"depth": 8}, v) != result_key("sweep", {"depth": 9}, v)
+    assert result_key("sweep", {"depth": 8}, v) != result_key(
+        "sweep", {"depth": 8}, "x"
+    )
+    assert len(v) == 12 and v != code_version("lab.norms")
+
+
+def test_the_pool_size_defaults_to_the_cores_and_follows_the_environment(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("NORMLAB_WORKERS", "3")
+    w = Workers(results=tmp_path)
+    try:
+        assert w.size == 3
+    finally:
+        w.shutdown()
+    monkeypatch.delenv("NORMLAB_WORKERS")
+    w = Workers(results=Path(tmp_path))
+    try:
+        import os
+
+        assert w.size == os.cpu_count()
+    finally:
+        w.shutdown()
