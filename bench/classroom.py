@@ -524,10 +524,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--pids", default="", help="with --url: server PIDs to measure")
     ap.add_argument("--replicas", type=int, default=0, help="start deploy/local.sh")
     ap.add_argument("--ttl-wait", type=float, default=0.0, help="then wait, read RSS")
+    ap.add_argument(
+        "--mix",
+        default="",
+        help="pages and shares, e.g. lab=1 or lab=0.6,why=0.4 (default: the class mix)",
+    )
     ap.add_argument("--out", help="write the results as JSON here")
     args = ap.parse_args(argv)
     args.stages = [int(x) for x in args.stages.split(",")]
     args.think = tuple(float(x) for x in args.think.split(","))
+    if args.mix:
+        MIX.clear()
+        for part in args.mix.split(","):
+            name, _, share = part.partition("=")
+            MIX["" if name == "lab" else name] = float(share or 1)
     return args
 
 
