@@ -79,7 +79,7 @@ def stats_csv(board: Board) -> str:
     source = (
         "running estimates from training"
         if r.from_running
-        else f"pooled over {r.pool_size} cells"
+        else f"pooled over {r.pool_size} cell{'s' if r.pool_size > 1 else ''}"
     )
     buf.write(_header(board, f"statistics ({source}, eps={r.eps:g})"))
     mean_name = "mean" if r.mean is not None else "mean (not used by RMSNorm)"
