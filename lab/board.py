@@ -24,7 +24,7 @@ from lab.activations import (
 from lab.figures import HALO, OUTLINE, b64, heatmap, heatmap_spec, symmetric_range
 from lab.norms import FAMILY_NAMES, NormResult, normalize
 from lab.state import EPS_CHOICES, MAX_SEED, BoardState, clean, divisors, scenario_base
-from lab.texts.board import DIAGNOSES, HINTS
+from lab.texts.board import DIAGNOSES, HINTS, SKIP_LINK
 from lab.texts.families import SET_NAME
 
 WARMUP_STEPS = 100
@@ -910,6 +910,7 @@ def board_panels(board: Board) -> dict:
         "readouts": readout_panel(board),
         "pool": b64(board.result.pool.numpy(), np.int32),
         "colors": {"outline": OUTLINE, "halo": HALO},
+        "words": {"set": SET_NAME[s.norm], "skip": SKIP_LINK},
         "charts": [
             heatmap_spec(
                 board.x,

@@ -46,12 +46,14 @@ HELP: Mapping[str, str] = MappingProxyType(
 )
 
 
+SKIP_LINK = "Skip to the heatmaps"
+"""The Lab's first Tab stop (assets/heatmaps.js): past the sidebar's controls."""
+
 INTRO = (
     "One recipe, different axes: BatchNorm, LayerNorm and GroupNorm subtract a "
-    "mean, divide by a standard deviation, then scale by γ and shift by β; they "
-    "differ only in **which cells share the statistics**. RMSNorm pools the same "
-    "row as LayerNorm but also drops the mean (and β): it divides by the root mean "
-    "square."
+    "mean, divide by a standard deviation, scale by γ and shift by β, and differ "
+    "only in **which cells share the statistics**. RMSNorm pools LayerNorm's row "
+    "but drops the mean and β."
 )
 """The Lab's opening sentence (pages/lab.py; README.md's first paragraph says the
 same)."""

@@ -293,5 +293,5 @@ def test_share_export_and_code_panels_are_offered():
 def test_the_opening_sentence_says_rmsnorm_drops_the_mean():
     at = run(norm="rms")
     text = " ".join(m.value for m in at.markdown)
-    assert "RMSNorm pools the same row as LayerNorm but also drops the mean" in text
+    assert "RMSNorm pools LayerNorm's row but drops the mean and β" in text
     assert "RMSNorm and GroupNorm follow one recipe" not in text
