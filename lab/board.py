@@ -329,9 +329,10 @@ def diagnose(
         values["share"] = f"{nums['share']:.0%}"
     if "noise" in nums:
         values["noise"] = fmt(nums["noise"])
-    hint = next(
-        h for h in text.try_next if HINT_RULES[h].possible(state, nums)
-    )  # every list ends in a hint that is always possible where it is used
+    # Every list ends in a hint that is always possible where its diagnosis is
+    # shown (tests/unit/test_board.py); the last one stands in, never raising.
+    possible = [h for h in text.try_next if HINT_RULES[h].possible(state, nums)]
+    hint = possible[0] if possible else text.try_next[-1]
     return Diagnosis(
         code,
         text.level,
@@ -782,7 +783,8 @@ HINT_RULES: Mapping[str, HintRule] = MappingProxyType(
         ),
         "other_set": HintRule(lambda s, n: n["num_stats"] > 1),
         "seed": HintRule(
-            lambda s, n: s.seed < MAX_SEED, lambda s: replace(s, seed=s.seed + 1)
+            lambda s, n: True,
+            lambda s: replace(s, seed=s.seed + 1 if s.seed < MAX_SEED else s.seed - 1),
         ),
         "fix_input": HintRule(lambda s, n: True),
     }

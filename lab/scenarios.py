@@ -66,7 +66,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "mixed",
         "Mixed-scale examples",
         "Examples differ in overall scale, as token activations in a transformer "
-        "do. In BatchNorm the largest examples weigh most in every column's "
+        "can. In BatchNorm the largest examples weigh most in every column's "
         "statistics; LayerNorm and RMSNorm give every example the same scale.",
         {"norm": "batch", "shift": 0.5, "drift": 0.3, "spread": 1.5},
     ),

@@ -104,7 +104,7 @@ DIAGNOSES: Mapping[str, DiagnosisText] = MappingProxyType(
             "out with mean {out_mean} and std {out_std}: close to β = {beta} and "
             "|γ| = {gamma_abs}, not exactly, because the estimates come from other "
             "batches.",
-            ("drag_stale",),
+            ("drag_stale", "to_train_batch"),
             ("not_coupled", "eval_close", "eval_not_exact"),
         ),
         "eval_exact": DiagnosisText(
@@ -114,7 +114,7 @@ DIAGNOSES: Mapping[str, DiagnosisText] = MappingProxyType(
             "output no longer depends on its batch-mates. The focused column comes "
             "out with mean {out_mean} and std {out_std}: β and |γ| to three "
             "decimals, by luck, since the estimates come from other batches.",
-            ("drag_stale",),
+            ("drag_stale", "to_train_batch"),
             ("not_coupled", "eval_close", "out_mean_is_beta", "out_std_is_gamma"),
         ),
         "eval_off": DiagnosisText(

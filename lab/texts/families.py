@@ -146,12 +146,12 @@ SET_NAME: Mapping[str, str] = MappingProxyType(
 
 COUPLING = """**Batch coupling.** BatchNorm pools each feature's statistics over every
 example in the batch, so an example's output depends on which other examples it
-was batched with. In training that noise acts as a mild regularizer (Ioffe &
-Szegedy 2015); elsewhere it bites. With one example there is nothing to pool;
-with padding, the padding is pooled too; split over several GPUs, each device
-pools only its own shard unless SyncBatchNorm combines the statistics. LayerNorm,
-RMSNorm and GroupNorm pool inside one example: its output is the same in any
-batch."""
+was batched with. In training that noise acts as a regularizer, in some cases
+replacing Dropout (Ioffe & Szegedy 2015); elsewhere it bites. With one example
+there is nothing to pool; with padding, the padding is pooled too; split over
+several GPUs, each device pools only its own shard unless SyncBatchNorm combines
+the statistics. LayerNorm, RMSNorm and GroupNorm pool inside one example: its
+output is the same in any batch."""
 
 TRAIN_EVAL = """**Train vs eval.** In training, BatchNorm normalizes with the batch's
 own mean and (biased) variance, and updates running estimates with momentum
