@@ -10,9 +10,19 @@
 // picture exactly as drawn. Everything drawn comes from Python
 // (lab.figures.heatmap_spec): values, colour range, colour scale, outline sets.
 
+// 430 px tall, or less on a short screen (a projector at 150 % zoom is 480 CSS
+// px tall): the space left under the page's header, title and scenario line
+// (assets/style.css tightens those there), so both heatmaps fit the first screen.
 const HEIGHT = 430;
+const MIN_HEIGHT = 200;
+const CHROME = 255;
 const MARGIN = { left: 46, right: 12, top: 30, bottom: 40 };
 const SCALE_WIDTH = 56; // colour bar and its labels, when shown
+
+// window.innerHeight needs no layout, unlike reading an element's size.
+function plotHeight() {
+  return Math.round(Math.min(HEIGHT, Math.max(MIN_HEIGHT, window.innerHeight - CHROME)));
+}
 
 function decode(b64, Type) {
   const bin = atob(b64);
@@ -143,11 +153,12 @@ class Heatmap {
     if (!this.width) this.width = this.el.clientWidth;
     const width = this.width || 400;
     const right = MARGIN.right + (this.spec.showscale ? SCALE_WIDTH : 0);
+    const height = plotHeight();
     return {
-      width, height: HEIGHT,
+      width, height,
       x: MARGIN.left, y: MARGIN.top,
       w: Math.max(40, width - MARGIN.left - right),
-      h: HEIGHT - MARGIN.top - MARGIN.bottom,
+      h: height - MARGIN.top - MARGIN.bottom,
     };
   }
 
@@ -201,7 +212,9 @@ class Heatmap {
     ctx.fillText("feature", box.x + box.w / 2, box.y + box.h + 22);
     ctx.textAlign = "right";
     ctx.textBaseline = "middle";
-    for (let r = 0; r < rows; r += dtick(rows)) {
+    let ystep = dtick(rows);
+    while (ystep * ch < 13 && ystep < rows) ystep *= 2; // short plots: fewer labels
+    for (let r = 0; r < rows; r += ystep) {
       ctx.fillText(String(r), box.x - 6, box.y + (r + 0.5) * ch);
     }
     ctx.save();
@@ -226,12 +239,32 @@ class Heatmap {
     rect(fr, fr, fc, fc, this.shared.colors.halo, 3);
     rect(fr, fr, fc, fc, this.shared.colors.outline, 1.5);
     this.box = box;
-    this.canvas.setAttribute("aria-label", this.spec.title);
+    this.canvas.setAttribute("aria-label", this.describe());
     this.canvas.dataset.title = this.spec.title;
     this.canvas.dataset.outline = `${r0},${r1},${c0},${c1}`;
     this.canvas.dataset.focus = `${fr},${fc}`;
     this.canvas.dataset.shape = `${rows},${cols}`;
     this.canvas.dataset.plot = [box.x, box.y, box.w, box.h].map((v) => v.toFixed(1)).join(",");
+  }
+
+  // What a screen reader says for this heatmap: its title, the focused cell and
+  // its value, and the outlined set (words from Python: lab.board.board_panels).
+  describe(withTitle = true) {
+    const { rows, cols, focus, outline, words } = this.shared;
+    const [r, c] = focus;
+    const [r0, r1, c0, c1] = outline;
+    const i = r * cols + c;
+    let text = withTitle ? `${this.spec.title}, ${rows} examples by ${cols} features. ` : "";
+    text += `Focused cell: example ${r}, feature ${c}, ${this.spec.label} = ${fmt(this.z[i])}`;
+    if (this.other) text += `, ${this.spec.other_label} = ${fmt(this.other[i])}`;
+    const n = (r1 - r0 + 1) * (c1 - c0 + 1);
+    const where = r0 === r1 && c0 === c1 ? `example ${r0}, feature ${c0}`
+      : r0 === r1 ? `example ${r0}, features ${c0} to ${c1}`
+      : c0 === c1 ? `feature ${c0}, examples ${r0} to ${r1}`
+      : `examples ${r0} to ${r1}, features ${c0} to ${c1}`;
+    text += `. Outlined: its ${words.set} (${where}, ${n} ${n === 1 ? "cell" : "cells"}), ` +
+      "every cell that shares its statistics.";
+    return withTitle ? `${text} Arrow keys move the focus.` : text;
   }
 
   drawScale(ctx, box, th) {
@@ -321,6 +354,14 @@ class Lab {
       this.draw();
     });
     this.observer.observe(root);
+    // A taller or shorter window changes the heatmaps' height (plotHeight).
+    window.addEventListener("resize", () => this.draw());
+    // Announces the focused cell when it moves (the canvas's label says it too,
+    // but a changed label is not read out by every screen reader).
+    this.live = document.createElement("div");
+    this.live.className = "normlab-sr-only";
+    this.live.setAttribute("aria-live", "polite");
+    root.after(this.live);
   }
 
   update(data, setStateValue) {
@@ -332,6 +373,7 @@ class Lab {
       colors: data.colors,
       focus: data.focus,
       outline: outlineOf(this.pool, rows, cols, data.focus[0], data.focus[1]),
+      words: data.words,
     };
     while (this.maps.length < data.charts.length) {
       const map = new Heatmap(this.root, this.maps.length);
@@ -357,6 +399,8 @@ class Lab {
     s.focus = [r, c];
     s.outline = outlineOf(this.pool, s.rows, s.cols, r, c);
     this.draw();
+    const map = this.maps[this.maps.length - 1];
+    if (map && map.spec) this.live.textContent = map.describe(false);
     if (this.root.readouts) this.root.readouts.pending([r, c]);
     this.setStateValue("focus", [r, c]);
   }
@@ -457,6 +501,26 @@ function switchOff(off) {
   }
 }
 
+// "Skip to the heatmaps": the page's first Tab stop (before the sidebar's
+// controls and their help), shown when focused; it moves the keyboard focus to
+// the raw heatmap. Outside React's root, so Streamlit's redraws leave it alone;
+// assets/style.css hides it on pages without heatmaps.
+function skipLink(words) {
+  let link = document.querySelector(".normlab-skip");
+  if (!link) {
+    link = document.createElement("a");
+    link.className = "normlab-skip";
+    link.href = "#";
+    link.addEventListener("click", (e) => {
+      e.preventDefault();
+      const canvas = document.querySelector(".normlab-heatmap canvas");
+      if (canvas) canvas.focus();
+    });
+    document.body.prepend(link);
+  }
+  link.textContent = words.skip;
+}
+
 export default function (component) {
   const { data, parentElement, setStateValue } = component;
   let root = parentElement.querySelector(".normlab-heatmaps");
@@ -473,6 +537,7 @@ export default function (component) {
     root.lab.update(data, setStateValue);
     root.readouts.update(data.readouts, data.focus);
     switchOff(data.off);
+    skipLink(data.words);
   } catch (err) {
     root.textContent = `The heatmaps could not be drawn: ${err.message}`;
   }

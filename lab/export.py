@@ -79,7 +79,7 @@ def stats_csv(board: Board) -> str:
     source = (
         "running estimates from training"
         if r.from_running
-        else f"pooled over {r.pool_size} cells"
+        else f"pooled over {r.pool_size} cell{'s' if r.pool_size > 1 else ''}"
     )
     buf.write(_header(board, f"statistics ({source}, eps={r.eps:g})"))
     mean_name = "mean" if r.mean is not None else "mean (not used by RMSNorm)"
@@ -112,11 +112,26 @@ def read_matrix_csv(text: str) -> np.ndarray:
     )
 
 
+def _n(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _eps_value(state: BoardState) -> float:
+    """The ε the snippet's module uses (RMSNorm's default is the float32 one)."""
+    if state.eps is not None:
+        return state.eps
+    return float(np.finfo(np.float32).eps) if state.norm == "rms" else 1e-5
+
+
 def torch_snippet(state: BoardState) -> str:
     """Runnable Python that rebuilds this view's input and output with torch.nn.
 
     It reproduces `lab.activations` draw for draw (same numpy generators, same
     order of operations, float32 at the same point) so its ``y`` equals the page.
+    Where torch.nn refuses the input or rounds a degenerate one differently
+    (BatchNorm on one example in training; GroupNorm with one value per group),
+    the code says so in a comment and computes the formula instead, as the
+    engine does, so it runs for every view the page can show.
     """
     s = state
     fam = s.norm
@@ -126,8 +141,8 @@ def torch_snippet(state: BoardState) -> str:
         "import torch",
         "from torch import nn",
         "",
-        f"# The Lab's input: seed {s.seed}, {s.batch} examples x {s.features} "
-        "features.",
+        f"# The Lab's input: seed {s.seed}, {_n(s.batch, 'example')} x "
+        f"{_n(s.features, 'feature')}.",
         f"SEED, B, F = {s.seed}, {s.batch}, {s.features}",
         f"u, v = np.random.default_rng([SEED, 1]).standard_normal((2, {MAX_FEATURES}))"
         "[:, :F]  # per feature",
@@ -184,12 +199,36 @@ def torch_snippet(state: BoardState) -> str:
             f"x = x + torch.from_numpy(({s.stale!r} * np.exp({s.drift!r} * v))"
             ".astype(np.float32))",
         ]
+    eps_used = _eps_value(s)
     if fam == "batch" and s.training and s.batch == 1:
         lines += [
+            "",
             "# torch refuses this ('Expected more than 1 value per channel when "
-            "training');",
-            "# the formula gives x - mean = 0, so every output is beta.",
-            "y = norm.bias.detach().expand(B, F).clone()",
+            "training'):",
+            "# each column holds one value, its own mean, so x - mean = 0 and every",
+            "# output is beta. The formula, as the Lab computes it:",
+            "mean = x.mean(0)",
+            "var = x.var(0, unbiased=False)",
+            f"y = (x - mean) / torch.sqrt(var + {eps_used!r}) * norm.weight.detach() "
+            "+ norm.bias.detach()",
+            "print(y)",
+        ]
+    elif fam == "group" and s.groups == s.features:
+        lines += [
+            "",
+            "# One value per group. torch refuses a batch of one here ('Expected "
+            "more than 1",
+            "# value per channel when training'), and with more examples its float32",
+            "# rounding leaves x - mean slightly off 0, then divides by sqrt(eps).",
+            "# Each group's mean is its one value, so x - mean = 0 and every output "
+            "is beta.",
+            "# The formula, as the Lab computes it:",
+            "xg = x.reshape(B, norm.num_groups, -1)  # examples x groups x features",
+            "mean = xg.mean(-1, keepdim=True)",
+            "var = xg.var(-1, unbiased=False, keepdim=True)",
+            f"xhat = ((xg - mean) / torch.sqrt(var + {eps_used!r})).reshape(B, F)",
+            "y = xhat * norm.weight.detach() + norm.bias.detach()",
+            "print(y)",
         ]
     else:
         lines += ["", "y = norm(x).detach()", "print(y)"]

@@ -51,22 +51,23 @@ SCENARIOS: tuple[Scenario, ...] = (
         "shifted",
         "Shifted features",
         "Features with very different means and scales. Without normalization the "
-        "next layer would see some features hundreds of times louder than others.",
+        "next layer would see some features many times larger than others.",
         {"norm": "batch", "shift": 4.0, "drift": 1.5},
     ),
     Scenario(
         "outlier",
         "Outlier example",
-        "Example 0 is 30× larger than the rest. In BatchNorm it sets every column's "
-        "statistics and squashes its batch-mates; LayerNorm deals with it alone.",
+        "Example 0 is 30× larger than the rest. In BatchNorm it can dominate a "
+        "column's statistics and squash its batch-mates; LayerNorm deals with it "
+        "alone.",
         {"norm": "batch", "outlier": 30.0},
     ),
     Scenario(
         "mixed",
         "Mixed-scale examples",
         "Examples differ in overall scale, as token activations in a transformer "
-        "do. In BatchNorm the largest examples set every column's statistics; "
-        "LayerNorm and RMSNorm give every example the same scale.",
+        "can. In BatchNorm the largest examples weigh most in every column's "
+        "statistics; LayerNorm and RMSNorm give every example the same scale.",
         {"norm": "batch", "shift": 0.5, "drift": 0.3, "spread": 1.5},
     ),
     Scenario(

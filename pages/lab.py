@@ -2,16 +2,13 @@
 
 import streamlit as st
 
+from lab.texts.board import INTRO
 from lab.ui import board_view as view
 
 state, note = view.sidebar()
 
 st.title("Normalization Lab", anchor=False)
-st.markdown(
-    "BatchNorm, LayerNorm, RMSNorm and GroupNorm follow one recipe: subtract a "
-    "mean, divide by a standard deviation, scale by γ and shift by β. They differ "
-    "only in **which cells share the statistics**."
-)
+st.markdown(INTRO)
 view.share_and_export()
 view.scenario_line(state, note)
 main, side = st.columns([7, 3], gap="large")

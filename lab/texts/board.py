@@ -14,8 +14,8 @@ RUNNING_SOURCE = (
 
 HELP: Mapping[str, str] = MappingProxyType(
     {
-        "norm": "Which normalization to apply. They differ only in which cells "
-        "share a mean and a standard deviation.",
+        "norm": "Which normalization to apply. They differ in which cells share "
+        "their statistics; RMSNorm also drops the mean.",
         "batch": "Examples in the batch (rows). BatchNorm pools down these.",
         "features": "Features per example (columns). LayerNorm and RMSNorm pool "
         "across these.",
@@ -46,12 +46,34 @@ HELP: Mapping[str, str] = MappingProxyType(
 )
 
 
+SKIP_LINK = "Skip to the heatmaps"
+"""The Lab's first Tab stop (assets/heatmaps.js): past the sidebar's controls."""
+
+INTRO = (
+    "One recipe, different axes: BatchNorm, LayerNorm and GroupNorm subtract a "
+    "mean, divide by a standard deviation, scale by γ and shift by β, and differ "
+    "only in **which cells share the statistics**. RMSNorm pools LayerNorm's row "
+    "but drops the mean and β."
+)
+"""The Lab's opening sentence (pages/lab.py; README.md's first paragraph says the
+same)."""
+
+
 @dataclass(frozen=True)
 class DiagnosisText:
+    """One diagnosis: its words, and what they claim, as data.
+
+    ``claims`` name predicates in `lab.board.CLAIMS` that must hold on the board
+    the words are shown for (tests/unit/test_board.py checks them over random
+    states); ``try_next`` names hints in `HINTS`, in order of preference: the
+    first one possible in the state is shown (`lab.board.HINT_RULES`).
+    """
+
     level: str  # success | info | warning | error
     title: str
     body: str
-    try_next: str
+    try_next: tuple[str, ...]
+    claims: tuple[str, ...] = ()
 
 
 DIAGNOSES: Mapping[str, DiagnosisText] = MappingProxyType(
@@ -60,27 +82,61 @@ DIAGNOSES: Mapping[str, DiagnosisText] = MappingProxyType(
             "success",
             "Normalization doing its job",
             "The focused {set} had std {raw_std}; after {family} it has mean "
-            "{out_mean} and std {out_std}, which is β = {beta} and |γ| = {gamma_abs}"
-            " up to ε.",
-            "{next_ok}",
+            "{out_mean} and std {out_std}: β = {beta} and |γ| = {gamma_abs}, as "
+            "the recipe promises.",
+            ("tiny_scenario", "to_rms", "groups_to_one", "groups_up"),
+            ("out_mean_is_beta", "out_std_is_gamma"),
         ),
         "rms_ok": DiagnosisText(
             "success",
             "RMSNorm doing its job",
             "Example {row} had RMS {raw_rms}; after RMSNorm its RMS is {row_rms} = "
-            "|γ| = {gamma_abs}. Its mean, {row_mean}, was small to begin with: "
-            "RMSNorm does not remove it.",
-            "{next_ok}",
+            "|γ| = {gamma_abs}. Its mean was small to begin with ({raw_row_mean} "
+            "before, {row_mean} after): RMSNorm rescales it but does not remove it.",
+            ("more_offset", "to_layer_mean"),
+            ("row_rms_is_gamma", "row_mean_small", "row_mean_rescaled"),
         ),
         "eval_ok": DiagnosisText(
             "success",
             "Eval mode: running statistics do the work",
             "BatchNorm normalizes with estimates from training, so each example's "
             "output no longer depends on its batch-mates. The focused column comes "
-            "out with mean {out_mean} and std {out_std}: close to β and |γ|, not "
-            "exactly, because the estimates come from other batches.",
-            "Drag 'Shift since training' to see what happens when the data move "
-            "after training.",
+            "out with mean {out_mean} and std {out_std}: close to β = {beta} and "
+            "|γ| = {gamma_abs}, not exactly, because the estimates come from other "
+            "batches.",
+            ("drag_stale", "to_train_batch"),
+            ("not_coupled", "eval_close", "eval_not_exact"),
+        ),
+        "eval_exact": DiagnosisText(
+            "success",
+            "Eval mode: running statistics do the work",
+            "BatchNorm normalizes with estimates from training, so each example's "
+            "output no longer depends on its batch-mates. The focused column comes "
+            "out with mean {out_mean} and std {out_std}: β and |γ| to three "
+            "decimals, by luck, since the estimates come from other batches.",
+            ("drag_stale", "to_train_batch"),
+            ("not_coupled", "eval_close", "out_mean_is_beta", "out_std_is_gamma"),
+        ),
+        "eval_off": DiagnosisText(
+            "warning",
+            "Eval mode: this batch does not look like the training data",
+            "BatchNorm normalizes with estimates from training. The focused column "
+            "comes out with mean {out_mean} and std {out_std}, far from β = {beta} "
+            "and |γ| = {gamma_abs}: the estimates describe the training batches, "
+            "not these {batch} examples{outlier_clause}.",
+            ("to_train_batch",),
+            ("not_coupled", "eval_far"),
+        ),
+        "eval_one": DiagnosisText(
+            "success",
+            "Serving one example: running statistics do the work",
+            "BatchNorm normalizes with estimates from training, so one example "
+            "needs no batch-mates. Its column holds one value, so there is no "
+            "spread to compare (std {out_std}): the focused cell, {x_focus} raw, "
+            "comes out as γ·(x − μ̂)/σ̂ + β = {y_focus}, with μ̂ = {stat_mean} and "
+            "σ̂ = {stat_std} from training.",
+            ("drag_stale", "to_train_one"),
+            ("not_coupled", "batch_is_one", "out_std_zero", "focus_from_running"),
         ),
         "batch_of_one": DiagnosisText(
             "error",
@@ -88,91 +144,167 @@ DIAGNOSES: Mapping[str, DiagnosisText] = MappingProxyType(
             "Each column holds one value, so its mean is that value and x − μ = 0: "
             "every output is β = {beta}, whatever the input. torch.nn refuses this "
             "input in training ('Expected more than 1 value per channel').",
-            "Switch Mode to eval: the running statistics serve one example fine. "
-            "Or pick LayerNorm, which never looks at other examples.",
+            ("to_eval_one_or_layer", "to_eval_one"),
+            ("all_beta",),
         ),
         "features_of_one": DiagnosisText(
             "error",
             "One feature: nothing to pool across the row",
-            "{family} pools across an example's features, and there is only one, "
-            "so the output carries no information about the input.",
-            "Drag Features up.",
+            "LayerNorm pools across an example's features, and there is only one: "
+            "x − μ = 0, so every output is β = {beta}, whatever the input.",
+            ("features_up",),
+            ("all_beta",),
+        ),
+        "features_of_one_rms": DiagnosisText(
+            "error",
+            "One feature: nothing to pool across the row",
+            "RMSNorm pools across an example's features, and there is only one: "
+            "each output is γ·x/√(x² + ε), which keeps little more than the input's "
+            "sign.",
+            ("features_up",),
+            ("rms_sign_only",),
         ),
         "group_of_one": DiagnosisText(
             "error",
             "One feature per group: every output is β",
-            "With G = {groups} groups of {features} features, each group holds one "
-            "value per example, so x − μ = 0.",
-            "Lower the number of groups; G = 1 is LayerNorm.",
+            "{features} features in G = {groups} groups leave one value per group "
+            "and example, so x − μ = 0 and every output is β = {beta}.",
+            ("groups_down", "features_up_group"),
+            ("all_beta", "one_per_group"),
+        ),
+        "gamma_zero": DiagnosisText(
+            "warning",
+            "γ = 0: every output is β",
+            "γ multiplies every normalized value, so with γ = 0 the input is erased "
+            "and every output is β = {beta}.",
+            ("gamma_one",),
+            ("all_beta",),
         ),
         "stale": DiagnosisText(
             "warning",
             "Eval with stale running statistics",
-            "The data moved after training, but the running statistics did not. "
-            "On average the outputs sit {off} away from β = {beta}, in every "
-            "feature and every example, and nothing in eval mode corrects it.",
-            "Switch Mode to train: batch statistics absorb the shift. In practice, "
-            "re-estimate the running statistics on new data.",
+            "Each feature's mean moved by {stale} times its own scale since training, "
+            "and the running statistics did not follow. So every output in a "
+            "column moved by the same amount, {moved} in the focused column, and "
+            "nothing in eval mode corrects it.",
+            ("to_train_stale", "stale_to_zero"),
+            ("stale_moves_columns",),
         ),
         "outlier": DiagnosisText(
             "warning",
             "One outlier example dominates the batch statistics",
             "Example {outlier_row} accounts for {share} of the focused column's "
             "variance, so the other {others} examples are squeezed into a "
-            "std of {others_std} around {others_mean}.",
-            "Switch to LayerNorm: each example is normalized by its own statistics "
-            "and the outlier affects only itself.",
+            "std of {others_std} around {others_mean}, where the whole column has "
+            "std {out_std}.",
+            ("to_layer_outlier", "outlier_down"),
+            ("outlier_share", "others_squeezed"),
         ),
         "mixed_scale": DiagnosisText(
             "warning",
-            "The largest examples set the statistics",
-            "Examples differ a lot in scale: the largest one accounts for {share} "
-            "of the focused column's variance, so small examples come out close "
-            "to β.",
-            "Switch to LayerNorm or RMSNorm: every example gets the same scale.",
+            "The largest example sets the statistics",
+            "Example {big} accounts for {share} of the focused column's variance, "
+            "so the other {others} come out close to β: their root-mean-square "
+            "distance from β is {others_rms}, where the whole column has std "
+            "{out_std}.",
+            ("to_layer_mixed", "spread_down", "batch_up", "seed"),
+            ("largest_share", "others_near_beta"),
         ),
         "tiny_batch": DiagnosisText(
             "warning",
             "Batch too small: the statistics are noisy",
-            "Each column's mean comes from {batch} examples, so it wanders by about "
-            "σ/√{batch} = {noise} of the feature's spread from batch to batch. The "
-            "output still has mean β and std |γ| exactly, but which values each "
-            "example gets depends on its batch-mates.",
-            "Change the seed a few times and watch the focused example's outputs "
-            "move; then drag Batch size up.",
+            "Each column's mean comes from {batch} examples, so from batch to batch "
+            "it wanders by about σ/√{batch} = {noise}·σ, σ being the feature's "
+            "spread. The output still has mean {out_mean} and std {out_std} (β and "
+            "|γ|), but which values each example gets depends on its batch-mates.",
+            ("batch_up_one",),
+            ("out_mean_is_beta", "out_std_is_gamma", "coupled", "noise_printed"),
         ),
         "rms_mean": DiagnosisText(
             "info",
             "RMSNorm keeps the row mean",
             "RMSNorm divides by the root mean square without subtracting the mean, "
             "so example {row}'s outputs average {row_mean}, not 0. Its RMS is "
-            "{row_rms}, as promised.",
-            "Switch to LayerNorm: it subtracts the mean first. RMSNorm trades that "
-            "for speed (Zhang & Sennrich 2019).",
+            "{row_rms} = |γ|.",
+            ("to_layer_speed",),
+            ("row_mean_nonzero", "row_rms_is_gamma"),
         ),
         "eps_dominates": DiagnosisText(
             "warning",
             "ε, not the data, sets the scale",
-            "The focused {set}'s variance is {var}, below ε = {eps}, so the output "
-            "std is only {out_std} instead of |γ|.",
-            "Pick a smaller ε.",
+            "The focused {set}'s {stat_word} is {var}, below ε = {eps}, so the "
+            "output {out_word} is only {out_scale} instead of |γ| = {gamma_abs}.",
+            ("eps_smaller", "other_set", "seed"),
+            ("var_below_eps", "out_scale_short"),
+        ),
+        "eps_shrinks": DiagnosisText(
+            "info",
+            "ε visibly shrinks the output",
+            "The focused {set}'s {stat_word} is {var}, and ε = {eps} is added to it "
+            "under the square root, so the output {out_word} is {out_scale}, short "
+            "of |γ| = {gamma_abs}.",
+            ("eps_smaller", "other_set", "seed"),
+            ("var_not_below_eps", "out_scale_short", "out_scale_formula"),
         ),
         "nonfinite": DiagnosisText(
             "error",
             "NaN or infinity in the input",
             "A non-finite value spreads to every cell that shares its statistic.",
-            "Fix the input.",
+            ("fix_input",),
         ),
     }
 )
 
-NEXT_OK: Mapping[str, str] = MappingProxyType(
+HINTS: Mapping[str, str] = MappingProxyType(
     {
-        "batch": "Try the 'Tiny batch' scenario: the same recipe with only 4 "
-        "examples per column.",
-        "layer": "Switch to RMSNorm: the same scale, but the row mean stays.",
-        "rms": "Add a per-example offset: RMSNorm keeps it, LayerNorm removes it.",
-        "group": "Slide Groups to 1: GroupNorm becomes LayerNorm.",
-        "instance": "Compare GroupNorm with one channel per group.",
+        "tiny_scenario": "Pick the 'Tiny batch' scenario: the same recipe with only "
+        "4 examples per column.",
+        "to_rms": "Switch to RMSNorm: the same row and the same scale, but the row "
+        "mean stays.",
+        "groups_to_one": "Slide Groups to 1: GroupNorm becomes LayerNorm.",
+        "groups_up": "Slide Groups up: each example's row splits into groups, each "
+        "with its own statistics.",
+        "more_offset": "Drag Per-example offset up: RMSNorm keeps each example's "
+        "offset, LayerNorm removes it.",
+        "to_layer_mean": "Switch to LayerNorm: it subtracts each example's mean, "
+        "which RMSNorm keeps.",
+        "to_layer_speed": "Switch to LayerNorm: it subtracts the mean first. RMSNorm "
+        "drops that step to save computation; Zhang & Sennrich (2019) report "
+        "comparable results without it.",
+        "drag_stale": "Drag 'Shift since training' up: the data move after "
+        "training, and the running statistics do not follow.",
+        "to_train_batch": "Switch Mode to train: this batch's own statistics "
+        "standardize every column.",
+        "to_train_one": "Switch Mode to train: with one example, the batch "
+        "statistics collapse every output to β.",
+        "to_eval_one_or_layer": "Switch Mode to eval: the running statistics serve "
+        "one example. Or pick LayerNorm, which never looks at other examples.",
+        "to_eval_one": "Switch Mode to eval: the running statistics serve one example.",
+        "features_up": "Drag Features up.",
+        "groups_down": "Lower the number of groups; G = 1 is LayerNorm.",
+        "features_up_group": "Drag Features up: with more features than groups, "
+        "each group holds several.",
+        "gamma_one": "Drag γ away from 0 (1 is where training starts).",
+        "to_train_stale": "Switch Mode to train: the batch's own means absorb the "
+        "shift. In practice, re-estimate the running statistics on new data.",
+        "stale_to_zero": "Drag 'Shift since training' back to 0. In practice, "
+        "re-estimate the running statistics on new data.",
+        "to_layer_outlier": "Switch to LayerNorm: each example is normalized by its "
+        "own statistics and the outlier affects only itself.",
+        "outlier_down": "Drag 'Outlier example' back to 1.",
+        "to_layer_mixed": "Switch to LayerNorm or RMSNorm: each example is "
+        "normalized by its own scale, whatever the others'.",
+        "spread_down": "Drag 'Per-example scale spread' down: with examples of "
+        "similar size, no single one dominates.",
+        "batch_up": "Drag Batch size up: with more examples, one is less likely to "
+        "dominate.",
+        "batch_up_one": "Drag Batch size up one step: example {row}'s input stays "
+        "the same, yet its outputs move, because it has a new batch-mate.",
+        "eps_smaller": "Pick ε = {eps_suggest} or smaller: far below the "
+        "{stat_word}, it no longer matters.",
+        "other_set": "Its values are nearly equal, too close for any ε on the "
+        "slider: click a cell in another {set}.",
+        "seed": "Change the seed: another draw from the same distribution.",
+        "fix_input": "Fix the input.",
     }
 )

@@ -76,7 +76,7 @@ def test_switching_family_changes_the_output_and_the_readouts():
     after = charts(at)[1]["z"]
     assert after != before
     assert (pairs_before, metric(at, "(μ, σ) pairs")) == ("16", "32")
-    assert charts(at)[1]["title"] == "After LayerNorm (train)"
+    assert charts(at)[1]["title"] == "After LayerNorm"  # the mode does not matter
 
 
 def only_the_board_reran(at: AppTest) -> bool:
@@ -288,3 +288,10 @@ def test_share_export_and_code_panels_are_offered():
     assert {"Raw matrix (CSV)", "Statistics (CSV)", "PyTorch code (.py)"} <= labels
     # the share link is read from the address bar in the browser
     assert any(getattr(e, "key", "") == "lab.share" for e in at.main)
+
+
+def test_the_opening_sentence_says_rmsnorm_drops_the_mean():
+    at = run(norm="rms")
+    text = " ".join(m.value for m in at.markdown)
+    assert "RMSNorm pools LayerNorm's row but drops the mean and β" in text
+    assert "RMSNorm and GroupNorm follow one recipe" not in text

@@ -405,3 +405,88 @@ def test_a_deep_link_to_a_fresh_server_gets_the_full_app(chromium):
             assert "seed=3" in page.url
         finally:
             context.close()
+
+
+def test_on_a_projector_both_heatmaps_are_side_by_side_on_the_first_screen(
+    chromium, app_url
+):
+    """1280 × 720 at 150 % browser zoom: 853 × 480 CSS px."""
+    context = chromium.new_context(
+        viewport={"width": 853, "height": 480}, device_scale_factor=1.5
+    )
+    try:
+        page = context.new_page()
+        page.goto(app_url)
+        wait_idle(page)
+        page.wait_for_selector(".normlab-heatmap:nth-child(2) canvas[data-plot]")
+        page.wait_for_timeout(300)
+        raw, out = (
+            page.locator(".normlab-heatmap canvas").nth(i).bounding_box()
+            for i in (0, 1)
+        )
+        assert abs(raw["y"] - out["y"]) < 2  # one row
+        assert raw["x"] + raw["width"] <= out["x"]  # side by side
+        for box in (raw, out):
+            assert box["y"] >= 0 and box["y"] + box["height"] <= 480, box
+            assert box["x"] + box["width"] <= 853 and box["width"] >= 200, box
+        sidebar = page.locator("[data-testid='stSidebar']").bounding_box()
+        assert sidebar["width"] <= 240
+        # the title is on screen, not under the header
+        title = page.get_by_role("heading", name="Normalization Lab").bounding_box()
+        assert title["y"] >= 0 and title["y"] + title["height"] <= raw["y"]
+    finally:
+        context.close()
+
+
+def test_the_first_tab_stop_skips_to_the_heatmaps_and_help_stays_reachable(open_lab):
+    page = open_lab()
+    for _ in range(3):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.className === 'normlab-skip'"):
+            break
+    assert page.evaluate("() => document.activeElement.textContent") == (
+        "Skip to the heatmaps"
+    )
+    assert page.locator(".normlab-skip").is_visible()  # shown while focused
+    page.keyboard.press("Enter")
+    assert page.evaluate(
+        "() => document.activeElement === "
+        "document.querySelector('.normlab-heatmap canvas')"
+    )
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "() => document.body.innerText.includes('example 0, feature 1.')"
+    )
+    wait_idle(page)
+    # the help of every control is still in the tab order
+    help_button = page.get_by_role("button", name="Help for Batch size")
+    assert help_button.get_attribute("tabindex") != "-1"
+    help_button.focus()
+    assert page.evaluate("() => document.activeElement.ariaLabel") == (
+        "Help for Batch size"
+    )
+
+
+def test_the_heatmaps_tell_a_screen_reader_the_focused_cell_and_its_set(open_lab):
+    page = open_lab("?focus=3,5")
+    label = page.locator(".normlab-heatmap canvas").nth(0).get_attribute("aria-label")
+    raw = chart_state(page, 0)["z"][3 * 16 + 5]
+    assert label.startswith("Raw activations x, 32 examples by 16 features.")
+    assert "Focused cell: example 3, feature 5, raw x = " in label
+    shown = label.split("raw x = ")[1].split(",")[0].replace("−", "-")
+    assert abs(float(shown) - raw) < 1e-3 * max(1, abs(raw))
+    assert "Outlined: its column (feature 5, examples 0 to 31, 32 cells)" in label
+    canvas = page.locator(".normlab-heatmap canvas").nth(1)
+    canvas.focus()
+    page.keyboard.press("ArrowDown")
+    page.wait_for_function(
+        "() => document.querySelectorAll('.normlab-heatmap canvas')[1]"
+        ".getAttribute('aria-label').includes('example 4, feature 5, normalized y')"
+    )
+    live = page.locator(".normlab-sr-only[aria-live='polite']")
+    assert live.inner_text().startswith("Focused cell: example 4, feature 5, ")
+    page.locator("[data-testid='stSidebar'] button", has_text="LayerNorm").click()
+    page.wait_for_function(
+        "() => document.querySelectorAll('.normlab-heatmap canvas')[1]"
+        ".getAttribute('aria-label').includes('its row (example 4, features 0 to 15')"
+    )

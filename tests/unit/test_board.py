@@ -6,10 +6,13 @@ import base64
 import subprocess
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from torch import nn
 from torch.testing import assert_close
 
@@ -21,6 +24,8 @@ from lab.activations import (
     training_batches,
 )
 from lab.board import (
+    CLAIMS,
+    HINT_RULES,
     board_input,
     board_panels,
     build_board,
@@ -30,7 +35,17 @@ from lab.board import (
 )
 from lab.figures import DIVERGING, heatmap, symmetric_range
 from lab.scenarios import SCENARIOS
-from lab.state import BOARD_FAMILIES, BoardState, scenario_base
+from lab.state import (
+    BOARD_FAMILIES,
+    EPS_CHOICES,
+    NUMERIC,
+    BoardState,
+    divisors,
+    parse,
+    scenario_base,
+    to_params,
+)
+from lab.texts.board import DIAGNOSES, HELP, HINTS, INTRO
 
 # ---- activations ----
 
@@ -220,7 +235,7 @@ EXPECTED_DIAGNOSIS = {
     ("rms_mean", "rms"): "rms_mean",
     ("rms_mean", "layer"): "ok",
     ("grouped", "group"): "ok",
-    ("serving", "batch"): "eval_ok",
+    ("serving", "batch"): "eval_one",
     ("stale", "batch"): "stale",
 }
 
@@ -246,6 +261,102 @@ def test_each_scenario_gets_its_diagnosis(scenario, family):
 )
 def test_degenerate_settings_are_diagnosed(state, code):
     assert build_board(state).diagnosis.code == code
+
+
+def check_words(board) -> None:
+    """Every claim the diagnosis makes holds on its board, and its hint can be
+    followed in this state and does what it says."""
+    d = board.diagnosis
+    text = DIAGNOSES[d.code]
+    assert d.claims == text.claims
+    assert "{" not in d.body + d.try_next
+    for claim in d.claims:
+        assert CLAIMS[claim](board), (claim, board.state, d.body)
+    assert d.hint in text.try_next
+    rule = HINT_RULES[d.hint]
+    assert rule.possible(board.state, d.numbers), (d.hint, board.state)
+    if rule.move is None:
+        return
+    moved = replace(rule.move(board.state), scenario="custom")
+    again, note = parse(to_params(moved))  # a state the controls can reach
+    assert note is None and again == moved, (d.hint, board.state, moved)
+    if rule.expect is not None:
+        after = build_board(moved)
+        assert rule.expect(board, after), (d.hint, board.state, d.try_next)
+
+
+def test_every_claim_and_hint_named_in_the_texts_has_a_rule():
+    for code, text in DIAGNOSES.items():
+        assert set(text.claims) <= set(CLAIMS), code
+        assert set(text.try_next) <= set(HINT_RULES) & set(HINTS), code
+    assert set(HINTS) == set(HINT_RULES)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.key)
+@pytest.mark.parametrize("family", BOARD_FAMILIES)
+@pytest.mark.parametrize("mode", ["train", "eval"])
+def test_every_scenario_says_only_what_its_numbers_show(scenario, family, mode):
+    check_words(
+        build_board(replace(scenario_base(scenario.key), norm=family, mode=mode))
+    )
+
+
+def _grid(name: str):
+    spec = NUMERIC[name]
+    n = round((spec.hi - spec.lo) / spec.step)
+    return st.integers(0, n).map(lambda i: round(spec.lo + i * spec.step, 6))
+
+
+@st.composite
+def board_states(draw) -> BoardState:
+    features = draw(st.integers(1, 64))
+    batch = draw(st.integers(1, 64) | st.integers(1, 8))  # small batches: most rules
+    return BoardState(
+        norm=draw(st.sampled_from(BOARD_FAMILIES)),
+        batch=batch,
+        features=features,
+        groups=draw(st.sampled_from(divisors(features))),
+        shift=draw(_grid("shift")),
+        drift=draw(_grid("drift")),
+        offset=draw(_grid("offset")),
+        spread=draw(_grid("spread")),
+        outlier=draw(st.sampled_from([1.0, 2.0, 5.0, 30.0, 100.0]) | _grid("outlier")),
+        seed=draw(st.integers(0, 40) | st.just(2**31 - 1)),
+        gamma=draw(st.sampled_from([0.0, 1.0, -1.0, 0.1, 3.0, -3.0]) | _grid("gamma")),
+        beta=draw(_grid("beta")),
+        eps=draw(st.sampled_from(EPS_CHOICES)),
+        mode=draw(st.sampled_from(["train", "eval"])),
+        stale=draw(st.sampled_from([0.0, 0.1, 2.0, 5.0]) | _grid("stale")),
+        focus=(draw(st.integers(0, batch - 1)), draw(st.integers(0, features - 1))),
+        scenario="custom",
+    )
+
+
+@settings(
+    max_examples=600,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(board_states())
+def test_every_diagnosis_is_true_for_the_numbers_it_prints(state):
+    check_words(build_board(state))
+
+
+def test_serving_one_example_no_longer_claims_a_spread_close_to_gamma():
+    board = build_board(scenario_base("serving"))
+    assert board.diagnosis.code == "eval_one"
+    assert "close to β and |γ|" not in board.diagnosis.body
+    assert "std 0" in board.diagnosis.body
+
+
+def test_the_opening_sentence_says_rmsnorm_drops_the_mean():
+    recipe, rms = INTRO.split("RMSNorm pools", 1)
+    assert "subtract" in recipe and "RMSNorm" not in recipe
+    assert "drops the mean" in rms and "β" in rms and "LayerNorm's row" in rms
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    opening = " ".join(readme.split("\n\n")[1].split())
+    assert "RMSNorm" in opening and "drops the mean" in opening
+    assert "follow one recipe (subtract a mean" not in readme
 
 
 def test_batch_of_one_output_is_beta_everywhere():
@@ -312,7 +423,7 @@ def test_the_canvas_component_gets_the_boards_exact_numbers(colors):
         assert not raw["showscale"] and out["showscale"]
     else:
         assert raw["zmax"] == symmetric_range(board.x) and raw["showscale"]
-    assert out["title"] == "After GroupNorm (train)" and out["colorscale"] == DIVERGING
+    assert out["title"] == "After GroupNorm" and out["colorscale"] == DIVERGING
 
 
 def test_symmetric_range_ignores_nan_and_never_collapses():
@@ -328,3 +439,33 @@ def test_the_lab_package_never_imports_streamlit():
         "assert 'streamlit' not in sys.modules, 'lab imported streamlit'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("family", BOARD_FAMILIES)
+@pytest.mark.parametrize("mode", ["train", "eval"])
+def test_the_output_title_names_the_mode_only_where_it_matters(family, mode):
+    _, out = board_panels(build_board(BoardState(norm=family, mode=mode)))["charts"]
+    name = {"batch": "BatchNorm", "layer": "LayerNorm", "rms": "RMSNorm"}.get(
+        family, "GroupNorm"
+    )
+    assert out["title"] == (
+        f"After {name} ({mode})" if family == "batch" else f"After {name}"
+    )
+
+
+def test_a_set_of_one_cell_is_one_cell():
+    ro = readout_panel(build_board(BoardState(norm="group", features=4, groups=4)))
+    sentence = "".join(text for text, _ in ro["sentence"])
+    assert "1 cell)" in sentence and "1 cells" not in sentence + ro["caption"]
+
+
+def test_cheat_sheets_do_not_contradict_each_other_or_overclaim():
+    from lab.texts.families import CHEAT_SHEETS
+
+    layer, rms = CHEAT_SHEETS["layer"], CHEAT_SHEETS["rms"]
+    assert "every transformer" not in layer.where.lower()
+    assert "Llama" in layer.where and "RMSNorm" in layer.where
+    assert "Llama" in rms.where and "most recent" not in rms.where
+    assert "7–64%" in rms.why  # what Zhang & Sennrich (2019) measured, no more
+    assert "pre-norm does not" not in layer.watch_out
+    assert "only in which cells" not in HELP["norm"]

@@ -12,8 +12,14 @@ import torch
 from torch.testing import assert_close
 
 from lab.board import build_board
-from lab.export import matrix_csv, read_matrix_csv, stats_csv, torch_snippet
-from lab.state import BOARD_FAMILIES, BoardState, scenario_base
+from lab.export import (
+    describe,
+    matrix_csv,
+    read_matrix_csv,
+    stats_csv,
+    torch_snippet,
+)
+from lab.state import BOARD_FAMILIES, BoardState, divisors, scenario_base
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -78,3 +84,92 @@ def test_the_readme_notebook_example_runs():
     code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
     assert len(code.strip().splitlines()) <= 6
     exec(compile(code, "<README>", "exec"), {})
+
+
+# Every edge the page can show: shapes at their limits, group counts at both ends
+# and between, and every slider at its low end, its high end and in between.
+EXTREMES = {
+    "low": {
+        "shift": 0.0,
+        "drift": 0.0,
+        "offset": 0.0,
+        "spread": 0.0,
+        "outlier": 1.0,
+        "gamma": -3.0,
+        "beta": -3.0,
+        "eps": 1e-8,
+        "stale": 0.0,
+        "seed": 0,
+    },
+    "high": {
+        "shift": 5.0,
+        "drift": 2.0,
+        "offset": 5.0,
+        "spread": 2.0,
+        "outlier": 100.0,
+        "gamma": 3.0,
+        "beta": 3.0,
+        "eps": 1.0,
+        "stale": 5.0,
+        "seed": 2**31 - 1,
+    },
+    "between": {
+        "gamma": 0.0,
+        "beta": 0.7,
+        "eps": None,
+        "stale": 0.1,
+        "outlier": 30.0,
+        "seed": 7,
+    },
+}
+
+
+def _grid() -> list[BoardState]:
+    out = []
+    for family in BOARD_FAMILIES:
+        for mode in ("train", "eval"):
+            for batch in (1, 2, 64):
+                for features in (1, 4, 64):
+                    groups = sorted(
+                        {1, features, divisors(features)[len(divisors(features)) // 2]}
+                    )
+                    for g in groups if family == "group" else [1]:
+                        for extreme in EXTREMES.values():
+                            out.append(
+                                BoardState(
+                                    norm=family,
+                                    mode=mode,
+                                    batch=batch,
+                                    features=features,
+                                    groups=g,
+                                    scenario="custom",
+                                    focus=(batch - 1, features - 1),
+                                    **extreme,
+                                )
+                            )
+    return out
+
+
+GRID = _grid()
+
+
+@pytest.mark.parametrize("state", GRID, ids=[describe(s) for s in GRID])
+def test_the_snippet_runs_and_reproduces_the_page_for_every_edge(state):
+    board = build_board(state)
+    assert board.state == state  # the grid holds only states the page shows
+    namespace: dict = {}
+    exec(compile(torch_snippet(state), "<snippet>", "exec"), namespace)
+    assert namespace["x"].dtype == torch.float32  # the page's dtype
+    assert_close(namespace["x"], torch.from_numpy(board.x), rtol=0, atol=0)
+    y = namespace["y"]
+    assert torch.isfinite(y).all()
+    assert_close(y, torch.from_numpy(board.y), rtol=1e-5, atol=1e-5)
+
+
+def test_the_snippet_says_why_it_computes_the_formula_where_torch_refuses():
+    one = BoardState(norm="group", batch=1, features=4, groups=4)
+    code = torch_snippet(one)
+    assert "torch refuses" in code and "y = norm(x)" not in code
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        torch.nn.GroupNorm(4, 4)(torch.ones(1, 4))  # what the comment is about
+    assert "y = norm(x)" in torch_snippet(replace(one, groups=2))
