@@ -1,10 +1,10 @@
 """The one normalization engine: every number the lab shows is computed here.
 
 BatchNorm, LayerNorm, RMSNorm, GroupNorm and InstanceNorm share one recipe: gather
-the cells that share a statistic into one row of a matrix, standardize each row,
-then scale by γ and shift by β. They differ only in *which cells share a row*. The
-code is written that way on purpose (`_to_rows` is the only place the families
-differ), so the engine itself says what the lab teaches.
+the cells that share a statistic into one row of a matrix, standardize each row
+(RMSNorm only divides by the row's root mean square: no mean, no β), then scale by
+γ and shift by β. Where they differ is *which cells share a row*, and that is
+written in one place (`_to_rows`), so the engine itself says what the lab teaches.
 
 Shapes: the input is ``(N, C, *S)``: N examples, C channels (features), and any
 number of spatial axes S (none for an examples × features matrix). ``K`` is the
