@@ -283,8 +283,9 @@ PROBE_FD = (
     "difference {err}."
 )
 
-TIMING = (
-    "The resampling took {seconds} s: {resamples} resamples × {sizes} batch sizes × "
-    "{traces} traces, one engine call per trace and batch size."
+RESAMPLED = (
+    "Each point of the curve is measured on {resamples} redrawn batches, so "
+    "BatchNorm's curve carries a little sampling noise of its own; more "
+    "resamples (sidebar) make it smoother. The other families' zeros are exact, "
+    "not estimates."
 )
-CACHED = " Cached since: moving back to these settings is instant."

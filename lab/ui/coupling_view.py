@@ -265,7 +265,7 @@ def show_spread(state: CouplingState) -> None:
         state.batch,
         on_step=progress,
     )
-    seconds = progress.close()
+    progress.close()
     _chart(
         spread_figure(
             curve.sizes,
@@ -302,15 +302,7 @@ def show_spread(state: CouplingState) -> None:
             help="Largest spread of BatchNorm (eval), LayerNorm, RMSNorm and "
             "GroupNorm.",
         )
-    st.caption(
-        T.TIMING.format(
-            seconds=f"{curve.seconds:.2f}",
-            resamples=state.resamples,
-            sizes=len(curve.sizes),
-            traces=len(TRACES),
-        )
-        + (T.CACHED if seconds < 0.5 * curve.seconds else "")
-    )
+    st.caption(T.RESAMPLED.format(resamples=state.resamples))
 
 
 def show_probe(state: CouplingState) -> None:
