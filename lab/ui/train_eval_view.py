@@ -58,6 +58,7 @@ from lab.train_eval_classifier import (
     serving_costs,
     stale_costs,
 )
+from lab.train_eval_cache import preload
 from lab.train_eval_figures import (
     config,
     finetune_figure,
@@ -586,6 +587,7 @@ def _with_progress(ready: bool, compute: Any) -> Any:
 @st.fragment
 def classifier() -> None:
     """The pitfalls, measured on the small classifier; its own controls."""
+    preload()  # the default view's numbers, shipped: no training on a first visit
     st.subheader(T.CLASSIFIER_TITLE, divider="gray")
     s = _current()
     st.markdown(T.CLASSIFIER_INTRO.format(seed=s.cseed))
