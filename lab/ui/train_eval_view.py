@@ -45,6 +45,7 @@ from lab.train_eval import (
     settle,
     to_params,
 )
+from lab.train_eval_cache import preload
 from lab.train_eval_classifier import (
     FT_EXAMPLES,
     FT_STEPS,
@@ -58,7 +59,6 @@ from lab.train_eval_classifier import (
     serving_costs,
     stale_costs,
 )
-from lab.train_eval_cache import preload
 from lab.train_eval_figures import (
     config,
     finetune_figure,
