@@ -241,6 +241,10 @@ HELP: Mapping[str, str] = MappingProxyType(
         "resamples": "How many times the batch-mates are redrawn. More: smoother "
         "curves, longer first computation (cached afterwards).",
         "seed": "Random seed for the data. Same seed, same numbers.",
+        "pick_n": "The example whose cell is nudged: the row of the outlined cell. "
+        "Clicking a cell of the chart sets it too.",
+        "pick_f": "The feature whose cell is nudged: the column of the outlined "
+        "cell. Clicking a cell of the chart sets it too.",
     }
 )
 
@@ -277,6 +281,8 @@ SPREAD_PLAIN = (
     "axes (1/√B is −0.5); LayerNorm, RMSNorm, GroupNorm and BatchNorm in eval: "
     "{zeros}."
 )
+
+PROBE_PICK = "Click any cell, or type its example and feature above, to nudge it. "
 
 PROBE_FD = (
     "Checked against a central finite difference in float64 (δ = 1e-4): largest "

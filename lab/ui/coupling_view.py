@@ -75,6 +75,38 @@ def _focus_from_chart() -> None:
         st.session_state[K("focus")] = (int(p["y"]), int(p["x"]))
 
 
+def _focus_from_pickers() -> None:
+    """The example or feature number input changed: nudge that cell (keyboard)."""
+    ss = st.session_state
+    ss[K("focus")] = (int(ss[K("pick_n")]), int(ss[K("pick_f")]))
+
+
+def _pickers(state: CouplingState) -> None:
+    """Example and feature inputs that mirror the nudged cell, for the keyboard.
+
+    They are set from the state before they are drawn, so a click on the chart
+    or a link moves them too; typing in them moves the cell (and the link).
+    """
+    ss = st.session_state
+    i, j = state.focus
+    ss[K("pick_n")], ss[K("pick_f")] = i, j
+    row = st.container(horizontal=True, gap="medium")
+    for key, label, top, help_text in (
+        ("pick_n", "Nudged example", state.batch - 1, T.HELP["pick_n"]),
+        ("pick_f", "Nudged feature", state.features - 1, T.HELP["pick_f"]),
+    ):
+        row.number_input(
+            label,
+            0,
+            top,
+            step=1,
+            key=K(key),
+            on_change=_focus_from_pickers,
+            help=help_text,
+            width=160,
+        )
+
+
 def begin() -> tuple[CouplingState, str | None]:
     """Load the state (from the URL or the session) before any widget exists."""
     note = SYNC.begin()
@@ -316,6 +348,7 @@ def show_probe(state: CouplingState) -> None:
         state.focus,
     )
     heat = probe_heatmap(p.column, focus=state.focus, outline=p.outline)
+    _pickers(state)
     left, right = st.columns([4, 1])
     with left:
         st.plotly_chart(
@@ -356,10 +389,7 @@ def show_probe(state: CouplingState) -> None:
         + ("" if p.other is None else f" = {fmt(p.other[1])}")
         + ".",
     )
-    st.caption(
-        "Click any cell to nudge it instead. "
-        + T.PROBE_FD.format(err=fmt(p.fd_error, small=True))
-    )
+    st.caption(T.PROBE_PICK + T.PROBE_FD.format(err=fmt(p.fd_error, small=True)))
     for note in p.notes:
         st.caption(note)
 

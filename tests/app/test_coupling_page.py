@@ -164,6 +164,28 @@ def test_a_link_sets_the_nudged_cell():
     assert heat["layout"]["title"]["text"].startswith("∂y / ∂x[3, 5]")
 
 
+def test_the_nudged_cell_can_be_picked_by_keyboard_and_follows_the_link():
+    """Issue 12: the probe's nudged cell was mouse-only (a chart click)."""
+    at = run(view="probe", focus="3,5")
+    n, f = (
+        at.number_input(key="coupling.pick_n"),
+        at.number_input(key="coupling.pick_f"),
+    )
+    assert (n.value, f.value) == (3, 5)
+    assert (n.max, f.max) == (15, 15)  # the default batch and features
+    n.set_value(7).run()
+    assert not at.exception
+    assert "Nudge cell (example 7, feature 5)" in text(at)
+    assert figures(at)[0]["layout"]["title"]["text"].startswith("∂y / ∂x[7, 5]")
+    at.number_input(key="coupling.pick_f").set_value(2).run()
+    assert "Nudge cell (example 7, feature 2)" in text(at)
+    assert metric(at, "Examples moved") == "16/16"
+    # a smaller batch clamps the cell and the input together
+    at.slider(key="coupling.batch").set_value(4).run()
+    assert at.number_input(key="coupling.pick_n").value == 3
+    assert "Nudge cell (example 3, feature 2)" in text(at)
+
+
 def test_picking_a_scenario_sets_its_controls_and_keeps_the_seed():
     at = run(seed="9")
     at.selectbox(key="coupling.scenario").set_value("gpus").run()
