@@ -108,6 +108,26 @@ def test_the_spread_view_speaks_to_students_not_developers():
         assert f"measured on {resamples} redrawn batches" in words
 
 
+@pytest.mark.parametrize("view", VIEWS)
+def test_no_mode_is_named_for_a_family_whose_mode_does_not_matter(view):
+    """Issue 12 ("After LayerNorm (train)"): only BatchNorm has two modes, so
+    only BatchNorm's traces, titles and readouts may say train or eval."""
+    for norm in ("layer", "rms", "group"):
+        at = run(view=view, norm=norm)
+        words = text(at) + " ".join(m.label for m in at.metric)
+        words += json.dumps(
+            [
+                f["layout"] | {"names": [t.get("name") for t in f["data"]]}
+                for f in figures(at)
+            ],
+            ensure_ascii=False,
+            default=str,
+        )
+        for name in ("LayerNorm", "RMSNorm", "GroupNorm"):
+            for mode in ("(train)", "(eval)", ", train mode", ", eval mode"):
+                assert f"{name} {mode}" not in words and f"{name}{mode}" not in words
+
+
 def test_a_batch_of_one_explains_that_the_curve_starts_at_two():
     at = run(batch="1")
     assert any("curve starts at 2" in i.value for i in at.info)
