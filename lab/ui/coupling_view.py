@@ -600,6 +600,28 @@ def main_panel(state: CouplingState) -> None:
     SECTIONS[state.view](state)
 
 
+BODY_FRAGMENT = "coupling.body"
+
+
+@st.fragment(key=BODY_FRAGMENT)
+def body() -> None:
+    """The view's charts, readouts and side panel, as one fragment.
+
+    Nudging another cell (a click on the probe chart, or its example and
+    feature inputs) reruns only this fragment: the sidebar, which does not
+    depend on the nudged cell, is not redrawn (each control costs the browser
+    a few ms). The URL is written here because a fragment rerun never reaches
+    the end of the page.
+    """
+    state = clean(SYNC.read())
+    main, side = st.columns([7, 3], gap="large")
+    with main:
+        main_panel(state)
+    with side:
+        side_panel(state)
+    SYNC.end(state)
+
+
 def side_panel(state: CouplingState) -> None:
     text = T.VIEWS[state.view]
     values = _values(state)
