@@ -90,6 +90,10 @@ FREE = frozenset({"seed", "focus", "scenario", "resamples", "norm", "mode"})
 """Settings a user may change without leaving a scenario that does not fix them."""
 KEEP_ON_PICK = frozenset({"seed", "focus", "resamples"})
 """Settings that picking a scenario leaves as the user had them."""
+PANEL = frozenset({"view"})
+"""Which panel is shown: a scenario opens its view, but moving to another panel
+is looking around, not changing the experiment, so it never leaves the scenario
+(the link still records the view, as it always has)."""
 
 
 def scenario_base(key: str) -> CouplingState:
@@ -101,7 +105,11 @@ def scenario_base(key: str) -> CouplingState:
 
 
 def matches_scenario(state: CouplingState, key: str) -> bool:
-    """True while every setting the scenario fixes still has the scenario's value."""
+    """True while every setting the scenario fixes still has the scenario's value.
+
+    The view (`PANEL`) never counts: a scenario picks the panel it opens on, and
+    the student may look at the others without leaving it.
+    """
     if key not in SCENARIO_BY_KEY:
         return False
     base = scenario_base(key)
@@ -109,7 +117,7 @@ def matches_scenario(state: CouplingState, key: str) -> bool:
     return all(
         getattr(state, name) == getattr(base, name)
         for name in NAMES
-        if name not in FREE or name in fixed
+        if name not in PANEL and (name not in FREE or name in fixed)
     )
 
 

@@ -105,6 +105,14 @@ class Memo:
                 self._locks.pop(key, None)
         return value
 
+    def put(self, key: Hashable, value: Any) -> None:
+        """Store a value computed elsewhere (the shipped default results)."""
+        with self._guard:
+            self._done[key] = value
+            self._done.move_to_end(key)
+            while len(self._done) > self.maxsize:
+                self._done.popitem(last=False)
+
     def clear(self) -> None:
         with self._guard:
             self._done.clear()
@@ -572,11 +580,16 @@ def finetune_costs(
     )
 
 
-def is_ready(kind: str, *args: Any) -> bool:
-    """Whether a pitfall's numbers are memoized (the page skips the progress bar)."""
-    key = {
+def memo_key(kind: str, *args: Any) -> tuple:
+    """The `MEMO` key of a pitfall's numbers: ``("serving", family, seed)``,
+    ``("stale", seed)`` or ``("finetune", seed, shift)``."""
+    return {
         "serving": lambda: ("serving", args[0], int(args[1])),
         "stale": lambda: ("stale", int(args[0])),
         "finetune": lambda: ("finetune", int(args[0]), round(float(args[1]), 6)),
     }[kind]()
-    return MEMO.has(key)
+
+
+def is_ready(kind: str, *args: Any) -> bool:
+    """Whether a pitfall's numbers are memoized (the page skips the progress bar)."""
+    return MEMO.has(memo_key(kind, *args))

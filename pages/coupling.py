@@ -13,9 +13,5 @@ view.view_switch()
 state = view.sidebar(state)
 view.scenario_line(state, note)
 share_view("coupling.share", "the same batch, example and panel")
-main, side = st.columns([7, 3], gap="large")
-with main:
-    view.main_panel(state)
-with side:
-    view.side_panel(state)
-view.SYNC.end(state)
+view.SYNC.end(state)  # before the slow part: see lab.ui.sync.UrlState.end
+view.body()

@@ -9,6 +9,8 @@ interactive, in seconds). ``DRIVERS`` lists them in the order they run.
 
 from __future__ import annotations
 
+from bench.pages.coupling import Coupling
 from bench.pages.lab import Lab
+from bench.pages.train_eval import TrainEval
 
-DRIVERS = {d.NAME: d for d in (Lab,)}
+DRIVERS = {d.NAME: d for d in (Lab, TrainEval, Coupling)}

@@ -241,6 +241,10 @@ HELP: Mapping[str, str] = MappingProxyType(
         "resamples": "How many times the batch-mates are redrawn. More: smoother "
         "curves, longer first computation (cached afterwards).",
         "seed": "Random seed for the data. Same seed, same numbers.",
+        "pick_n": "The example whose cell is nudged: the row of the outlined cell. "
+        "Clicking a cell of the chart sets it too.",
+        "pick_f": "The feature whose cell is nudged: the column of the outlined "
+        "cell. Clicking a cell of the chart sets it too.",
     }
 )
 
@@ -278,13 +282,16 @@ SPREAD_PLAIN = (
     "{zeros}."
 )
 
+PROBE_PICK = "Click any cell, or type its example and feature above, to nudge it. "
+
 PROBE_FD = (
     "Checked against a central finite difference in float64 (δ = 1e-4): largest "
     "difference {err}."
 )
 
-TIMING = (
-    "The resampling took {seconds} s: {resamples} resamples × {sizes} batch sizes × "
-    "{traces} traces, one engine call per trace and batch size."
+RESAMPLED = (
+    "Each point of the curve is measured on {resamples} redrawn batches, so "
+    "BatchNorm's curve carries a little sampling noise of its own; more "
+    "resamples (sidebar) make it smoother. The other families' zeros are exact, "
+    "not estimates."
 )
-CACHED = " Cached since: moving back to these settings is instant."

@@ -140,7 +140,7 @@ TORCH_CHECK_ONE = (
     "`torch.nn.BatchNorm1d` raises on batches of one in training, so there is "
     "no torch trace to compare with."
 )
-PLAYING = "Playing: {speed} steps every {interval:g} s, stops at step {end}."
+PLAYING = "Playing: {rate} batches a second, stops at step {end}."
 
 # ---- train vs eval ----
 

@@ -75,6 +75,38 @@ def _focus_from_chart() -> None:
         st.session_state[K("focus")] = (int(p["y"]), int(p["x"]))
 
 
+def _focus_from_pickers() -> None:
+    """The example or feature number input changed: nudge that cell (keyboard)."""
+    ss = st.session_state
+    ss[K("focus")] = (int(ss[K("pick_n")]), int(ss[K("pick_f")]))
+
+
+def _pickers(state: CouplingState) -> None:
+    """Example and feature inputs that mirror the nudged cell, for the keyboard.
+
+    They are set from the state before they are drawn, so a click on the chart
+    or a link moves them too; typing in them moves the cell (and the link).
+    """
+    ss = st.session_state
+    i, j = state.focus
+    ss[K("pick_n")], ss[K("pick_f")] = i, j
+    row = st.container(horizontal=True, gap="medium")
+    for key, label, top, help_text in (
+        ("pick_n", "Nudged example", state.batch - 1, T.HELP["pick_n"]),
+        ("pick_f", "Nudged feature", state.features - 1, T.HELP["pick_f"]),
+    ):
+        row.number_input(
+            label,
+            0,
+            top,
+            step=1,
+            key=K(key),
+            on_change=_focus_from_pickers,
+            help=help_text,
+            width=160,
+        )
+
+
 def begin() -> tuple[CouplingState, str | None]:
     """Load the state (from the URL or the session) before any widget exists."""
     note = SYNC.begin()
@@ -265,7 +297,7 @@ def show_spread(state: CouplingState) -> None:
         state.batch,
         on_step=progress,
     )
-    seconds = progress.close()
+    progress.close()
     _chart(
         spread_figure(
             curve.sizes,
@@ -302,15 +334,7 @@ def show_spread(state: CouplingState) -> None:
             help="Largest spread of BatchNorm (eval), LayerNorm, RMSNorm and "
             "GroupNorm.",
         )
-    st.caption(
-        T.TIMING.format(
-            seconds=f"{curve.seconds:.2f}",
-            resamples=state.resamples,
-            sizes=len(curve.sizes),
-            traces=len(TRACES),
-        )
-        + (T.CACHED if seconds < 0.5 * curve.seconds else "")
-    )
+    st.caption(T.RESAMPLED.format(resamples=state.resamples))
 
 
 def show_probe(state: CouplingState) -> None:
@@ -324,6 +348,7 @@ def show_probe(state: CouplingState) -> None:
         state.focus,
     )
     heat = probe_heatmap(p.column, focus=state.focus, outline=p.outline)
+    _pickers(state)
     left, right = st.columns([4, 1])
     with left:
         st.plotly_chart(
@@ -364,10 +389,7 @@ def show_probe(state: CouplingState) -> None:
         + ("" if p.other is None else f" = {fmt(p.other[1])}")
         + ".",
     )
-    st.caption(
-        "Click any cell to nudge it instead. "
-        + T.PROBE_FD.format(err=fmt(p.fd_error, small=True))
-    )
+    st.caption(T.PROBE_PICK + T.PROBE_FD.format(err=fmt(p.fd_error, small=True)))
     for note in p.notes:
         st.caption(note)
 
@@ -576,6 +598,28 @@ def main_panel(state: CouplingState) -> None:
     """The view's one-line lead, then its charts and readouts."""
     st.markdown(T.VIEWS[state.view].lead.format(**_values(state)))
     SECTIONS[state.view](state)
+
+
+BODY_FRAGMENT = "coupling.body"
+
+
+@st.fragment(key=BODY_FRAGMENT)
+def body() -> None:
+    """The view's charts, readouts and side panel, as one fragment.
+
+    Nudging another cell (a click on the probe chart, or its example and
+    feature inputs) reruns only this fragment: the sidebar, which does not
+    depend on the nudged cell, is not redrawn (each control costs the browser
+    a few ms). The URL is written here because a fragment rerun never reaches
+    the end of the page.
+    """
+    state = clean(SYNC.read())
+    main, side = st.columns([7, 3], gap="large")
+    with main:
+        main_panel(state)
+    with side:
+        side_panel(state)
+    SYNC.end(state)
 
 
 def side_panel(state: CouplingState) -> None:

@@ -17,6 +17,7 @@ step lands in the URL when play stops.
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from typing import Any
 
@@ -45,6 +46,7 @@ from lab.train_eval import (
     settle,
     to_params,
 )
+from lab.train_eval_cache import preload
 from lab.train_eval_classifier import (
     FT_EXAMPLES,
     FT_STEPS,
@@ -71,8 +73,14 @@ from lab.ui.sync import UrlState, forget_scenario, link_note_and_scenario
 SYNC: UrlState[TrainEvalState] = UrlState("traineval", TrainEvalState, parse, to_params)
 K = SYNC.key
 PLAYING = K("_playing")
-PLAY_EVERY = 0.5  # seconds between ticks
-PLAY_STRIDE = 2  # steps per tick: the whole stream in under a minute
+PLAY_EVERY = 0.5  # seconds between ticks, at the soonest
+PLAY_STRIDE = 2  # steps per tick, at the least
+PLAY_RATE = PLAY_STRIDE / PLAY_EVERY
+"""Steps per second while playing: the whole stream in under a minute. A tick
+takes time to draw, so ticks come further apart than PLAY_EVERY (0.6–0.8 s
+measured in headless Chromium); each tick advances by the steps the elapsed
+time is owed (`_advance`), so the rate the caption states is the rate."""
+TICK = K("_tick")  # (time of the last tick, fraction of a step still owed)
 _PAGE = "_lab.page"  # `lab.ui.sync`'s record of the page the session is on
 
 
@@ -173,7 +181,9 @@ def scenario_line(state: TrainEvalState, note: str | None) -> None:
     link_note_and_scenario(note, SCENARIO_BY_KEY.get(state.scenario), SYNC)
 
 
-METRIC_WIDTH = 125
+METRIC_WIDTH = "content"
+"""Each readout as wide as its label and value: a fixed width cut the longer
+labels ("Largest |eval − train|") at 1440 px; the row wraps instead."""
 
 
 def _row() -> Any:
@@ -210,6 +220,26 @@ def _set_playing(play: bool) -> None:
     elif not ss.get(PLAYING):
         start = 0 if ss[K("step")] >= MAX_STEPS else ss[K("step")]
         _set_step(start, playing=True)
+        ss.pop(TICK, None)
+
+
+def _advance() -> int:
+    """Steps this tick moves: `PLAY_RATE` × the time since the last tick.
+
+    The first tick moves `PLAY_STRIDE`; later ones at least that (ticks are at
+    least PLAY_EVERY apart), plus what slow ticks are owed, kept as a fraction.
+    """
+    ss = st.session_state
+    now = time.monotonic()
+    last = ss.get(TICK)
+    if last is None:
+        stride, owed = PLAY_STRIDE, 0.0
+    else:
+        owed = last[1] + PLAY_RATE * (now - last[0])
+        stride = max(PLAY_STRIDE, int(owed))
+        owed = max(owed - stride, 0.0)
+    ss[TICK] = (now, owed)
+    return stride
 
 
 def _step_from_slider() -> None:
@@ -285,13 +315,11 @@ def _controls(playing: bool) -> None:
         on_click=_set_playing,
         args=(not playing,),
         type="primary",
-        help=f"Advance {PLAY_STRIDE} steps every {PLAY_EVERY:g} s up to step "
-        f"{MAX_STEPS}; the link records the step when play stops.",
+        help=f"Advance {PLAY_RATE:g} steps a second up to step {MAX_STEPS}; the "
+        "link records the step when play stops.",
     )
     if playing:
-        row.caption(
-            T.PLAYING.format(speed=PLAY_STRIDE, interval=PLAY_EVERY, end=MAX_STEPS)
-        )
+        row.caption(T.PLAYING.format(rate=f"{PLAY_RATE:g}", end=MAX_STEPS))
     else:
         ss[K("step_view")] = step  # a view of the step, set before the widget
         st.slider(
@@ -322,7 +350,7 @@ def _ticker() -> None:
     ss = st.session_state
     if not ss.get(PLAYING):
         return
-    _set_step(ss[K("step")] + PLAY_STRIDE, playing=True)
+    _set_step(ss[K("step")] + _advance(), playing=True)
     step = ss[K("step")]
     st.progress(step / MAX_STEPS, text=f"Step {step} of {MAX_STEPS}")
     _panels(build_live(_current()), playing=True)
@@ -440,7 +468,9 @@ def compare_panel(view: LiveView, playing: bool) -> None:
                 key=chart_key,
                 on_select=lambda k=chart_key: _focus_from_chart(k),
                 selection_mode=("points",),
-                config=config(f"{key}-{s.norm}-step{s.step}"),
+                # a config that changes makes Plotly redraw from scratch
+                # (newPlot) instead of updating: keep it the same every step
+                config=config(f"{key}-mode-heatmap"),
             )
     f = s.focus[1]
     m = _row()
@@ -586,6 +616,7 @@ def _with_progress(ready: bool, compute: Any) -> Any:
 @st.fragment
 def classifier() -> None:
     """The pitfalls, measured on the small classifier; its own controls."""
+    preload()  # the default view's numbers, shipped: no training on a first visit
     st.subheader(T.CLASSIFIER_TITLE, divider="gray")
     s = _current()
     st.markdown(T.CLASSIFIER_INTRO.format(seed=s.cseed))

@@ -10,6 +10,9 @@ from streamlit.testing.v1 import AppTest
 
 from lab.coupling_state import VIEWS
 from lab.texts.coupling import SCENARIOS, TITLE, VIEW_LABELS
+from lab.texts.families import SCENARIO_LEFT
+
+LEFT = SCENARIO_LEFT.split("}")[1][:30]  # "…, changed.** The controls have"
 
 TIMEOUT = 90
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -94,19 +97,62 @@ def test_the_spread_view_says_per_example_families_do_not_move():
     assert [t["name"] for t in spread["data"]][:2] == ["∝ 1/√B", "BatchNorm (train)"]
 
 
+def test_the_spread_view_speaks_to_students_not_developers():
+    """Issue 12: "The resampling took 0.68 s … Cached since…" was a developer
+    note. The caption now says what the resamples mean for the curve."""
+    for at in (run(), run(resamples="300", batch="1")):
+        words = text(at)
+        for developer in ("took", " s:", "Cached", "engine call", "instant"):
+            assert developer not in words, developer
+        resamples = at.slider(key="coupling.resamples").value
+        assert f"measured on {resamples} redrawn batches" in words
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_no_mode_is_named_for_a_family_whose_mode_does_not_matter(view):
+    """Issue 12 ("After LayerNorm (train)"): only BatchNorm has two modes, so
+    only BatchNorm's traces, titles and readouts may say train or eval."""
+    for norm in ("layer", "rms", "group"):
+        at = run(view=view, norm=norm)
+        words = text(at) + " ".join(m.label for m in at.metric)
+        words += json.dumps(
+            [
+                f["layout"] | {"names": [t.get("name") for t in f["data"]]}
+                for f in figures(at)
+            ],
+            ensure_ascii=False,
+            default=str,
+        )
+        for name in ("LayerNorm", "RMSNorm", "GroupNorm"):
+            for mode in ("(train)", "(eval)", ", train mode", ", eval mode"):
+                assert f"{name} {mode}" not in words and f"{name}{mode}" not in words
+
+
 def test_a_batch_of_one_explains_that_the_curve_starts_at_two():
     at = run(batch="1")
     assert any("curve starts at 2" in i.value for i in at.info)
 
 
-def test_switching_view_shows_that_view_and_makes_the_scenario_custom():
+def test_switching_view_shows_that_view_and_keeps_the_scenario():
+    """Issue 12: moving between the five panels is not leaving the scenario."""
     at = run()
+    room = SCENARIOS[0]
+    for view in (*VIEWS[1:], VIEWS[0]):
+        group(at, "coupling.view").set_value(view).run()
+        assert not at.exception
+        assert group(at, "coupling.view").value == view
+        assert len(figures(at)) == CHARTS[view]
+        assert at.selectbox(key="coupling.scenario").value == room.key
+        assert any(room.sentence in i.value for i in at.info)
+        assert not any(LEFT in i.value for i in at.info)
     group(at, "coupling.view").set_value("probe").run()
-    assert not at.exception
-    assert at.selectbox(key="coupling.scenario").value == "custom"
     heat = figures(at)[0]
     assert heat["data"][0]["type"] == "heatmap"
     assert "which outputs move" in heat["layout"]["title"]["text"]
+    # a control the scenario fixes still leaves it
+    at.slider(key="coupling.batch").set_value(8).run()
+    assert at.selectbox(key="coupling.scenario").value == "custom"
+    assert any(LEFT in i.value for i in at.info)
 
 
 def test_the_probe_shows_the_column_for_batchnorm_and_the_row_for_layernorm():
@@ -136,6 +182,28 @@ def test_a_link_sets_the_nudged_cell():
     assert "Nudge cell (example 3, feature 5)" in text(at)
     heat = figures(at)[0]
     assert heat["layout"]["title"]["text"].startswith("∂y / ∂x[3, 5]")
+
+
+def test_the_nudged_cell_can_be_picked_by_keyboard_and_follows_the_link():
+    """Issue 12: the probe's nudged cell was mouse-only (a chart click)."""
+    at = run(view="probe", focus="3,5")
+    n, f = (
+        at.number_input(key="coupling.pick_n"),
+        at.number_input(key="coupling.pick_f"),
+    )
+    assert (n.value, f.value) == (3, 5)
+    assert (n.max, f.max) == (15, 15)  # the default batch and features
+    n.set_value(7).run()
+    assert not at.exception
+    assert "Nudge cell (example 7, feature 5)" in text(at)
+    assert figures(at)[0]["layout"]["title"]["text"].startswith("∂y / ∂x[7, 5]")
+    at.number_input(key="coupling.pick_f").set_value(2).run()
+    assert "Nudge cell (example 7, feature 2)" in text(at)
+    assert metric(at, "Examples moved") == "16/16"
+    # a smaller batch clamps the cell and the input together
+    at.slider(key="coupling.batch").set_value(4).run()
+    assert at.number_input(key="coupling.pick_n").value == 3
+    assert "Nudge cell (example 3, feature 2)" in text(at)
 
 
 def test_picking_a_scenario_sets_its_controls_and_keeps_the_seed():

@@ -145,6 +145,25 @@ def test_play_advances_and_pause_stops_with_the_slider_back(at):
     assert shown_step(at) == 22  # stopped: reruns do not advance
 
 
+def test_play_states_the_rate_it_keeps_and_slow_ticks_catch_up(at):
+    """Issue 12: the caption said "2 steps every 0.5 s" while ticks came every
+    0.6–0.8 s (~2.5 steps/s). Now each tick moves by the time it took."""
+    from lab.ui import train_eval_view as V
+
+    visit(at, step="20")
+    at.button(key="traineval.b_play").click().run()
+    captions = " ".join(c.value for c in at.caption)
+    assert f"Playing: {V.PLAY_RATE:g} batches a second" in captions
+    assert "every 0.5 s" not in captions
+    assert shown_step(at) == 20 + V.PLAY_STRIDE  # the first tick
+    last, owed = at.session_state[V.TICK]
+    at.session_state[V.TICK] = (last - 1.0, owed)  # this tick came 1 s late
+    at.run()
+    assert shown_step(at) >= 22 + int(V.PLAY_RATE * 1.0)
+    at.button(key="traineval.b_play").click().run()  # Pause
+    assert not at.session_state[PLAYING]
+
+
 def test_play_at_the_end_starts_over_and_stops_at_the_last_step(at):
     visit(at, step=str(MAX_STEPS))
     at.button(key="traineval.b_play").click().run()

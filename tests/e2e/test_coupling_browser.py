@@ -197,3 +197,53 @@ def test_the_share_link_opens_the_same_numbers_in_a_new_browser(
     assert "batch=63" in link and "focus=3%2C2" in link
     seen = view_numbers(page)
     same_view_in_new_browser(chromium, link, seen, ready=wait_idle)
+
+
+def test_moving_between_views_keeps_the_scenario_and_its_sentence(open_coupling):
+    """Issue 12: each view button turned the scenario to Custom and replaced its
+    sentence with "… changed. The controls have moved away …"."""
+    page = open_coupling("scenario=ghost", charts=2)
+    sentence = "A batch of 64 normalized as 8 ghost batches of 8"
+    assert sentence in main_text(page)
+    for label in ("Coupling probe", "Spread vs batch size", "Ghost batches"):
+        page.locator("[data-testid='stMain'] button").filter(
+            has=page.get_by_text(label, exact=True)
+        ).click()
+        page.wait_for_url(
+            re.compile(r"view=" if label != "Ghost batches" else r"scenario=ghost$")
+        )
+        wait_idle(page)
+        text = main_text(page)
+        assert sentence in text and "moved away" not in text, label
+        assert "scenario=ghost" in page.url
+    assert page.locator("[data-testid='stSidebar']").get_by_text("Ghost batches")
+
+
+def test_the_nudged_cell_is_reachable_by_keyboard_and_follows_clicks(open_coupling):
+    """Issue 12: the probe's nudged cell was mouse-only."""
+    page = open_coupling("view=probe")
+    example = page.get_by_role("spinbutton", name="Nudged example")
+    feature = page.get_by_role("spinbutton", name="Nudged feature")
+    example.focus()
+    page.keyboard.press("ArrowUp")  # the number input's own step, by keyboard
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"focus=2%2C0\b"))
+    wait_idle(page)
+    assert "Nudge cell (example 2, feature 0)" in main_text(page)
+    feature.focus()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("9")
+    page.keyboard.press("Tab")
+    page.wait_for_url(re.compile(r"focus=2%2C9\b"))
+    wait_idle(page)
+    assert chart(page, 0)["title"].startswith("∂y / ∂x[2, 9]")
+    # a click on the chart moves the inputs too
+    box = page.locator(".js-plotly-plot .nsewdrag").first.bounding_box()
+    page.mouse.click(
+        box["x"] + (4 + 0.5) / 16 * box["width"],
+        box["y"] + (11 + 0.5) / 16 * box["height"],
+    )
+    page.wait_for_url(re.compile(r"focus=11%2C4\b"))
+    wait_idle(page)
+    assert example.input_value() == "11" and feature.input_value() == "4"

@@ -172,3 +172,75 @@ def test_the_share_link_opens_the_same_numbers_in_a_new_browser(open_page, chrom
     same_view_in_new_browser(
         chromium, link, seen, ready=lambda p: wait_idle(p, 120_000)
     )
+
+
+def next_step(page) -> tuple[float, int]:
+    """(browser time, step) at the moment the stream chart next shows a new step."""
+    return tuple(
+        page.evaluate(
+            f"""() => new Promise((resolve) => {{
+              const gd = () => document.querySelectorAll('.js-plotly-plot')[{STREAM}];
+              const start = gd().layout.shapes[1].x0;
+              const poll = () => {{
+                const now = gd().layout.shapes[1].x0;
+                if (now !== start) resolve([performance.now(), now]);
+                else requestAnimationFrame(poll);
+              }};
+              poll();
+            }})"""
+        )
+    )
+
+
+CUT_LABELS = """() => Array.from(
+  document.querySelectorAll('[data-testid="stMetricLabel"]')).filter((label) =>
+  [label, ...label.querySelectorAll('*')].some((e) =>
+    e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflow !== 'visible'))
+  .map((label) => label.innerText)"""
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "scale"),
+    [(1440, 1000, 1), (853, 480, 1.5), (390, 844, 2)],  # desk, projector at 150%, phone
+    ids=["1440x1000", "1280x720-at-150pct", "390x844"],
+)
+def test_every_readout_label_fits(chromium, warmed, width, height, scale):
+    """Issue 12: "Largest |eval – …", "Eval mean, feat…", "Train mode, ba…"."""
+    context = chromium.new_context(
+        viewport={"width": width, "height": height}, device_scale_factor=scale
+    )
+    try:
+        page = context.new_page()
+        for query in ("", "?pitfall=stale"):
+            page.goto(f"{warmed}/train_eval{query}")
+            page.wait_for_function(
+                "() => document.querySelectorAll('.js-plotly-plot').length"
+                f" === {CHARTS}",
+                timeout=120_000,
+            )
+            wait_idle(page, 120_000)
+            labels = page.locator('[data-testid="stMetricLabel"]')
+            assert labels.count() >= 11
+            assert page.evaluate(CUT_LABELS) == []
+    finally:
+        context.close()
+
+
+def test_play_keeps_the_rate_its_caption_states(open_page):
+    """Issue 12: the caption said 2 steps every 0.5 s; Play did ~2.5 steps/s."""
+    page = open_page("?step=10")
+    page.get_by_role("button", name=re.compile("Play")).click()
+    caption = page.get_by_text(re.compile(r"Playing: \d+ batches a second"))
+    caption.wait_for()
+    rate = float(re.search(r"Playing: (\d+)", caption.inner_text()).group(1))
+    page.wait_for_function(
+        f"() => document.querySelectorAll('.js-plotly-plot')[{STREAM}]"
+        ".layout.shapes[1].x0 > 12",
+        timeout=60_000,
+    )
+    t0, s0 = next_step(page)  # read as each step lands, so neither end is stale
+    page.wait_for_timeout(10_000)
+    t1, s1 = next_step(page)
+    page.get_by_role("button", name=re.compile("Pause")).click()
+    measured = (s1 - s0) / ((t1 - t0) / 1000)
+    assert abs(measured - rate) <= 0.1 * rate, (measured, rate)

@@ -490,11 +490,16 @@ def test_hostile_links_fall_back_with_one_note_naming_the_parameter(params, prob
     assert clean(state) == state
 
 
-def test_leaving_a_scenario_s_view_makes_it_custom_but_free_settings_do_not():
+def test_changing_a_scenario_s_control_makes_it_custom_but_views_and_free_do_not():
     state, _ = parse({"scenario": "ghost", "seed": "4", "resamples": "300"})
     assert state.scenario == "ghost"
-    state, _ = parse({"scenario": "ghost", "view": "probe"})
+    state, _ = parse({"scenario": "ghost", "batch": "32"})
     assert state.scenario == "custom"
+    # which panel is shown is not a scenario control (issue 12): an old link
+    # with the view still opens that view, and now keeps its scenario
+    state, _ = parse({"scenario": "ghost", "view": "probe"})
+    assert (state.scenario, state.view, state.batch) == ("ghost", "probe", 64)
+    assert to_params(state) == {"scenario": "ghost", "view": "probe"}
     state, _ = parse({"scenario": "nudge_batch", "norm": "layer"})
     assert state.scenario == "custom"  # the scenario is about BatchNorm
     state, _ = parse({"scenario": "room", "norm": "layer"})

@@ -543,3 +543,61 @@ def test_the_pitfall_figures_are_built_from_the_measurements():
         "BatchNorm frozen (eval mode)",
         "before fine-tuning",
     ]
+
+
+# --- the shipped default results (issue 12: no training on a first visit) ---
+
+
+def test_the_shipped_default_results_are_what_the_code_computes_now():
+    """assets/train_eval_default.json must be regenerated whenever the code
+    behind it changes (`python -m bench.train_eval_classifier --write`): its
+    hash names the code, and every number is recomputed here and compared."""
+    from lab import train_eval_cache as cache
+
+    header, _ = cache.load()
+    assert header["code_hash"] == cache.code_hash(), "regenerate the shipped file"
+    default = TrainEvalState()
+    assert (header["seed"], header["shift"]) == (default.cseed, default.cshift)
+    C.MEMO.clear()  # recompute, never read back what a preload stored
+    computed = cache.compute(default.cseed, default.cshift)
+    text = cache.to_json(computed, default.cseed, default.cshift)
+    assert text == cache.SHIPPED.read_text(encoding="utf-8")
+
+
+def test_the_page_serves_the_shipped_results_without_training(monkeypatch):
+    from lab import train_eval_cache as cache
+
+    _, (serving, stale, finetune) = cache.load()
+    C.MEMO.clear()
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("the default view trained a classifier")
+
+    monkeypatch.setattr(C, "_train", no_training)
+    assert cache.preload()
+    default = TrainEvalState()
+    for fam in PAGE_FAMILIES:
+        assert C.is_ready("serving", fam, default.cseed)
+        assert C.serving_costs(fam, default.cseed) == serving[fam]
+    assert C.stale_costs(default.cseed) == stale
+    assert C.finetune_costs(default.cseed, default.cshift) == finetune
+    assert not C.is_ready("serving", "batch", default.cseed + 1)
+    C.MEMO.clear()
+
+
+def test_a_shipped_file_from_other_code_or_malformed_is_not_used(tmp_path):
+    from lab import train_eval_cache as cache
+
+    doc = cache.SHIPPED.read_text(encoding="utf-8")
+    header, _ = cache.load()
+    other = tmp_path / "other.json"
+    other.write_text(doc.replace(header["code_hash"], "0" * 64), encoding="utf-8")
+    broken = tmp_path / "broken.json"
+    broken.write_text(doc[: len(doc) // 2], encoding="utf-8")
+    C.MEMO.clear()
+    for path in (other, broken, tmp_path / "missing.json"):
+        assert not cache.preload(path)
+    assert not C.is_ready("serving", "batch", header["seed"])
+    # and the round trip through the format loses nothing
+    _, results = cache.load()
+    assert cache.to_json(results, header["seed"], header["shift"]) == doc
