@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from lab.ui import theme
+from lab.ui import jobs, theme
 
 st.set_page_config(
     page_title="Normalization Lab",
@@ -23,4 +23,5 @@ pages = [
 page = st.navigation(pages)
 theme.apply()
 theme.single_threaded_torch()
+jobs.start()  # heavy runs go to worker processes
 page.run()

@@ -166,3 +166,29 @@ def preload(path: Path = SHIPPED) -> bool:
         if not C.MEMO.has(key):
             C.MEMO.put(key, value)
     return True
+
+
+# ---- results computed in a worker process (lab.workers): JSON in an array ----
+
+
+def to_arrays(value: Any) -> dict[str, Any]:
+    """A pitfall's numbers as the one array a results file holds: their JSON text."""
+    import numpy as np
+
+    return {"json": np.array(json.dumps(asdict(value)))}
+
+
+def _doc(arrays: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(str(arrays["json"]))
+
+
+def serving_from_arrays(arrays: dict[str, Any]) -> C.ServingCosts:
+    return _serving(_doc(arrays))
+
+
+def stale_from_arrays(arrays: dict[str, Any]) -> C.StaleCosts:
+    return _stale(_doc(arrays))
+
+
+def finetune_from_arrays(arrays: dict[str, Any]) -> C.FinetuneCosts:
+    return _finetune(_doc(arrays))

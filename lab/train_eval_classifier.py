@@ -26,6 +26,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, TypeVar
 
 import numpy as np
@@ -34,6 +35,8 @@ from torch import Tensor, nn
 
 from lab.norms import normalize
 from lab.train_eval import one_thread
+from lab.workers import Task, code_version, result_key
+from lab.workers import default as default_workers
 
 T = TypeVar("T")
 Progress = Callable[[float, str], None]
@@ -72,6 +75,7 @@ class Memo:
 
     def __init__(self, maxsize: int = 48) -> None:
         self.maxsize = maxsize
+        self.workers: Any = None  # a lab.workers.Workers; None: lab.workers.default()
         self._done: OrderedDict[Hashable, Any] = OrderedDict()
         self._locks: dict[Hashable, threading.Lock] = {}
         self._guard = threading.Lock()
@@ -85,12 +89,25 @@ class Memo:
         key: Hashable,
         compute: Callable[[Progress], T],
         progress: Progress | None = None,
+        task: Task | None = None,
     ) -> T:
-        """The value for ``key``, computing it (with ``progress``) if nobody has."""
+        """The value for ``key``, computing it (with ``progress``) if nobody has.
+
+        With a worker pool (`workers`, else the server's `lab.workers.default`)
+        and a ``task`` that computes the same value in a worker process, the
+        computation runs there and this thread only waits, so other students'
+        clicks are not held up.
+        """
         with self._guard:
             if key in self._done:
                 self._done.move_to_end(key)
                 return self._done[key]
+        pool = self.workers or default_workers()
+        if pool is not None and task is not None:
+            value = pool.run(_result_key(key), task, progress or _silent)
+            self.put(key, value)
+            return value
+        with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
             with self._guard:
@@ -119,6 +136,26 @@ class Memo:
 
 
 MEMO = Memo()
+
+
+@cache
+def _version() -> str:
+    return code_version("lab.train_eval_classifier", "lab.norms", "lab.train_eval")
+
+
+def _result_key(key: Hashable) -> str:
+    """The shared results directory's name for a memo key (and this code)."""
+    kind, *args = key
+    return result_key(f"train_eval-{kind}", {"args": args}, _version())
+
+
+def _task(compute: str, decode: str, *args: Any) -> Task:
+    return Task(
+        f"lab.train_eval_classifier:{compute}",
+        args,
+        encode="lab.train_eval_cache:to_arrays",
+        decode=f"lab.train_eval_cache:{decode}",
+    )
 
 
 def _silent(fraction: float, text: str) -> None:
@@ -408,6 +445,7 @@ def serving_costs(
         ("serving", family, int(seed)),
         lambda p: _serving(family, int(seed), p),
         progress,
+        _task("_serving", "serving_from_arrays", family, int(seed)),
     )
 
 
@@ -475,7 +513,12 @@ def _stale(seed: int, progress: Progress) -> StaleCosts:
 
 
 def stale_costs(seed: int, progress: Progress | None = None) -> StaleCosts:
-    return MEMO.get(("stale", int(seed)), lambda p: _stale(int(seed), p), progress)
+    return MEMO.get(
+        ("stale", int(seed)),
+        lambda p: _stale(int(seed), p),
+        progress,
+        _task("_stale", "stale_from_arrays", int(seed)),
+    )
 
 
 # ---- pitfall 3: fine-tuning with BatchNorm frozen or updating ----
@@ -577,6 +620,7 @@ def finetune_costs(
         ("finetune", int(seed), shift),
         lambda p: _finetune(int(seed), shift, p),
         progress,
+        _task("_finetune", "finetune_from_arrays", int(seed), shift),
     )
 
 

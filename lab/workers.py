@@ -96,6 +96,29 @@ def result_key(kind: str, params: Mapping[str, Any], version: str) -> str:
     return f"{kind}-{hashlib.sha256(blob.encode()).hexdigest()[:24]}"
 
 
+def pool_size() -> int:
+    """Workers a server starts: ``NORMLAB_WORKERS`` if set (0: none, compute in
+    the script thread), else one per core."""
+    env = os.environ.get(WORKERS_ENV, "").strip()
+    if env.isdigit():
+        return int(env)
+    return os.cpu_count() or 1
+
+
+_DEFAULT: Workers | None = None
+
+
+def set_default(workers: Workers | None) -> None:
+    """The pool that slow computations of this process hand their work to (the
+    app sets it once per server; notebooks and tests compute in place)."""
+    global _DEFAULT
+    _DEFAULT = workers
+
+
+def default() -> Workers | None:
+    return _DEFAULT
+
+
 def default_results_dir() -> Path:
     env = os.environ.get(RESULTS_ENV)
     return Path(env) if env else Path(tempfile.gettempdir()) / "normlab-results"
@@ -185,9 +208,7 @@ class Workers:
         memory: int = 64,
         poll: float = 0.1,
     ) -> None:
-        env = os.environ.get(WORKERS_ENV, "")
-        self.size = workers or (int(env) if env.isdigit() and int(env) > 0 else 0)
-        self.size = self.size or os.cpu_count() or 1
+        self.size = workers or pool_size() or 1
         self.results = Path(results) if results else default_results_dir()
         (self.results / CANCEL_DIR).mkdir(parents=True, exist_ok=True)
         self.poll = poll

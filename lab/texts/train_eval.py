@@ -241,6 +241,11 @@ METRIC_LABELS: Mapping[str, str] = MappingProxyType(
 )
 TRAINING = "Training the classifiers (once for everyone; repeatable from the seed)…"
 MEASURING = "Measuring…"
+PROGRESS: Mapping[str, str] = MappingProxyType(
+    {"training": TRAINING, "measuring": MEASURING, "fine-tuning": MEASURING}
+)
+"""What a run's progress reports mean on screen; other words (a worker's place in
+the queue: "Queued: 2 runs ahead of yours…") are shown as they are."""
 
 EVAL_BODY = (
     "Served **one example at a time in train mode**, the BatchNorm model scores "

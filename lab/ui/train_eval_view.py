@@ -606,7 +606,7 @@ def _with_progress(ready: bool, compute: Any) -> Any:
         return compute(
             lambda f, text: bar.progress(
                 min(max(float(f), 0.0), 1.0),
-                text=T.TRAINING if text == "training" else T.MEASURING,
+                text=T.PROGRESS.get(text, text),  # a worker's queue words as they are
             )
         )
     finally:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.e2e.harness import browser, serve, wait_idle
@@ -14,7 +16,10 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def app_url():
+def app_url(tmp_path_factory):
+    # The server's worker pool writes its results here: fresh for every test run,
+    # so a run the tests ask for is really computed.
+    os.environ["NORMLAB_RESULTS"] = str(tmp_path_factory.mktemp("results"))
     with serve() as url:
         yield url
 
