@@ -134,6 +134,7 @@ class Panel {
 
   update(spec) {
     this.spec = spec;
+    this.printed = null;
     this.pool = spec.pool ? decode(spec.pool, Int32Array) : null;
     this.z = decode(spec.z, Float32Array);
     this.other = spec.other ? decode(spec.other, Float32Array) : null;
@@ -207,8 +208,14 @@ class Panel {
     const f = this.view.focus;
     c.dataset.title = this.spec.title;
     c.dataset.focus = f.join(",");
-    const values = Array.from(this.z, fmt).join(" ");
-    const other = this.other ? Array.from(this.other, fmt).join(" ") : "";
+    if (!this.printed) {
+      // the values as printed, once per update from Python (not per focus move)
+      this.printed = [
+        Array.from(this.z, fmt).join(" "),
+        this.other ? Array.from(this.other, fmt).join(" ") : "",
+      ];
+    }
+    const [values, other] = this.printed;
     c.dataset.numbers = JSON.stringify({
       title: this.spec.title,
       focus: f,
@@ -350,26 +357,33 @@ class Cube extends Panel {
     ctx.stroke();
     ctx.globalAlpha = 1;
     // Back to front: far examples first, then bottom to top, left to right.
+    // The faint cubes of one example are one path (one fill, one stroke): a
+    // fill and a stroke per cube cost ~20 ms for four 8×12×16 cubes.
     let members = 0;
     for (let n = N - 1; n >= 0; n--) {
+      ctx.beginPath();
+      for (let i0 = n * C * P, i = i0; i < i0 + C * P; i++) {
+        if (this.kindOf(i, fi, fp) !== "other") continue;
+        const c = Math.floor((i - i0) / P), p = (i - i0) % P;
+        const pts = this.hexagon(g, n, c, p, SIZE.other).outline;
+        ctx.moveTo(pts[0][0], pts[0][1]);
+        for (let k = 1; k < 6; k++) ctx.lineTo(pts[k][0], pts[k][1]);
+        ctx.closePath();
+      }
+      ctx.fillStyle = th.text;
+      ctx.globalAlpha = 0.08;
+      ctx.fill();
+      ctx.globalAlpha = 0.3;
+      ctx.strokeStyle = th.text;
+      ctx.lineWidth = 0.8;
+      ctx.stroke();
+      ctx.globalAlpha = 1;
       for (let p = 0; p < P; p++) {
         for (let c = 0; c < C; c++) {
           const i = (n * C + c) * P + p;
           const kind = this.kindOf(i, fi, fp);
+          if (kind === "other") continue;
           const hx = this.hexagon(g, n, c, p, SIZE[kind]);
-          if (kind === "other") {
-            ctx.globalAlpha = 0.35;
-            ctx.fillStyle = th.text;
-            poly(hx.outline);
-            ctx.globalAlpha = 0.08;
-            ctx.fill();
-            ctx.globalAlpha = 0.3;
-            ctx.strokeStyle = th.text;
-            ctx.lineWidth = 0.8;
-            ctx.stroke();
-            ctx.globalAlpha = 1;
-            continue;
-          }
           if (kind === "set") members++;
           const [front, top, right] = faces[kind];
           ctx.fillStyle = front;
@@ -694,10 +708,179 @@ class FlatMap extends Panel {
   }
 }
 
+// Text around the pictures, from Python (lab.tensor.cube_panels,
+// pitfall_panels): the cell pickers, sentences, readouts and the counts table,
+// set with textContent only. Streamlit elements cost a few milliseconds each
+// to draw again on every click (bench/latency.py); these change a few nodes.
+class Blocks {
+  constructor(view, cls) {
+    this.view = view;
+    this.el = document.createElement("div");
+    this.el.className = cls;
+    this.parts = [];
+  }
+
+  update(blocks) {
+    this.blocks = blocks || [];
+    const wanted = this.blocks.map((b) => b.type).join(" ");
+    if (this.built !== wanted) {
+      this.el.replaceChildren();
+      this.parts = this.blocks.map((b) => this.make(b));
+      this.built = wanted;
+    }
+    this.blocks.forEach((b, i) => this.fill(this.parts[i], b));
+    this.pending(false);
+  }
+
+  make(b) {
+    const el = document.createElement("div");
+    el.className = `normlab-tensor-${b.type}`;
+    this.el.appendChild(el);
+    const part = { el };
+    if (b.type === "pickers") {
+      const row = document.createElement("div");
+      row.className = "normlab-tensor-pickrow";
+      part.inputs = b.items.map(([label, , help], k) => {
+        const box = document.createElement("label");
+        box.className = "normlab-tensor-pick";
+        const name = document.createElement("span");
+        name.textContent = label;
+        name.title = help;
+        const input = document.createElement("input");
+        input.type = "number";
+        input.min = "0";
+        input.step = "1";
+        input.setAttribute("aria-description", help);
+        input.addEventListener("change", () => this.picked(k, input));
+        box.append(name, input);
+        row.appendChild(box);
+        return input;
+      });
+      part.line = document.createElement("p");
+      part.line.className = "normlab-tensor-line";
+      el.append(row, part.line);
+    }
+    return part;
+  }
+
+  picked(k, input) {
+    const f = this.view.focus.slice();
+    const max = this.view.shape[k];
+    let v = Math.round(Number(input.value));
+    if (!Number.isFinite(v)) v = f[k];
+    v = Math.min(max - 1, Math.max(0, v));
+    input.value = String(v);
+    f[k] = v;
+    this.view.setFocus(f);
+  }
+
+  static pieces(el, parts, focus) {
+    el.replaceChildren(
+      ...parts.map(([text, style]) => {
+        let t = text;
+        if (focus) {
+          const [n, c, h, w] = focus;
+          t = t.replace("{n}", n).replace("{c}", c).replace("{h}", h).replace("{w}", w);
+        }
+        if (!style) return document.createTextNode(t);
+        const e = document.createElement(style === "b" ? "strong" : "code");
+        e.textContent = t;
+        return e;
+      }),
+    );
+  }
+
+  fill(part, b) {
+    const el = part.el;
+    if (b.type === "pickers") {
+      this.focus(part, b);
+    } else if (b.type === "text" || b.type === "caption") {
+      Blocks.pieces(el, b.parts);
+    } else if (b.type === "metrics") {
+      el.replaceChildren(
+        ...b.items.map(([label, value, help]) => {
+          const cell = document.createElement("div");
+          cell.className = "normlab-metric";
+          const lab = document.createElement("div");
+          lab.className = "normlab-metric-label";
+          const name = document.createElement("span");
+          name.textContent = label;
+          const q = document.createElement("span");
+          q.className = "normlab-help";
+          q.textContent = "?";
+          q.title = help;
+          q.setAttribute("aria-label", help);
+          lab.append(name, q);
+          const val = document.createElement("div");
+          val.className = "normlab-metric-value";
+          val.textContent = value;
+          cell.append(lab, val);
+          return cell;
+        }),
+      );
+    } else if (b.type === "table") {
+      const table = document.createElement("table");
+      const head = document.createElement("tr");
+      b.head.forEach((h, k) => {
+        const th = document.createElement("th");
+        th.textContent = h;
+        if (b.right.includes(k)) th.className = "normlab-num";
+        head.appendChild(th);
+      });
+      const thead = document.createElement("thead");
+      thead.appendChild(head);
+      const tbody = document.createElement("tbody");
+      for (const row of b.rows) {
+        const tr = document.createElement("tr");
+        row.forEach((v, k) => {
+          const td = document.createElement("td");
+          td.textContent = v;
+          if (b.right.includes(k)) td.className = "normlab-num";
+          tr.appendChild(td);
+        });
+        tbody.appendChild(tr);
+      }
+      table.append(thead, tbody);
+      el.replaceChildren(table);
+    }
+    el.dataset.numbers = b.type === "pickers" ? this.view.focus.join(",") : el.textContent;
+  }
+
+  // The focus moved: the pickers and their sentence follow at once.
+  focus(part, b) {
+    const f = this.view.focus;
+    part.inputs.forEach((input, k) => {
+      input.max = String(this.view.shape[k] - 1);
+      if (document.activeElement !== input || input.value === "") input.value = String(f[k]);
+    });
+    Blocks.pieces(part.line, b.line, f);
+    part.el.dataset.numbers = f.join(",");
+  }
+
+  moved() {
+    this.blocks.forEach((b, i) => {
+      if (b.type === "pickers") this.focus(this.parts[i], b);
+    });
+    this.pending(true);
+  }
+
+  // Until Python answers, the readouts are the old cell's: dimmed.
+  pending(on) {
+    this.blocks.forEach((b, i) => {
+      if (b.type !== "pickers") this.parts[i].el.classList.toggle("normlab-tensor-pending", on);
+    });
+  }
+}
+
 class View {
   constructor(root) {
     this.root = root;
     this.panels = [];
+    this.before = new Blocks(this, "normlab-tensor-before");
+    this.grid = document.createElement("div");
+    this.grid.className = "normlab-tensor-grid";
+    this.after = new Blocks(this, "normlab-tensor-after");
+    root.append(this.before.el, this.grid, this.after.el);
     this.observer = new ResizeObserver((entries) => {
       for (const e of entries) if (e.target.panel) e.target.panel.width = e.contentRect.width;
       this.draw();
@@ -706,6 +889,17 @@ class View {
 
   update(data, setStateValue) {
     this.setStateValue = setStateValue;
+    // Python's answer to a click here draws what the click already drew (same
+    // tensor, same cell): only the text around the pictures changes then.
+    const sig = JSON.stringify([data.shape, data.big, data.panels]);
+    const same =
+      sig === this.sig && this.focus && data.focus.every((v, k) => v === this.focus[k]);
+    this.sig = sig;
+    if (same) {
+      this.before.update(data.before);
+      this.after.update(data.after);
+      return;
+    }
     this.shape = data.shape;
     this.focus = data.focus.slice();
     this.colors = data.colors;
@@ -720,13 +914,15 @@ class View {
       this.panels = data.panels.map((spec) => {
         const p = new Kind(this, spec);
         p.el.panel = p;
-        this.root.appendChild(p.el);
+        this.grid.appendChild(p.el);
         this.observer.observe(p.el);
         return p;
       });
     } else {
       data.panels.forEach((spec, i) => this.panels[i].update(spec));
     }
+    this.before.update(data.before);
+    this.after.update(data.after);
     if (!this.frame) {
       this.frame = requestAnimationFrame(() => {
         this.frame = 0;
@@ -739,6 +935,8 @@ class View {
     if (f.every((v, k) => v === this.focus[k])) return;
     this.focus = f.slice();
     this.draw();
+    this.before.moved();
+    this.after.moved();
     // a nonce: the same cell clicked here again after the focus moved elsewhere
     // on the page must still count as a change
     this.setStateValue("focus", [...f, Date.now() % 1e9]);

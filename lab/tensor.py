@@ -19,6 +19,7 @@ and ``C·P`` columns, column ``j = c·P + p``.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from functools import lru_cache
@@ -41,7 +42,20 @@ from lab.norms import DEFAULT_EPS, FAMILY_NAMES, NormResult, Note, normalize
 from lab.params import Choice, Ints, Num, Spec, as_lists, read_params, summarize
 from lab.params import write_params as _write
 from lab.scenarios import Scenario
-from lab.texts.tensor import COUNT_FORMULA, POOL_FORMULA, SCENARIO_TEXT
+from lab.texts.tensor import (
+    COUNT_FORMULA,
+    COUNTS_CAPTION,
+    COUNTS_HEAD,
+    FOCUS_LINE,
+    ONE_METRICS,
+    PICKERS,
+    PITFALL_FOCUS,
+    PITFALL_MEANS,
+    PITFALL_METRICS,
+    POOL_FORMULA,
+    POOLED_AXES,
+    SCENARIO_TEXT,
+)
 
 MAX_N = 8
 MAX_C = 12
@@ -551,6 +565,85 @@ def _shared(view: TensorView, kind: str, big: bool) -> dict[str, Any]:
     }
 
 
+def parts(md: str) -> list[list[str]]:
+    """A sentence with **bold** and `code` as [text, style] pieces ("b", "code"
+    or ""), for the canvas component, which sets them as text, never as HTML."""
+    out = []
+    for piece in re.split(r"(\*\*[^*]+\*\*|`[^`]+`)", md):
+        if piece.startswith("**") and piece.endswith("**") and len(piece) > 4:
+            out.append([piece[2:-2], "b"])
+        elif piece.startswith("`") and piece.endswith("`") and len(piece) > 2:
+            out.append([piece[1:-1], "code"])
+        elif piece:
+            out.append([piece, ""])
+    return out
+
+
+def pickers_block(view: TensorView) -> dict[str, Any]:
+    """The focused cell as four numbers to type, and the sentence naming it
+    (``{n}``, ``{c}``, ``{h}``, ``{w}`` are filled in by the browser with the
+    focus, so they follow a click at once)."""
+    return {
+        "type": "pickers",
+        "items": [
+            [label, size, help_]
+            for (label, help_), size in zip(PICKERS, view.x.shape, strict=True)
+        ],
+        "line": parts(FOCUS_LINE),
+    }
+
+
+def counts_blocks(view: TensorView) -> list[dict[str, Any]]:
+    """The table of (μ, σ) pairs and pool sizes per family, with the focused
+    cell's μ, √(σ² + ε) and output, and its caption."""
+    n, c, h, w = view.x.shape
+    rows = []
+    for fam in TENSOR_FAMILIES:
+        ro = view.readouts[fam]
+        rows.append(
+            [
+                FAMILY_NAMES[fam],
+                POOLED_AXES[fam],
+                f"{ro.count_formula} = {ro.num_stats}",
+                f"{ro.pool_formula} = {ro.pool_size}",
+                fmt(ro.mean),
+                fmt(ro.std),
+                fmt(ro.y),
+            ]
+        )
+    caption = COUNTS_CAPTION.format(
+        n=n,
+        c=c,
+        h=h,
+        w=w,
+        g=view.state.groups,
+        total=n * c * h * w,
+        x=fmt(view.readouts["batch"].x),
+    )
+    return [
+        {"type": "table", "head": list(COUNTS_HEAD), "rows": rows, "right": [4, 5, 6]},
+        {"type": "caption", "parts": parts(caption)},
+    ]
+
+
+def one_metrics(view: TensorView, family: str) -> dict[str, Any]:
+    """The One family layout's readouts: pairs, pool size, μ, divisor, x, y."""
+    ro = view.readouts[family]
+    values = (
+        str(ro.num_stats),
+        str(ro.pool_size),
+        fmt(ro.mean),
+        fmt(ro.std),
+        fmt(ro.x),
+        fmt(ro.y),
+    )
+    items = [
+        [label.format(count=ro.count_formula, pool=ro.pool_formula), v, help_]
+        for (label, help_), v in zip(ONE_METRICS, values, strict=True)
+    ]
+    return {"type": "metrics", "items": items}
+
+
 def cube_panels(view: TensorView, families: Iterable[str]) -> dict[str, Any]:
     """What the Tensor view's cube component (assets/tensor.js) draws: Wu & He's
     cube for each of ``families``, the same picture as `cube_figure` in 2-D.
@@ -579,7 +672,14 @@ def cube_panels(view: TensorView, families: Iterable[str]) -> dict[str, Any]:
                 "filename": f"tensor-cube-{fam}",
             }
         )
-    return _shared(view, "cubes", len(fams) == 1) | {"panels": panels}
+    after = counts_blocks(view)
+    if len(fams) == 1:
+        after = [one_metrics(view, fams[0]), *after]
+    return _shared(view, "cubes", len(fams) == 1) | {
+        "panels": panels,
+        "before": [pickers_block(view)],
+        "after": after,
+    }
 
 
 def _map_panel(
@@ -642,7 +742,7 @@ def unfolded_panels(view: TensorView, family: str) -> dict[str, Any]:
         filename=f"tensor-{family}",
         **common,
     )
-    return _shared(view, "maps", False) | {"panels": [raw, out]}
+    return _shared(view, "maps", False) | {"panels": [raw, out], "after": []}
 
 
 def pitfall_panels(view: TensorView) -> dict[str, Any]:
@@ -687,7 +787,49 @@ def pitfall_panels(view: TensorView) -> dict[str, Any]:
         )
         for i, (title, z, pool, name, ylabel) in enumerate(maps)
     ]
-    return _shared(view, "maps", False) | {"panels": panels}
+    return _shared(view, "maps", False) | {
+        "panels": panels,
+        "after": pitfall_blocks(view),
+    }
+
+
+def pitfall_blocks(view: TensorView) -> list[dict[str, Any]]:
+    """Under the comparison's maps: its four readouts and two sentences, with
+    the numbers for the focused cell and its example."""
+    pf = view.pitfall
+    s = view.state
+    n, c, h, w = s.focus
+    values = (
+        fmt(pf.max_abs_diff),
+        str(pf.group1_stats),
+        str(pf.token_stats),
+        fmt(float(pf.diff[c, h * s.width + w])),
+    )
+    items = [
+        [label, v, help_]
+        for (label, help_), v in zip(PITFALL_METRICS, values, strict=True)
+    ]
+    focus = PITFALL_FOCUS.format(
+        n=n,
+        c=c,
+        h=h,
+        w=w,
+        x=fmt(view.readouts["batch"].x),
+        g1_mu=fmt(pf.group1_mu),
+        g1_sd=fmt(pf.group1_sd),
+        g1_y=fmt(float(pf.group1[c, pf.position])),
+        tok_mu=fmt(pf.token_mu),
+        tok_sd=fmt(pf.token_sd),
+        tok_y=fmt(float(pf.token[c, pf.position])),
+    )
+    means = PITFALL_MEANS.format(
+        n=n, g1_spread=fmt(pf.group1_spread), tok_spread=fmt(pf.token_spread)
+    )
+    return [
+        {"type": "metrics", "items": items},
+        {"type": "text", "parts": parts(focus)},
+        {"type": "text", "parts": parts(means)},
+    ]
 
 
 _CORNERS = np.array(

@@ -24,12 +24,14 @@ def ready_tensor(page) -> None:
 
 
 def focused_everywhere(n: int, c: int, h: int, w: int) -> str:
-    """Every canvas shows the cell, and so do Python's words (the focus line)."""
+    """Every canvas shows the cell, and so do the words Python wrote for it (the
+    comparison's sentence, the last on the page); no readout waits for them."""
     cell = f"{n},{c},{h},{w}"
     return (
         f"() => Array.from(document.querySelectorAll('.normlab-tensor canvas'))"
         f".every((cv) => cv.dataset.focus === '{cell}') && document.body.innerText"
-        f".includes('example {n}, channel {c}, position ({h}, {w})')"
+        f".includes('Focused cell (example {n}, channel {c}, position ({h}, {w}))')"
+        " && !document.querySelector('.normlab-tensor-pending')"
     )
 
 

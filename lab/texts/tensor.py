@@ -37,10 +37,6 @@ HELP: Mapping[str, str] = MappingProxyType(
         "spot": "A bright patch: each image gets a Gaussian blob at a random spot, "
         "added to every channel, the way brightness varies across a photo.",
         "seed": "Random seed for the data. Same seed, same numbers.",
-        "pick_n": "The focused cell's example (the N axis).",
-        "pick_c": "The focused cell's channel (the C axis).",
-        "pick_h": "The focused cell's row in the feature map.",
-        "pick_w": "The focused cell's column in the feature map.",
     }
 )
 
@@ -227,4 +223,54 @@ CLICK_NOTE = (
     "Click a cube, or a cell in a flat map, to focus it; hover for its value "
     "before and after normalizing. In a cube, only the cubes you can see can be "
     "clicked: reach a hidden one through the unfolded map or the four numbers."
+)
+
+PICKERS: tuple[tuple[str, str], ...] = (
+    ("Example n", "The focused cell's example (the N axis)."),
+    ("Channel c", "The focused cell's channel (the C axis)."),
+    ("Row h", "The focused cell's row in the feature map."),
+    ("Column w", "The focused cell's column in the feature map."),
+)
+"""The four numbers that pick the focused cell: label, help."""
+
+COUNTS_HEAD = (
+    "Family",
+    "Pools over",
+    "(μ, σ) pairs",
+    "Cells each",
+    "μ",
+    "√(σ² + ε)",
+    "Cell after",
+)
+
+COUNTS_CAPTION = (
+    "N = {n}, C = {c}, H = {h}, W = {w}, G = {g}. Pairs × cells = N·C·H·W = "
+    "{total} for every family: the sets tile the tensor. μ and √(σ² + ε) are "
+    "those of the focused cell's set; the focused cell's raw value is {x}."
+)
+
+ONE_METRICS: tuple[tuple[str, str], ...] = (
+    (
+        "(μ, σ) pairs = {count}",
+        "How many statistics the layer computes for this tensor.",
+    ),
+    (
+        "Cells per pair = {pool}",
+        "How many cells each mean and variance is pooled over.",
+    ),
+    ("μ of the set", "The mean that normalized the cell."),
+    ("√(σ² + ε)", "The divisor that normalized the cell."),
+    ("Raw x", "The focused cell before normalizing."),
+    ("Normalized", "(x − μ) / √(σ² + ε), with γ = 1, β = 0."),
+)
+"""The One family layout's readouts: label (with the family's formulas), help."""
+
+PITFALL_METRICS: tuple[tuple[str, str], ...] = (
+    (
+        "Largest |difference|",
+        "Over the whole tensor: max |GroupNorm(1, C) − nn.LayerNorm(C)|.",
+    ),
+    ("Pairs, GroupNorm(1, C)", "N: one (μ, σ) per example."),
+    ("Pairs, LayerNorm(C)", "N·H·W: one per position."),
+    ("Difference at the cell", "The difference at the focused cell."),
 )

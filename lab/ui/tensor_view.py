@@ -38,15 +38,11 @@ from lab.texts.families import CHEAT_SHEETS
 from lab.texts.tensor import (
     CLICK_NOTE,
     EQUIVALENT,
-    FOCUS_LINE,
     HELP,
     PITFALL_CODE_CAPTION,
-    PITFALL_FOCUS,
     PITFALL_INTRO,
-    PITFALL_MEANS,
     PITFALL_SETS,
     PITFALL_TITLE,
-    POOLED_AXES,
     POOLS_OVER,
     SET_DEFINITION,
     SET_LATEX,
@@ -61,13 +57,6 @@ from lab.ui.sync import UrlState, forget_scenario, link_note_and_scenario
 SYNC: UrlState[TensorState] = UrlState("tensor", TensorState, parse, to_params)
 
 K = SYNC.key
-PICKS = ("n", "c", "h", "w")
-PICK_LABELS = {
-    "n": "Example n",
-    "c": "Channel c",
-    "h": "Row h",
-    "w": "Column w",
-}
 
 
 def _apply_scenario() -> None:
@@ -79,11 +68,6 @@ def _apply_scenario() -> None:
     current = SYNC.read()
     keep = {n: getattr(current, n) for n in KEEP_ON_PICK}
     SYNC.write(clean(replace(scenario_base(key), **keep)))
-
-
-def _focus_from_pickers() -> None:
-    ss = st.session_state
-    ss[K("focus")] = tuple(int(ss[K(f"pick_{p}")]) for p in PICKS)
 
 
 def _focus_from_canvas(key: str) -> None:
@@ -242,37 +226,15 @@ def scenario_line(state: TensorState, note: str | None) -> None:
     link_note_and_scenario(note, SCENARIO_BY_KEY.get(state.scenario), SYNC)
 
 
-def pickers(state: TensorState) -> None:
-    """The focused cell as four numbers, to type (a click elsewhere sets them)."""
-    ss = st.session_state
-    limits = (state.batch, state.channels, state.height, state.width)
-    for p, value in zip(PICKS, state.focus, strict=True):
-        ss[K(f"pick_{p}")] = value  # before the widgets: follows clicks and links
-    n, c, h, w = state.focus
-    with st.container(horizontal=True, vertical_alignment="bottom"):
-        for p, hi in zip(PICKS, limits, strict=True):
-            st.number_input(
-                PICK_LABELS[p],
-                min_value=0,
-                max_value=hi - 1,
-                step=1,
-                key=K(f"pick_{p}"),
-                on_change=_focus_from_pickers,
-                help=HELP[f"pick_{p}"],
-                width=128,
-            )
-        st.markdown(FOCUS_LINE.format(n=n, c=c, h=h, w=w), width=330)
-
-
 def cubes(view: TensorView) -> None:
-    """Wu & He's cube on canvas (assets/tensor.js): four side by side (wrapping
-    on a narrow screen), or the chosen family large with its readouts."""
+    """Wu & He's cube on canvas (assets/tensor.js) with the cell pickers above
+    and the counts table below: four side by side (wrapping on a narrow
+    screen), or the chosen family large with its readouts and its set."""
     s = view.state
     if s.view == "all":
         _canvas("tensor.cubes", cube_panels(view, TENSOR_FAMILIES))
         return
     fam = s.norm
-    ro = view.readouts[fam]
     with st.container(key="tensor-wrap-one"):
         left, right = st.columns([3, 2], gap="large")
     with left:
@@ -280,26 +242,6 @@ def cubes(view: TensorView) -> None:
     with right:
         st.markdown(f"**{FAMILY_NAMES[fam]}** pools {POOLS_OVER[fam]}.")
         st.latex(SET_DEFINITION[fam])
-        metrics = (
-            (
-                f"(μ, σ) pairs = {ro.count_formula}",
-                str(ro.num_stats),
-                "How many statistics the layer computes for this tensor.",
-            ),
-            (
-                f"Cells per pair = {ro.pool_formula}",
-                str(ro.pool_size),
-                "How many cells each mean and variance is pooled over.",
-            ),
-            ("μ of the set", fmt(ro.mean), "The mean that normalized the cell."),
-            ("√(σ² + ε)", fmt(ro.std), "The divisor that normalized the cell."),
-            ("Raw x", fmt(ro.x), "The focused cell before normalizing."),
-            ("Normalized", fmt(ro.y), "(x − μ) / √(σ² + ε), with γ = 1, β = 0."),
-        )
-        for i, (label, value, help_text) in enumerate(metrics):
-            if i % 2 == 0:
-                cols = st.columns(2)
-            cols[i % 2].metric(label, value, help=help_text)
 
 
 def split() -> tuple[Any, Any]:
@@ -328,36 +270,9 @@ def equivalences(view: TensorView) -> None:
             st.warning(f"**{FAMILY_NAMES[fam]}.** {note.message}")
 
 
-def counts(view: TensorView) -> None:
-    """How many (μ, σ) pairs each family keeps and how many cells each pools."""
-    n, c, h, w = view.x.shape
-    lines = [
-        "| Family | Pools over | (μ, σ) pairs | Cells each "
-        "| μ | √(σ² + ε) | Cell after |",
-        "| --- | --- | --- | --- | ---: | ---: | ---: |",
-    ]
-    for fam in TENSOR_FAMILIES:
-        ro = view.readouts[fam]
-        lines.append(
-            f"| {FAMILY_NAMES[fam]} | {POOLED_AXES[fam]} "
-            f"| {ro.count_formula} = {ro.num_stats} "
-            f"| {ro.pool_formula} = {ro.pool_size} "
-            f"| {fmt(ro.mean)} | {fmt(ro.std)} | {fmt(ro.y)} |"
-        )
-    with st.container(key="tensor-counts"):
-        st.markdown("\n".join(lines))
-    st.caption(
-        f"N = {n}, C = {c}, H = {h}, W = {w}, G = {view.state.groups}. Pairs × "
-        f"cells = N·C·H·W = {n * c * h * w} for every family: the sets tile the "
-        f"tensor. μ and √(σ² + ε) are those of the focused cell's set; the "
-        f"focused cell's raw value is {fmt(view.readouts['batch'].x)}."
-    )
-
-
 def unfolded(view: TensorView) -> None:
     """The unfolded raw and normalized maps on canvas; a click focuses a cell."""
     _canvas("tensor.unfolded", unfolded_panels(view, view.state.norm))
-    st.caption(UNFOLDED_CAPTION)
 
 
 def pitfall_head(view: TensorView) -> None:
@@ -386,47 +301,9 @@ def pitfall_code_panel(view: TensorView) -> None:
 
 
 def pitfall(view: TensorView) -> None:
-    """GroupNorm(1, C) vs nn.LayerNorm(C) on channels-last tokens, for the cell."""
-    pf = view.pitfall
-    s = view.state
-    n, c, h, w = s.focus
+    """GroupNorm(1, C) vs nn.LayerNorm(C) on channels-last tokens for the
+    focused example, with its readouts and sentences (`lab.tensor.pitfall_blocks`)."""
     _canvas("tensor.pitfall", pitfall_panels(view))
-    m = st.columns(4)
-    m[0].metric(
-        "Largest |difference|",
-        fmt(pf.max_abs_diff),
-        help="Over the whole tensor: max |GroupNorm(1, C) − nn.LayerNorm(C)|.",
-    )
-    m[1].metric(
-        "Pairs, GroupNorm(1, C)", pf.group1_stats, help="N: one (μ, σ) per example."
-    )
-    m[2].metric("Pairs, LayerNorm(C)", pf.token_stats, help="N·H·W: one per position.")
-    m[3].metric(
-        "Difference at the cell",
-        fmt(float(pf.diff[c, h * s.width + w])),
-        help="The difference at the focused cell.",
-    )
-    ro = view.readouts["batch"]
-    st.markdown(
-        PITFALL_FOCUS.format(
-            n=n,
-            c=c,
-            h=h,
-            w=w,
-            x=fmt(ro.x),
-            g1_mu=fmt(pf.group1_mu),
-            g1_sd=fmt(pf.group1_sd),
-            g1_y=fmt(float(pf.group1[c, pf.position])),
-            tok_mu=fmt(pf.token_mu),
-            tok_sd=fmt(pf.token_sd),
-            tok_y=fmt(float(pf.token[c, pf.position])),
-        )
-    )
-    st.markdown(
-        PITFALL_MEANS.format(
-            n=n, g1_spread=fmt(pf.group1_spread), tok_spread=fmt(pf.token_spread)
-        )
-    )
 
 
 def side_panel() -> None:
@@ -458,6 +335,10 @@ def side_panel() -> None:
     st.caption(CLICK_NOTE)
 
 
+def unfolded_caption() -> None:
+    st.caption(UNFOLDED_CAPTION)
+
+
 @st.fragment(key=SHAPE)
 def shape_part(notes: Any, head: Any, code: Any) -> None:
     """What follows the tensor but not the cell or the family: the equivalences,
@@ -473,7 +354,7 @@ def shape_part(notes: Any, head: Any, code: Any) -> None:
 
 
 @st.fragment(key=CELLS)
-def cells_part(top: Any, table: Any, main: Any, live: Any) -> None:
+def cells_part(top: Any, main: Any, live: Any) -> None:
     """Everything that follows the focused cell or the family, as one fragment
     drawn into the page's containers: a click or a picker reruns only this. The
     URL is written here because a fragment rerun never reaches the page's end.
@@ -482,10 +363,7 @@ def cells_part(top: Any, table: Any, main: Any, live: Any) -> None:
     SYNC.end(state)
     tv = build_view(state)
     with top:
-        pickers(state)
         cubes(tv)
-    with table:
-        counts(tv)
     with main:
         unfolded(tv)
     with live:
