@@ -835,6 +835,7 @@ class Blocks {
         row.forEach((v, k) => {
           const td = document.createElement("td");
           td.textContent = v;
+          td.dataset.label = b.head[k]; // a phone shows each row as a card
           if (b.right.includes(k)) td.className = "normlab-num";
           tr.appendChild(td);
         });
