@@ -3,9 +3,11 @@
 Everything the page shows for a state comes from here and is pure: the synthetic
 (N, C, H, W) tensor, the four families' results (`lab.norms.normalize`), which
 cells share the focused cell's statistics, how many (μ, σ) pairs each family
-keeps, the GroupNorm(1, C) vs channels-last LayerNorm comparison, the URL state
-and the Plotly figures (plain dicts, float32 arrays; NOTES.md). A notebook gets
-the very numbers and pictures the page shows:
+keeps, the GroupNorm(1, C) vs channels-last LayerNorm comparison, the URL state,
+what the page's canvas component draws (`cube_panels`, `unfolded_panels`,
+`pitfall_panels`) and the same pictures as Plotly figures for notebooks
+(`cube_figure`, `unfolded_figures`, `pitfall_figures`: plain dicts, float32
+arrays). A notebook gets the very numbers and pictures the page shows:
 
 >>> v = build_view(TensorState(groups=1))
 >>> v.readouts["group"].num_stats == v.readouts["layer"].num_stats
@@ -60,9 +62,9 @@ from lab.texts.tensor import (
 MAX_N = 8
 MAX_C = 12
 MAX_SIDE = 4
-"""Bounds on N, C, H, W: at most 8·12·4·4 = 1,536 cells, so four 3-D figures stay
-light (only the focused set is drawn as cubes, every other cell as one point).
-C ≤ 12 still offers G ∈ {1, 2, 3, 4, 6, 12}."""
+"""Bounds on N, C, H, W: at most 8·12·4·4 = 1,536 cells, so four cubes of small
+cubes stay readable and quick to draw (assets/tensor.js paints the four in ~14 ms
+in a browser without a GPU). C ≤ 12 still offers G ∈ {1, 2, 3, 4, 6, 12}."""
 
 MAX_SEED = 2**31 - 1
 TENSOR_FAMILIES: tuple[str, ...] = ("batch", "layer", "instance", "group")

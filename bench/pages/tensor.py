@@ -10,6 +10,7 @@ from bench.latency import centre, timed, wait_idle
 
 ROOTS = "document.querySelectorAll('.normlab-tensor')"
 CUBES = "document.querySelector(\".normlab-tensor[data-kind='cubes']\")"
+PITFALL = "document.querySelector(\".normlab-tensor[data-layout='example']\")"
 DRAWN = (
     f"() => {ROOTS}.length === 3 && Array.from({ROOTS}).every((r) => "
     "r.querySelectorAll('canvas').length && Array.from(r.querySelectorAll('canvas'))"
@@ -25,11 +26,13 @@ def ready_tensor(page) -> None:
 
 def focused_everywhere(n: int, c: int, h: int, w: int) -> str:
     """Every canvas shows the cell, and so do the words Python wrote for it (the
-    comparison's sentence, the last on the page); no readout waits for them."""
+    comparison's sentence, the last on the page); no readout waits for them.
+    Read as textContent: innerText would force a layout of the page on every
+    animation frame while the timer runs."""
     cell = f"{n},{c},{h},{w}"
     return (
         f"() => Array.from(document.querySelectorAll('.normlab-tensor canvas'))"
-        f".every((cv) => cv.dataset.focus === '{cell}') && document.body.innerText"
+        f".every((cv) => cv.dataset.focus === '{cell}') && {PITFALL}.textContent"
         f".includes('Focused cell (example {n}, channel {c}, position ({h}, {w}))')"
         " && !document.querySelector('.normlab-tensor-pending')"
     )
@@ -101,7 +104,7 @@ class Tensor:
             lambda: self.page.keyboard.press(key),
             f"() => Array.from({ROOTS}).slice(0, 2).every((r) => r.querySelector("
             f"'canvas')?.dataset.numbers?.includes('\"shape\":[{n},')) && "
-            f"document.body.innerText.includes('N = {n}, C =')",
+            f"{CUBES}.textContent.includes('N = {n}, C =')",
             self.page,
         )
 

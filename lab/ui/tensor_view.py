@@ -1,4 +1,9 @@
-"""The Tensor view's Streamlit widgets and drawing. Numbers come from `lab.tensor`."""
+"""The Tensor view's Streamlit widgets and drawing. Numbers come from `lab.tensor`.
+
+The cubes and the flat maps are a canvas component (assets/tensor.js): four 3-D
+Plotly scenes took seconds to draw in a browser without a GPU on every change
+(bench/latency.py --pages tensor). A click on a cube or a map cell focuses it.
+"""
 
 from __future__ import annotations
 
