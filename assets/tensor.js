@@ -439,7 +439,7 @@ class Cube extends Panel {
       ctx.fillText(`${Math.floor(p / W)},${p % W}`, g.ox - 5, g.oy - (p + 0.5) * u);
     }
     ctx.save();
-    ctx.translate(12, g.oy - (P * u) / 2);
+    ctx.translate(Math.max(12, g.ox - 40), g.oy - (P * u) / 2); // beside its ticks
     ctx.rotate(-Math.PI / 2);
     ctx.textAlign = "center";
     ctx.font = `600 14px ${th.font}`;
