@@ -1,27 +1,26 @@
-"""Tensor view: Wu & He's (N, C, H·W) cube, live. Controls → lab.tensor → figures."""
+"""Tensor view: Wu & He's (N, C, H·W) cube, live. Controls → lab.tensor → canvas."""
 
 import streamlit as st
 
-from lab.tensor import build_view
 from lab.texts.tensor import INTRO
 from lab.ui import tensor_view as view
 from lab.ui.sync import share_view
 
 state, note = view.sidebar()
-tv = build_view(state)
 
 st.title("Tensor view", anchor=False)
 st.markdown(INTRO)
 share_view("tensor.share", "same tensor, same cell")
 view.scenario_line(state, note)
-view.pickers(state)
-view.cubes(tv)
-view.equivalences(tv)
-view.counts(tv)
+# Containers in page order, filled by two fragments (lab/ui/tensor_view.py):
+# a click reruns only the cells fragment, a new tensor both.
+top, notes = st.container(), st.container()
 main, side = view.split()
 with main:
-    view.unfolded(tv)
+    place = st.container()
+    view.unfolded_caption()
 with side:
-    view.side_panel(tv)
-view.pitfall(tv)
-view.SYNC.end(state)
+    view.side_panel()  # every family's part; CSS shows the canvas's family
+head, live, code = st.container(), st.container(), st.container()
+view.shape_part(notes, head, code)
+view.cells_part(top, place, live)

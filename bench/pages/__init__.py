@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from bench.pages.coupling import Coupling
 from bench.pages.lab import Lab
+from bench.pages.tensor import Tensor
 from bench.pages.train_eval import TrainEval
 
-DRIVERS = {d.NAME: d for d in (Lab, TrainEval, Coupling)}
+DRIVERS = {d.NAME: d for d in (Lab, Tensor, Coupling, TrainEval)}

@@ -37,10 +37,6 @@ HELP: Mapping[str, str] = MappingProxyType(
         "spot": "A bright patch: each image gets a Gaussian blob at a random spot, "
         "added to every channel, the way brightness varies across a photo.",
         "seed": "Random seed for the data. Same seed, same numbers.",
-        "pick_n": "The focused cell's example (the N axis).",
-        "pick_c": "The focused cell's channel (the C axis).",
-        "pick_h": "The focused cell's row in the feature map.",
-        "pick_w": "The focused cell's column in the feature map.",
     }
 )
 
@@ -67,7 +63,8 @@ SCENARIO_TEXT: Mapping[str, tuple[str, str]] = MappingProxyType(
             "One image: BatchNorm becomes InstanceNorm",
             "With N = 1, BatchNorm's set for a channel is that channel's H·W "
             "positions in the only image, which is InstanceNorm's set. Unlike on a "
-            "vector, a batch of one still trains: there are H·W values to pool.",
+            "vector, a batch of one still runs in training mode: each channel's "
+            "mean and variance pool its H·W positions, so they are defined.",
         ),
         "pitfall": (
             "GroupNorm(1, C) is not a transformer's LayerNorm",
@@ -167,11 +164,12 @@ PITFALL_INTRO = (
 )
 
 PITFALL_SETS = (
-    "GroupNorm(1, C) keeps **{g1_stats}** (μ, σ) pairs (N), each pooled over "
-    "**{g1_pool}** cells (C·H·W). `nn.LayerNorm(C)` on tokens keeps **{tok_stats}** "
-    "(N·H·W), each pooled over **{tok_pool}** cells (C): the column of the "
-    "focused position, outlined."
+    "GroupNorm(1, C) keeps **{g1_stats}** {g1_pairs} (N), each pooled over "
+    "**{g1_pool}** {g1_cells} (C·H·W). `nn.LayerNorm(C)` on tokens keeps "
+    "**{tok_stats}** {tok_pairs} (N·H·W), each pooled over **{tok_pool}** "
+    "{tok_cells} (C): the column of the focused position, outlined."
 )
+"""Filled with the counts and their nouns, singular for one (`lab.tensor.plural`)."""
 
 PITFALL_FOCUS = (
     "Focused cell (example {n}, channel {c}, position ({h}, {w})): raw x = {x}. "
@@ -211,17 +209,68 @@ EQUIVALENT: Mapping[tuple[str, str], str] = MappingProxyType(
 """Said when the engine finds two families' sets equal for the current shape."""
 
 FOCUS_LINE = (
-    "Focused cell: **example {n}, channel {c}, position ({h}, {w})**. Pick it "
-    "with the numbers above, or click a cell in the unfolded map below."
+    "Focused cell: **example {n}, channel {c}, position ({h}, {w})**. Click any "
+    "cube or any cell of the flat maps, or type its four numbers."
 )
 
 UNFOLDED_CAPTION = (
     "The same tensor unfolded: one row per example, one block of H·W columns per "
-    "channel. Every family's set is a rectangle here. Click a cell to focus it."
+    "channel. Every family's set is a rectangle here. Click a cell to focus it; "
+    "arrow keys move it."
 )
 
 CLICK_NOTE = (
-    "Plotly's 3-D scenes do not report clicks to Streamlit reliably, so the cubes "
-    "show values on hover and the cell is picked with the numbers or a click in "
-    "the flat maps."
+    "Click a cube, or a cell in a flat map, to focus it; hover for its value "
+    "before and after normalizing. In a cube, only the cubes you can see can be "
+    "clicked: reach a hidden one through the unfolded map or the four numbers."
+)
+
+PICKERS: tuple[tuple[str, str], ...] = (
+    ("Example n", "The focused cell's example (the N axis)."),
+    ("Channel c", "The focused cell's channel (the C axis)."),
+    ("Row h", "The focused cell's row in the feature map."),
+    ("Column w", "The focused cell's column in the feature map."),
+)
+"""The four numbers that pick the focused cell: label, help."""
+
+COUNTS_HEAD = (
+    "Family",
+    "Pools over",
+    "(μ, σ) pairs",
+    "Cells each",
+    "μ",
+    "√(σ² + ε)",
+    "Cell after",
+)
+
+COUNTS_CAPTION = (
+    "N = {n}, C = {c}, H = {h}, W = {w}, G = {g}. Pairs × cells = N·C·H·W = "
+    "{total} for every family: the sets tile the tensor. μ and √(σ² + ε) are "
+    "those of the focused cell's set; the focused cell's raw value is {x}."
+)
+
+ONE_METRICS: tuple[tuple[str, str], ...] = (
+    (
+        "(μ, σ) pairs = {count}",
+        "How many statistics the layer computes for this tensor.",
+    ),
+    (
+        "Cells per pair = {pool}",
+        "How many cells each mean and variance is pooled over.",
+    ),
+    ("μ of the set", "The mean that normalized the cell."),
+    ("√(σ² + ε)", "The divisor that normalized the cell."),
+    ("Raw x", "The focused cell before normalizing."),
+    ("Normalized", "(x − μ) / √(σ² + ε), with γ = 1, β = 0."),
+)
+"""The One family layout's readouts: label (with the family's formulas), help."""
+
+PITFALL_METRICS: tuple[tuple[str, str], ...] = (
+    (
+        "Largest |difference|",
+        "Over the whole tensor: max |GroupNorm(1, C) − nn.LayerNorm(C)|.",
+    ),
+    ("Pairs, GroupNorm(1, C)", "N: one (μ, σ) per example."),
+    ("Pairs, LayerNorm(C)", "N·H·W: one per position."),
+    ("Difference at the cell", "The difference at the focused cell."),
 )

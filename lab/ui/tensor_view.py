@@ -1,8 +1,16 @@
-"""The Tensor view's Streamlit widgets and drawing. Numbers come from `lab.tensor`."""
+"""The Tensor view's Streamlit widgets and drawing. Numbers come from `lab.tensor`.
+
+The cubes and the flat maps are a canvas component (assets/tensor.js): four 3-D
+Plotly scenes took seconds to draw in a browser without a GPU on every change
+(bench/latency.py --pages tensor). A click on a cube or a map cell focuses it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from functools import cache, partial
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -11,36 +19,35 @@ from lab.norms import FAMILY_NAMES
 from lab.tensor import (
     KEEP_ON_PICK,
     MAX_SEED,
+    NAMES,
     NUMERIC,
     SCENARIO_BY_KEY,
     TENSOR_FAMILIES,
     TensorState,
     TensorView,
+    build_view,
     clean,
-    cube_figure,
+    cube_panels,
     divisors,
     fmt,
+    noun,
     parse,
     pitfall_code,
-    pitfall_figures,
+    pitfall_panels,
     scenario_base,
     settle,
     to_params,
-    unfolded_figures,
+    unfolded_panels,
 )
 from lab.texts.families import CHEAT_SHEETS
 from lab.texts.tensor import (
     CLICK_NOTE,
     EQUIVALENT,
-    FOCUS_LINE,
     HELP,
     PITFALL_CODE_CAPTION,
-    PITFALL_FOCUS,
     PITFALL_INTRO,
-    PITFALL_MEANS,
     PITFALL_SETS,
     PITFALL_TITLE,
-    POOLED_AXES,
     POOLS_OVER,
     SET_DEFINITION,
     SET_LATEX,
@@ -54,33 +61,7 @@ from lab.ui.sync import UrlState, forget_scenario, link_note_and_scenario
 
 SYNC: UrlState[TensorState] = UrlState("tensor", TensorState, parse, to_params)
 
-SPLIT_CSS = """<style>
-[class*="st-key-tensor-wrap"] > div > [data-testid="stHorizontalBlock"] {
-  flex-wrap: wrap;
-}
-[class*="st-key-tensor-wrap"] > div > [data-testid="stHorizontalBlock"]
-  > [data-testid="stColumn"] {
-  min-width: min(100%, 16rem);
-}
-.st-key-tensor-counts { overflow-x: auto; }
-</style>"""
-"""Let the page's main/side split wrap on a narrow screen instead of squeezing the
-side panel to a sliver (Streamlit stacks columns only below 640 px), and let the
-counts table scroll sideways rather than spill over. A constant stylesheet."""
 K = SYNC.key
-PICKS = ("n", "c", "h", "w")
-PICK_LABELS = {
-    "n": "Example n",
-    "c": "Channel c",
-    "h": "Row h",
-    "w": "Column w",
-}
-
-
-def _drawn() -> TensorState:
-    """The state the figures on screen were drawn from (for decoding a click)."""
-    saved = st.session_state.get(K("_state"))
-    return saved if isinstance(saved, TensorState) else SYNC.read()
 
 
 def _apply_scenario() -> None:
@@ -94,38 +75,75 @@ def _apply_scenario() -> None:
     SYNC.write(clean(replace(scenario_base(key), **keep)))
 
 
-def _focus_from_pickers() -> None:
-    ss = st.session_state
-    ss[K("focus")] = tuple(int(ss[K(f"pick_{p}")]) for p in PICKS)
+def _focus_from_canvas(key: str) -> None:
+    """A cube or a map cell was clicked (assets/tensor.js): focus it.
 
-
-def _points(chart_key: str) -> list[dict[str, Any]]:
-    event = st.session_state.get(chart_key)
-    return (event or {}).get("selection", {}).get("points", [])
-
-
-def _focus_from_unfolded(chart_key: str) -> None:
-    """A cell of the unfolded (N, C·H·W) map was clicked: focus it."""
-    points = _points(chart_key)
-    if not points:
+    The component sends (n, c, h, w) and a nonce; the cell is clamped into the
+    tensor as a link's would be."""
+    value = st.session_state.get(key) or {}
+    focus = value.get("focus") if hasattr(value, "get") else None
+    if not isinstance(focus, list | tuple) or len(focus) < 4:
         return
-    s = _drawn()
-    p = s.height * s.width
-    n, j = int(points[0]["y"]), int(points[0]["x"])
-    c, q = divmod(j, p)
-    h, w = divmod(q, s.width)
-    st.session_state[K("focus")] = (n, c, h, w)
-
-
-def _focus_from_pitfall(chart_key: str) -> None:
-    """A cell of one example's C × (H·W) map was clicked: focus it."""
-    points = _points(chart_key)
-    if not points:
+    try:
+        cell = tuple(int(v) for v in focus[:4])
+    except (TypeError, ValueError):
         return
-    s = _drawn()
-    c, q = int(points[0]["y"]), int(points[0]["x"])
-    h, w = divmod(q, s.width)
-    st.session_state[K("focus")] = (s.focus[0], c, h, w)
+    state = clean(replace(SYNC.read(), focus=cell))
+    st.session_state[K("focus")] = state.focus
+
+
+ASSET = Path(__file__).resolve().parents[2] / "assets" / "tensor.js"
+
+
+@cache
+def _component() -> Callable:
+    return st.components.v2.component(
+        "normlab_tensor", js=ASSET.read_text(encoding="utf-8"), isolate_styles=False
+    )
+
+
+def _canvas(key: str, data: dict[str, Any]) -> None:
+    """The canvas component: cubes or flat maps; a click focuses the cell."""
+    _component()(
+        key=key,
+        data=data,
+        default={"focus": list(data["focus"])},
+        on_focus_change=partial(_focus_from_canvas, key),
+    )
+
+
+CELLS = "tensor.cells"
+SHAPE = "tensor.shape"
+_SIDEBAR_DRAWN = K("_sidebar_drawn")
+LOOKING = frozenset({"view", "norm", "focus"})
+"""Settings that change only what the cells fragment draws."""
+
+
+def _sidebar_view(state: TensorState) -> tuple:
+    """What the sidebar and the scenario line show beyond the controls' own
+    values: while it is unchanged, a control's move need not redraw them."""
+    return (state.scenario, tuple(divisors(state.channels)))
+
+
+def _changed() -> None:
+    """A sidebar control moved: rerun only what it changes.
+
+    A full rerun redraws every sidebar control in the browser, and every
+    Streamlit element a rerun sends is drawn again there (bench/latency.py
+    --pages tensor). So the whole page reruns only when the sidebar itself must
+    change (the scenario turning Custom, G's options following C, a link's note
+    to clear); another family or layout reruns the cells fragment (`cells`);
+    a new tensor (N, C, H, W, G, data) also the shape fragment (`shape`).
+    """
+    state = settle(SYNC.read())
+    if st.session_state.get(_SIDEBAR_DRAWN) != (_sidebar_view(state), None):
+        st.rerun()
+    drawn = st.session_state.get(K("_state"))
+    if isinstance(drawn, TensorState) and all(
+        getattr(drawn, f) == getattr(state, f) for f in NAMES if f not in LOOKING
+    ):
+        st.rerun(CELLS)
+    st.rerun([SHAPE, CELLS])
 
 
 def _slider(name: str, label: str, **kw: Any) -> None:
@@ -133,7 +151,16 @@ def _slider(name: str, label: str, **kw: Any) -> None:
     lo, hi, step = spec.lo, spec.hi, spec.step
     if spec.integer:
         lo, hi, step = int(lo), int(hi), int(step)
-    st.slider(label, lo, hi, step=step, key=K(name), help=HELP[name], **kw)
+    st.slider(
+        label,
+        lo,
+        hi,
+        step=step,
+        key=K(name),
+        help=HELP[name],
+        on_change=_changed,
+        **kw,
+    )
 
 
 def sidebar() -> tuple[TensorState, str | None]:
@@ -159,6 +186,7 @@ def sidebar() -> tuple[TensorState, str | None]:
             format_func={"all": "All four", "one": "One family"}.get,
             key=K("view"),
             required=True,
+            on_change=_changed,
             help=HELP["view"],
         )
         st.segmented_control(
@@ -167,6 +195,7 @@ def sidebar() -> tuple[TensorState, str | None]:
             format_func=FAMILY_NAMES.get,
             key=K("norm"),
             required=True,
+            on_change=_changed,
             help=HELP["norm"],
         )
         _slider("batch", "N (examples)")
@@ -177,6 +206,7 @@ def sidebar() -> tuple[TensorState, str | None]:
             K("groups"),
             HELP["groups"],
             of="C = 1",
+            on_change=_changed,
         )
         _slider("height", "H (rows)")
         _slider("width", "W (columns)")
@@ -184,91 +214,43 @@ def sidebar() -> tuple[TensorState, str | None]:
             _slider("shift", "Per-channel mean shift")
             _slider("spot", "Bright patch")
             st.number_input(
-                "Seed", 0, MAX_SEED, step=1, key=K("seed"), help=HELP["seed"]
+                "Seed",
+                0,
+                MAX_SEED,
+                step=1,
+                key=K("seed"),
+                help=HELP["seed"],
+                on_change=_changed,
             )
-    return settle(SYNC.read()), note
+    state = settle(SYNC.read())
+    st.session_state[_SIDEBAR_DRAWN] = (_sidebar_view(state), note)
+    return state, note
 
 
 def scenario_line(state: TensorState, note: str | None) -> None:
     link_note_and_scenario(note, SCENARIO_BY_KEY.get(state.scenario), SYNC)
 
 
-def pickers(state: TensorState) -> None:
-    """The focused cell, picked with four numbers (3-D clicks are unreliable)."""
-    ss = st.session_state
-    limits = (state.batch, state.channels, state.height, state.width)
-    for p, value in zip(PICKS, state.focus, strict=True):
-        ss[K(f"pick_{p}")] = value  # before the widgets: follows clicks and links
-    n, c, h, w = state.focus
-    with st.container(horizontal=True, vertical_alignment="bottom"):
-        for p, hi in zip(PICKS, limits, strict=True):
-            st.number_input(
-                PICK_LABELS[p],
-                min_value=0,
-                max_value=hi - 1,
-                step=1,
-                key=K(f"pick_{p}"),
-                on_change=_focus_from_pickers,
-                help=HELP[f"pick_{p}"],
-                width=128,
-            )
-        st.markdown(FOCUS_LINE.format(n=n, c=c, h=h, w=w), width=330)
-
-
-def _count_caption(view: TensorView, family: str) -> str:
-    ro = view.readouts[family]
-    return (
-        f"**{ro.num_stats}** (μ, σ) pairs ({ro.count_formula}), "
-        f"**{ro.pool_size}** cells each ({ro.pool_formula})"
-    )
-
-
 def cubes(view: TensorView) -> None:
-    """Wu & He's cube: four side by side, or the chosen family large."""
+    """Wu & He's cube on canvas (assets/tensor.js) with the cell pickers above
+    and the counts table below: four side by side (wrapping on a narrow
+    screen), or the chosen family large with its readouts and its set."""
     s = view.state
     if s.view == "all":
-        # A wrapping row: four across on a wide screen, fewer on a narrow one.
-        with st.container(horizontal=True, gap="small"):
-            for fam in TENSOR_FAMILIES:
-                with st.container(width="stretch", key=f"tensor.cell_{fam}"):
-                    fig, config = cube_figure(view, fam, height=330)
-                    st.plotly_chart(fig, key=f"tensor.cube_{fam}", config=config)
-                    st.caption(_count_caption(view, fam))
+        _canvas("tensor.cubes", cube_panels(view, TENSOR_FAMILIES))
         return
     fam = s.norm
-    ro = view.readouts[fam]
     with st.container(key="tensor-wrap-one"):
         left, right = st.columns([3, 2], gap="large")
     with left:
-        fig, config = cube_figure(view, fam, height=500)
-        st.plotly_chart(fig, key=f"tensor.cube_{fam}", config=config)
+        _canvas("tensor.cubes", cube_panels(view, (fam,)))
     with right:
         st.markdown(f"**{FAMILY_NAMES[fam]}** pools {POOLS_OVER[fam]}.")
         st.latex(SET_DEFINITION[fam])
-        metrics = (
-            (
-                f"(μ, σ) pairs = {ro.count_formula}",
-                str(ro.num_stats),
-                "How many statistics the layer computes for this tensor.",
-            ),
-            (
-                f"Cells per pair = {ro.pool_formula}",
-                str(ro.pool_size),
-                "How many cells each mean and variance is pooled over.",
-            ),
-            ("μ of the set", fmt(ro.mean), "The mean that normalized the cell."),
-            ("√(σ² + ε)", fmt(ro.std), "The divisor that normalized the cell."),
-            ("Raw x", fmt(ro.x), "The focused cell before normalizing."),
-            ("Normalized", fmt(ro.y), "(x − μ) / √(σ² + ε), with γ = 1, β = 0."),
-        )
-        for i, (label, value, help_text) in enumerate(metrics):
-            if i % 2 == 0:
-                cols = st.columns(2)
-            cols[i % 2].metric(label, value, help=help_text)
 
 
 def split() -> tuple[Any, Any]:
-    """The main and side columns, wrapping on narrow screens (see SPLIT_CSS)."""
+    """The main and side columns, wrapping on narrow screens (assets/style.css)."""
     with st.container(key="tensor-wrap-split"):
         return tuple(st.columns([7, 3], gap="large"))
 
@@ -293,132 +275,101 @@ def equivalences(view: TensorView) -> None:
             st.warning(f"**{FAMILY_NAMES[fam]}.** {note.message}")
 
 
-def counts(view: TensorView) -> None:
-    """How many (μ, σ) pairs each family keeps and how many cells each pools."""
-    st.html(SPLIT_CSS)
-    n, c, h, w = view.x.shape
-    lines = [
-        "| Family | Pools over | (μ, σ) pairs | Cells each "
-        "| μ | √(σ² + ε) | Cell after |",
-        "| --- | --- | --- | --- | ---: | ---: | ---: |",
-    ]
-    for fam in TENSOR_FAMILIES:
-        ro = view.readouts[fam]
-        lines.append(
-            f"| {FAMILY_NAMES[fam]} | {POOLED_AXES[fam]} "
-            f"| {ro.count_formula} = {ro.num_stats} "
-            f"| {ro.pool_formula} = {ro.pool_size} "
-            f"| {fmt(ro.mean)} | {fmt(ro.std)} | {fmt(ro.y)} |"
-        )
-    with st.container(key="tensor-counts"):
-        st.markdown("\n".join(lines))
-    st.caption(
-        f"N = {n}, C = {c}, H = {h}, W = {w}, G = {view.state.groups}. Pairs × "
-        f"cells = N·C·H·W = {n * c * h * w} for every family: the sets tile the "
-        f"tensor. μ and √(σ² + ε) are those of the focused cell's set; the "
-        f"focused cell's raw value is {fmt(view.readouts['batch'].x)}."
-    )
-
-
 def unfolded(view: TensorView) -> None:
-    """The unfolded raw and normalized maps, clickable."""
-    fam = view.state.norm
-    figs = unfolded_figures(view, fam)
-    for key, (fig, config) in zip(
-        ("tensor.unf_raw", "tensor.unf_out"), figs, strict=True
-    ):
-        st.plotly_chart(
-            fig,
-            key=key,
-            on_select=lambda k=key: _focus_from_unfolded(k),
-            selection_mode=("points",),
-            config=config,
-        )
-    st.caption(UNFOLDED_CAPTION)
+    """The unfolded raw and normalized maps on canvas; a click focuses a cell."""
+    _canvas("tensor.unfolded", unfolded_panels(view, view.state.norm))
 
 
-def pitfall(view: TensorView) -> None:
-    """GroupNorm(1, C) vs nn.LayerNorm(C) on channels-last tokens, with numbers."""
+def pitfall_head(view: TensorView) -> None:
+    """The comparison's title and its sets: they follow the tensor, not the cell."""
     pf = view.pitfall
-    s = view.state
-    n, c, h, w = s.focus
-    st.subheader(PITFALL_TITLE)
+    st.subheader(PITFALL_TITLE, anchor=False)
     st.markdown(PITFALL_INTRO)
     st.markdown(
         PITFALL_SETS.format(
             g1_stats=pf.group1_stats,
+            g1_pairs=noun(pf.group1_stats, "(μ, σ) pair"),
             g1_pool=pf.group1_pool,
+            g1_cells=noun(pf.group1_pool, "cell"),
             tok_stats=pf.token_stats,
+            tok_pairs=noun(pf.token_stats, "(μ, σ) pair"),
             tok_pool=pf.token_pool,
+            tok_cells=noun(pf.token_pool, "cell"),
         )
     )
-    keys = ("tensor.pit_gn", "tensor.pit_ln", "tensor.pit_diff")
-    for col, key, (fig, config) in zip(
-        st.columns(3), keys, pitfall_figures(view), strict=True
-    ):
-        with col:
-            st.plotly_chart(
-                fig,
-                key=key,
-                on_select=lambda k=key: _focus_from_pitfall(k),
-                selection_mode=("points",),
-                config=config,
-            )
-    m = st.columns(4)
-    m[0].metric(
-        "Largest |difference|",
-        fmt(pf.max_abs_diff),
-        help="Over the whole tensor: max |GroupNorm(1, C) − nn.LayerNorm(C)|.",
-    )
-    m[1].metric(
-        "Pairs, GroupNorm(1, C)", pf.group1_stats, help="N: one (μ, σ) per example."
-    )
-    m[2].metric("Pairs, LayerNorm(C)", pf.token_stats, help="N·H·W: one per position.")
-    m[3].metric(
-        "Difference at the cell",
-        fmt(float(pf.diff[c, h * s.width + w])),
-        help="The difference at the focused cell.",
-    )
-    ro = view.readouts["batch"]
-    st.markdown(
-        PITFALL_FOCUS.format(
-            n=n,
-            c=c,
-            h=h,
-            w=w,
-            x=fmt(ro.x),
-            g1_mu=fmt(pf.group1_mu),
-            g1_sd=fmt(pf.group1_sd),
-            g1_y=fmt(float(pf.group1[c, pf.position])),
-            tok_mu=fmt(pf.token_mu),
-            tok_sd=fmt(pf.token_sd),
-            tok_y=fmt(float(pf.token[c, pf.position])),
-        )
-    )
-    st.markdown(
-        PITFALL_MEANS.format(
-            n=n, g1_spread=fmt(pf.group1_spread), tok_spread=fmt(pf.token_spread)
-        )
-    )
+
+
+def pitfall_code_panel(view: TensorView) -> None:
     with st.expander("The same in torch.nn"):
         st.code(pitfall_code(view.x.shape), language="python")
         st.caption(PITFALL_CODE_CAPTION)
 
 
-def side_panel(view: TensorView) -> None:
-    fam = view.state.norm
+def pitfall(view: TensorView) -> None:
+    """GroupNorm(1, C) vs nn.LayerNorm(C) on channels-last tokens for the
+    focused example, with its readouts and sentences (`lab.tensor.pitfall_blocks`)."""
+    _canvas("tensor.pitfall", pitfall_panels(view))
+
+
+def side_panel() -> None:
+    """The recipe, each family's set and cheat sheet, and how to pick a cell.
+
+    Drawn once for every family, outside the body fragment: the canvas roots
+    name the family shown (``data-norm``) and assets/style.css hides the other
+    families' parts, so a family switch re-renders no formula or tab.
+    """
     st.markdown(SIDE_WHAT)
     st.latex(SET_LATEX)
-    st.latex(SET_DEFINITION[fam])
-    st.caption(f"The set for {FAMILY_NAMES[fam]} (Wu & He 2018, Section 3.1).")
-    tabs = st.tabs(["Why it matters", "Counting", f"{FAMILY_NAMES[fam]} sheet"])
+    for fam in TENSOR_FAMILIES:
+        with st.container(key=f"tensor-side-{fam}"):
+            st.latex(SET_DEFINITION[fam])
+            st.caption(f"The set for {FAMILY_NAMES[fam]} (Wu & He 2018, Section 3.1).")
+    tabs = st.tabs(["Why it matters", "Counting", "Cheat sheet"])
     tabs[0].markdown(SIDE_WHY)
     tabs[1].markdown(SIDE_COUNTS)
-    sheet = CHEAT_SHEETS[fam]
-    tabs[2].markdown(
-        f"**Why it exists.** {sheet.why}\n\n"
-        f"**Where you'll see it.** {sheet.where}\n\n"
-        f"**Choose it when.** {sheet.choose_when}\n\n"
-        f"**Watch out for.** {sheet.watch_out}"
-    )
+    with tabs[2]:
+        for fam in TENSOR_FAMILIES:
+            sheet = CHEAT_SHEETS[fam]
+            st.container(key=f"tensor-sheet-{fam}").markdown(
+                f"**{FAMILY_NAMES[fam]}.**\n\n"
+                f"**Why it exists.** {sheet.why}\n\n"
+                f"**Where you'll see it.** {sheet.where}\n\n"
+                f"**Choose it when.** {sheet.choose_when}\n\n"
+                f"**Watch out for.** {sheet.watch_out}"
+            )
     st.caption(CLICK_NOTE)
+
+
+def unfolded_caption() -> None:
+    st.caption(UNFOLDED_CAPTION)
+
+
+@st.fragment(key=SHAPE)
+def shape_part(notes: Any, head: Any, code: Any) -> None:
+    """What follows the tensor but not the cell or the family: the equivalences,
+    the comparison's sets and its torch code. A fragment drawn into the page's
+    containers; a click never reruns it."""
+    tv = build_view(settle(SYNC.read()))
+    with notes:
+        equivalences(tv)
+    with head:
+        pitfall_head(tv)
+    with code:
+        pitfall_code_panel(tv)
+
+
+@st.fragment(key=CELLS)
+def cells_part(top: Any, main: Any, live: Any) -> None:
+    """Everything that follows the focused cell or the family, as one fragment
+    drawn into the page's containers: a click or a picker reruns only this. The
+    URL is written here because a fragment rerun never reaches the page's end.
+    """
+    state = settle(SYNC.read())
+    SYNC.end(state)
+    tv = build_view(state)
+    with top:
+        cubes(tv)
+    with main:
+        unfolded(tv)
+    with live:
+        pitfall(tv)
