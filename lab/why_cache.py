@@ -21,11 +21,19 @@ from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
-from lab.why_runs import Progress, Sweep, XiongResult, load_results
+from lab.why_runs import (
+    Progress,
+    Sweep,
+    XiongResult,
+    load_extra,
+    load_results,
+    load_seed_table,
+)
 
 SHIPPED = Path(__file__).resolve().parents[1] / "assets" / "why_default.npz"
-"""The default view's results, computed by `bench/why_sweep.py --write` with
-this code and shipped so the page opens instantly."""
+"""The default view's results (and every scenario's, and the seed table),
+computed by `bench/why_sweep.py --write` with this code and shipped so the
+page opens instantly."""
 
 WAITING = "Waiting for a run another visitor started…"
 
@@ -116,6 +124,17 @@ def preload(store: RunStore, path: Path = SHIPPED) -> tuple[Sweep, XiongResult]:
     the page then trains the default view like any other.
     """
     sweep, xiong = load_results(path)
+    for other in load_extra(path):  # the scenarios' views, shipped ready too
+        store.put(sweep_key(other), other)
     store.put(sweep_key(sweep), sweep)
     store.put(xiong_key(xiong.seed), xiong)
     return sweep, xiong
+
+
+def seed_table(path: Path = SHIPPED) -> dict:
+    """The shipped seed table: per scenario, what seeds 0–4 showed ({} when
+    the file is missing or older; the page then shows one seed only)."""
+    try:
+        return load_seed_table(path)
+    except (OSError, ValueError, KeyError):
+        return {}

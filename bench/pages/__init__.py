@@ -10,5 +10,6 @@ interactive, in seconds). ``DRIVERS`` lists them in the order they run.
 from __future__ import annotations
 
 from bench.pages.lab import Lab
+from bench.pages.why import Why
 
-DRIVERS = {d.NAME: d for d in (Lab,)}
+DRIVERS = {d.NAME: d for d in (Lab, Why)}

@@ -20,18 +20,20 @@ from lab.why import (
     NUMERIC,
     WIDTHS,
     WhyState,
+    highest_spread,
     landscape_verdict,
     lr_label,
     lr_verdict,
     noise_verdict,
     parse,
     scenario_base,
+    seed_table_for,
     settle,
     sweep_work,
     to_params,
     xiong_verdict,
 )
-from lab.why_cache import RunStore, preload, sweep_key, xiong_key
+from lab.why_cache import RunStore, preload, seed_table, sweep_key, xiong_key
 from lab.why_models import INITS, VARIANT_NAMES
 from lab.why_runs import (
     LR_GRID,
@@ -59,6 +61,17 @@ def store() -> RunStore:
     except (OSError, ValueError, KeyError) as err:  # the page trains them instead
         log.warning("shipped results not loaded: %s", err)
     return runs
+
+
+@st.cache_resource(show_spinner=False)
+def seeds() -> dict:
+    """The shipped seed table (per scenario, what seeds 0–4 showed)."""
+    return seed_table()
+
+
+def seed_entry(state: WhyState) -> dict | None:
+    """The seed table's entry for the scenario ``state`` is in, if any."""
+    return seed_table_for(seeds(), state)
 
 
 def _apply_scenario() -> None:
@@ -121,6 +134,21 @@ def sidebar() -> tuple[WhyState, str | None]:
 
 def scenario_line(state: WhyState, note: str | None) -> None:
     link_note_and_scenario(note, T.SCENARIO_BY_KEY.get(state.scenario), SYNC)
+
+
+PROGRESS_KEY = "why-progress"
+PROGRESS_CSS = """<style>
+.st-key-why-progress { min-height: 3.25rem; }
+</style>"""
+"""The progress bar's slot keeps the bar's height when empty, so the page does
+not move down as a run starts and back up as it ends. A constant stylesheet."""
+
+
+def progress_slot() -> Any:
+    """An empty slot for the progress bar, in a box that always has its height."""
+    st.html(PROGRESS_CSS)
+    with st.container(key=PROGRESS_KEY):
+        return st.empty()
 
 
 class _Bar:
@@ -231,9 +259,9 @@ def sweep_header(res: Results) -> None:
             else "Stored result: trained earlier by the same code with the same seed."
         )
     )
-    cols = st.columns(len(sweep.runs))
+    row = st.container(horizontal=True, gap="large", key="why-metrics")
     plain = sweep.highest_lr("none")
-    for col, v in zip(cols, sweep.runs, strict=True):
+    for v in sweep.runs:
         hi = sweep.highest_lr(v)
         delta, color, arrow = None, "off", "auto"
         if v != "none" and hi is not None and plain is not None:
@@ -244,20 +272,25 @@ def sweep_header(res: Results) -> None:
                 delta, color = f"-{1 / r:.2g}× below no norm", "normal"
             else:
                 delta, arrow = "same as no norm", "off"
-        col.metric(
+        row.metric(
             VARIANT_NAMES[v],
             lr_label(hi) if hi is not None else "—",
             delta=delta,
             delta_color=color,
             delta_arrow=arrow,
             help=f"Highest learning rate at which {VARIANT_NAMES[v]} trains.",
+            width="content",
         )
 
 
-def sweep_verdict(res: Results) -> None:
+def sweep_verdict(state: WhyState, res: Results) -> None:
     """The sweep in words, the rule for "trains", every final loss, the picker."""
     sweep = res.sweep
-    _box(*lr_verdict(sweep))
+    level, text = lr_verdict(sweep)
+    entry = seed_entry(state)
+    if entry is not None:
+        text += " " + highest_spread(entry)
+    _box(level, text)
     st.caption(T.TRAINS_RULE.format(threshold=f"{sweep.threshold:.3f}"))
     with st.expander("All final losses"):
         table = {"learning rate": [lr_label(x) for x in sweep.lrs]}
@@ -282,7 +315,10 @@ def sweep_charts(state: WhyState, res: Results) -> None:
 def landscape_section(state: WhyState, res: Results) -> None:
     sweep = res.sweep
     st.subheader(T.SECTIONS["landscape"])
-    _box(*landscape_verdict(sweep, state.lr))
+    level, text = landscape_verdict(sweep, state.lr, seed_entry(state))
+    if seed_entry(state) is None:
+        text += " " + T.SEEDS_CUSTOM
+    _box(level, text)
     a, b = st.columns(2)
     with a:
         _chart(
@@ -296,11 +332,7 @@ def landscape_section(state: WhyState, res: Results) -> None:
             "why.chart_grad",
             "why-gradient-predictiveness",
         )
-    st.caption(
-        "Band: from ¼ to 2× the optimizer's step along the gradient; line: the "
-        "step itself. No norm and BatchNorm are drawn; click a legend entry to add "
-        "the others. Change the learning rate above to compare."
-    )
+    st.caption(T.LANDSCAPE_CAPTION)
 
 
 def noise_section(state: WhyState, res: Results) -> None:
