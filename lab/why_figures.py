@@ -326,8 +326,8 @@ def landscape_figure(sweep: Sweep, lr: float, which: str) -> dict[str, Any]:
     i = sweep.lrs.index(lr)
     c1 = 2  # PROBE_SIZES[2] == 1: the optimizer's own step
     if which == "loss":
-        title = f"Loss variation along the gradient, lr {lr_label(lr)}"
-        ytitle = "max − min of the loss (log)"
+        title = f"Loss variation, lr {lr_label(lr)}"
+        ytitle = "max − min of the loss along −∇L"
         unit = "loss variation"
     else:
         title = f"Gradient predictiveness, lr {lr_label(lr)}"

@@ -28,7 +28,5 @@ else:
         view.sweep_verdict(state, res)
     with side:
         view.side_panel()
-    view.sweep_charts(state, res)
-    view.landscape_section(state, res)
-    view.noise_section(state, res)
+    view.lr_views(state, res)
 view.xiong_section(state, res)

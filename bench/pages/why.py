@@ -82,6 +82,7 @@ class Why:
         self.n["tab"] += 1
         name = "Measures" if self.n["tab"] % 2 else "The claim"
         tab = self.page.get_by_role("tab", name=name)
+        tab.scroll_into_view_if_needed()  # the sliders' focus scrolls the page
         x, y = centre(tab)
         return timed(
             lambda: self.page.mouse.click(x, y),

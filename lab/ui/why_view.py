@@ -300,7 +300,6 @@ def sweep_verdict(state: WhyState, res: Results) -> None:
                 "diverged" if not np.isfinite(x) else f"{x:.3f}" for x in final
             ]
         st.table(table)
-    lr_picker()
 
 
 def sweep_charts(state: WhyState, res: Results) -> None:
@@ -310,6 +309,28 @@ def sweep_charts(state: WhyState, res: Results) -> None:
         _chart(F.lr_figure(sweep, state.lr), "why.chart_lr", "why-lr-sweep")
     with b:
         _chart(F.curves_figure(sweep, state.lr), "why.chart_curves", "why-loss-curves")
+
+
+def _view(state: WhyState) -> WhyState:
+    """``state`` with the view settings (lr, blocks) as their widgets hold them
+    now: a fragment reruns with the arguments of the last full run."""
+    ss = st.session_state
+    return replace(
+        state, lr=ss.get(K("lr"), state.lr), blocks=ss.get(K("blocks"), state.blocks)
+    )
+
+
+@st.fragment
+def lr_views(state: WhyState, res: Results) -> None:
+    """The picker and everything drawn at its learning rate. A fragment: moving
+    the picker reruns only this (the runs, the sidebar and the transformer
+    section stay as they are), and puts the new view in the URL."""
+    lr_picker()
+    state = _view(state)
+    SYNC.end(state)
+    sweep_charts(state, res)
+    landscape_section(state, res)
+    noise_section(state, res)
 
 
 def landscape_section(state: WhyState, res: Results) -> None:
@@ -349,12 +370,20 @@ def noise_section(state: WhyState, res: Results) -> None:
 def xiong_section(state: WhyState, res: Results) -> None:
     st.subheader(T.SECTIONS["xiong"])
     st.markdown(T.XIONG_INTRO)
+    xiong_views(state, res)
+
+
+@st.fragment
+def xiong_views(state: WhyState, res: Results) -> None:
+    """The stack-depth slider and what it shows; a fragment, like `lr_views`."""
     st.select_slider(
         "Layers in the stack",
         XIONG_DEPTHS,
         key=K("blocks"),
         help=T.HELP["blocks"],
     )
+    state = _view(state)
+    SYNC.end(state)
     _box("info", xiong_verdict(res.xiong, state.blocks))
     a, b = st.columns(2)
     with a:
