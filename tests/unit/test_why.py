@@ -593,6 +593,22 @@ def test_preload_puts_the_shipped_results_under_their_keys():
     assert store.get(xiong_key(0)) is xiong
 
 
+def test_shipped_results_are_never_evicted_however_many_runs_follow():
+    store = RunStore(max_entries=3)
+    sweep, xiong = preload(store)
+    shipped = [sweep_key(scenario_base(s.key).config) for s in T.SCENARIOS]
+    for k in range(50):  # a class trying fifty settings
+        store.put(("sweep", k), k)
+    assert store.get(sweep_key(default_state().config)) is sweep
+    assert all(store.get(key) is not None for key in shipped)
+    assert store.get(xiong_key(0)) is xiong
+    assert store.get(("sweep", 0)) is None and store.get(("sweep", 49)) == 49
+    store.put(sweep_key(sweep), "again")  # a pinned key stays pinned
+    for k in range(50, 60):
+        store.put(("sweep", k), k)
+    assert store.get(sweep_key(sweep)) == "again"
+
+
 # ---- state and links ----
 
 
