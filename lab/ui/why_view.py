@@ -13,6 +13,7 @@ import streamlit as st
 
 from lab import why_figures as F
 from lab.texts import why as T
+from lab.ui.linechart import line_chart
 from lab.ui.sync import UrlState, forget_scenario, link_note_and_scenario
 from lab.why import (
     BATCHES,
@@ -216,7 +217,7 @@ def _box(level: str, text: str) -> None:
 
 
 def _chart(fig: dict, key: str, filename: str) -> None:
-    st.plotly_chart(fig, key=key, config=F.config(filename), theme="streamlit")
+    line_chart(fig, key, filename)
 
 
 def lr_picker() -> None:
