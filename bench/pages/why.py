@@ -10,15 +10,16 @@ from typing import ClassVar
 from bench.latency import centre, timed, wait_idle
 
 CHARTS = 7
+# The charts are canvases (assets/linechart.js); each records the title it drew.
 TITLES = (
-    "Array.from(document.querySelectorAll('.js-plotly-plot'),"
-    " (gd) => (gd.layout.title.text || '').replace(/<[^>]+>/g, ''))"
+    "Array.from(document.querySelectorAll('.normlab-line[data-title]'),"
+    " (c) => c.dataset.title)"
 )
 
 
 def ready_why(page) -> None:
     page.wait_for_function(
-        f"() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= "
+        "() => document.querySelectorAll('.normlab-line[data-title]').length >= "
         f"{CHARTS}",
         timeout=120_000,
     )
@@ -74,7 +75,8 @@ class Why:
             "Depth (layers)",
             key,
             f"() => document.body.innerText.includes('{want}') && "
-            f"document.querySelectorAll('.js-plotly-plot').length >= {CHARTS}",
+            "document.querySelectorAll('.normlab-line[data-title]').length >= "
+            f"{CHARTS}",
         )
 
     def tab(self) -> float:

@@ -56,12 +56,14 @@ def visit(at: AppTest, **params: str) -> AppTest:
 
 
 def figures(at: AppTest) -> list[dict]:
-    charts = [e for e in at.main if getattr(e, "type", "") == "plotly_chart"]
-    return [json.loads(c.proto.spec) for c in charts]
+    """What the page hands its canvas charts (assets/linechart.js): one spec
+    per chart, `lab.why_figures.canvas_spec` of its Plotly figure."""
+    charts = [e for e in at.main if str(getattr(e, "key", "")).startswith("why.chart")]
+    return [json.loads(c.proto.json)["spec"] for c in charts]
 
 
 def titles(at: AppTest) -> list[str]:
-    return [f["layout"]["title"]["text"] for f in figures(at)]
+    return [f["title"] for f in figures(at)]
 
 
 def text(at: AppTest) -> str:
@@ -135,8 +137,8 @@ def test_the_stack_depth_slider_moves_the_per_layer_plot(at):
     visit(at)
     at.select_slider(key="why.blocks").set_value(24).run()
     assert not at.exception
-    fig = next(f for f in figures(at) if "by layer" in f["layout"]["title"]["text"])
-    assert "24 layers" in fig["layout"]["title"]["text"]
+    fig = next(f for f in figures(at) if "by layer" in f["title"])
+    assert "24 layers" in fig["title"]
     assert "With 24 layers at initialization" in text(at)
 
 

@@ -134,7 +134,11 @@ def shared_link(page) -> str:
 
 
 def view_numbers(page) -> dict:
-    """Every number the page shows in charts and readouts, for comparing two views."""
+    """Every number the page shows in charts and readouts, for comparing two views.
+
+    ``drawn``: what canvas components record of their pictures and text in
+    ``data-numbers`` (the Tensor view's assets/tensor.js: values, sets, focus,
+    captions, readouts), since a canvas has no DOM to read."""
     return page.evaluate(
         """() => ({
           charts: Array.from(document.querySelectorAll('.js-plotly-plot'), (gd) =>
@@ -145,6 +149,8 @@ def view_numbers(page) -> dict:
             })),
           metrics: Array.from(
             document.querySelectorAll('[data-testid="stMetric"]'), (m) => m.innerText),
+          drawn: Array.from(
+            document.querySelectorAll('[data-numbers]'), (e) => e.dataset.numbers),
         })"""
     )
 
@@ -161,9 +167,15 @@ def same_view_in_new_browser(chromium, link: str, seen: dict, ready) -> None:
             f" === {len(seen['charts'])}",
             timeout=120_000,
         )
+        fresh.wait_for_function(
+            f"() => document.querySelectorAll('[data-numbers]').length"
+            f" === {len(seen['drawn'])}",
+            timeout=120_000,
+        )
         wait_idle(fresh, 120_000)
         now = view_numbers(fresh)
         assert now["metrics"] == seen["metrics"]
         assert now["charts"] == seen["charts"]
+        assert now["drawn"] == seen["drawn"]
     finally:
         context.close()

@@ -52,7 +52,7 @@ def open_why(page, app_started):
 def wait_charts(page) -> None:
     wait_idle(page, RUN_TIMEOUT)
     page.wait_for_function(
-        f"() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= "
+        "() => document.querySelectorAll('.normlab-line[data-title]').length >= "
         f"{CHARTS}",
         timeout=RUN_TIMEOUT,
     )
@@ -60,8 +60,8 @@ def wait_charts(page) -> None:
 
 def chart_titles(page) -> list[str]:
     return page.evaluate(
-        "() => Array.from(document.querySelectorAll('.js-plotly-plot'),"
-        " (gd) => gd.layout.title.text.replace(/<[^>]+>/g, ''))"
+        "() => Array.from(document.querySelectorAll('.normlab-line[data-title]'),"
+        " (c) => c.dataset.title)"
     )
 
 
@@ -85,8 +85,8 @@ def look_at_lr(page, lr: str) -> None:
     press(page, "Look at learning rate", "ArrowRight")
     page.wait_for_url(re.compile(rf"lr={re.escape(lr)}(&|$)"))
     page.wait_for_function(
-        "(lr) => Array.from(document.querySelectorAll('.js-plotly-plot'))"
-        ".some((gd) => gd.layout.title.text.includes(`Loss curves at lr ${lr}<`))",
+        "(lr) => Array.from(document.querySelectorAll('.normlab-line[data-title]'))"
+        ".some((c) => c.dataset.title === `Loss curves at lr ${lr}`)",
         arg=lr,
         timeout=RUN_TIMEOUT,
     )
@@ -122,8 +122,8 @@ def test_the_learning_rate_picker_redraws_the_views_and_the_back_button_undoes_i
     assert "Stored result" in main_text(page)  # no new runs for a view change
     page.go_back()
     page.wait_for_function(
-        "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
-        ".some((gd) => gd.layout.title.text.includes('Loss curves at lr 0.1<'))",
+        "() => Array.from(document.querySelectorAll('.normlab-line[data-title]'))"
+        ".some((c) => c.dataset.title === 'Loss curves at lr 0.1')",
         timeout=RUN_TIMEOUT,
     )
     assert "lr=" not in page.url
@@ -219,4 +219,5 @@ def test_the_share_link_opens_the_same_numbers_in_a_new_browser(open_why, chromi
     link = shared_link(page)
     assert "lr=1" in link
     seen = view_numbers(page)
+    assert len(seen["drawn"]) == CHARTS  # every chart's numbers are compared
     same_view_in_new_browser(chromium, link, seen, ready=wait_charts)

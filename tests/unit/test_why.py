@@ -9,6 +9,7 @@ against a fresh recomputation.
 
 from __future__ import annotations
 
+import base64
 import math
 import threading
 from dataclasses import replace
@@ -71,6 +72,7 @@ from lab.why_cache import (
     xiong_key,
 )
 from lab.why_figures import (
+    canvas_spec,
     curves_figure,
     landscape_figure,
     lr_figure,
@@ -897,6 +899,54 @@ def test_figures_are_plain_dicts_with_float32_arrays_and_mark_diverged_runs():
                 assert t["y"].dtype == np.float32
     top = fig["layout"]["yaxis"]["range"][1]
     assert all(np.nanmax(t["y"]) < top for t in lines)
+
+
+def _unpack(b: str) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(b), dtype="<f4")
+
+
+def test_the_canvas_draws_each_figure_with_its_own_numbers_and_guides():
+    """The page's canvas charts get every trace of the Plotly figure, the same
+    numbers (as float32), visibility, hover template, axes and guide lines."""
+    sweep = run_sweep(
+        replace(TINY, steps=20), variants=("none", "batch"), lrs=(0.05, 1e4)
+    )
+    xiong = xiong_sweep(0, depths=(2, 4), repeats=1)
+    figs = [
+        lr_figure(sweep, 0.05),
+        curves_figure(sweep, 0.05),
+        landscape_figure(sweep, 0.05, "loss"),
+        landscape_figure(sweep, 0.05, "grad"),
+        unit_figure(sweep, 0.05),
+        xiong_layers_figure(xiong, 4),
+        xiong_depth_figure(xiong, 4),
+    ]
+    for fig in figs:
+        spec = canvas_spec(fig)
+        layout = fig["layout"]
+        assert spec["title"] == layout["title"]["text"]
+        assert spec["x_title"] == layout["xaxis"]["title"]["text"]
+        assert spec["y_log"] == (layout["yaxis"]["type"] == "log")
+        assert len(spec["traces"]) == len(fig["data"])
+        for t, drawn in zip(fig["data"], spec["traces"], strict=True):
+            assert drawn["name"] == t["name"]
+            for k in ("x", "y"):
+                want = np.asarray(t[k], dtype=np.float32)
+                assert np.array_equal(_unpack(drawn[k]), want, equal_nan=True)
+            if "customdata" in t:
+                want = np.asarray(t["customdata"], dtype=np.float32)
+                assert np.array_equal(_unpack(drawn["custom"]), want, equal_nan=True)
+            assert drawn["visible"] == (t.get("visible", True) is True)
+            assert drawn["hover"] == (
+                None if t.get("hoverinfo") == "skip" else t["hovertemplate"]
+            )
+        assert len(spec["guides"]) == len(layout["shapes"])
+        labels = {a["text"] for a in layout["annotations"]}
+        assert {g["label"] for g in spec["guides"] if g["label"]} == labels
+    lr_spec = canvas_spec(figs[0])
+    assert lr_spec["y_range"] == list(figs[0]["layout"]["yaxis"]["range"])
+    assert lr_spec["x_ticks"]["text"] == ["0.05", "1e+04"]
+    assert [g["at"] for g in lr_spec["guides"] if g["axis"] == "x"] == [0.05]
 
 
 def test_running_mean_is_trailing_and_keeps_nan():
