@@ -80,6 +80,30 @@ function logTicks(lo, hi, n) {
   return k > 1 ? out.filter((_, i) => i % k === 0) : out;
 }
 
+// Every chart changed by one update is drawn in the same animation frame, with
+// the theme read once: getComputedStyle in the middle of Streamlit's update
+// forces a style recalculation of the page, once per chart otherwise.
+const pending = new Set();
+let frame = 0;
+function schedule(chart) {
+  pending.add(chart);
+  if (frame) return;
+  frame = requestAnimationFrame(() => {
+    frame = 0;
+    const charts = [...pending];
+    pending.clear();
+    if (!charts.length) return;
+    const th = theme(charts[0].root);
+    for (const c of charts) {
+      try {
+        c.draw(th);
+      } catch (err) {
+        c.el.textContent = `The chart could not be drawn: ${err.message}`;
+      }
+    }
+  });
+}
+
 class Chart {
   constructor(root) {
     this.root = root;
@@ -107,7 +131,7 @@ class Chart {
       const w = Math.round(entries[0].contentRect.width);
       if (w && w !== this.width) {
         this.width = w;
-        if (this.spec) this.draw();
+        if (this.spec) schedule(this);
       }
     });
     this.observer.observe(this.el);
@@ -127,7 +151,7 @@ class Chart {
     }
     this.buildLegend();
     this.record();
-    this.draw();
+    schedule(this);
   }
 
   isShown(t) {
@@ -155,7 +179,7 @@ class Chart {
         b.addEventListener("click", () => {
           this.hidden.set(t.group, !this.hidden.get(t.group));
           this.syncLegend();
-          this.draw();
+          schedule(this);
         });
         this.legend.appendChild(b);
       }
@@ -261,9 +285,8 @@ class Chart {
     };
   }
 
-  draw() {
+  draw(th) {
     const s = this.spec;
-    const th = theme(this.root);
     const box = this.box();
     const dpr = window.devicePixelRatio || 1;
     const cv = this.canvas;
