@@ -121,7 +121,7 @@ class Chart {
     this.button.title = "Save this chart as a PNG";
     this.legend = document.createElement("div");
     this.legend.className = "normlab-legend";
-    this.el.append(this.canvas, this.tip, this.button, this.legend);
+    this.el.append(this.canvas, this.tip, this.legend);
     root.appendChild(this.el);
     this.hidden = new Map(); // legend group → hidden, as the user set it
     this.canvas.addEventListener("mousemove", (e) => this.hover(e));
@@ -183,12 +183,15 @@ class Chart {
         });
         this.legend.appendChild(b);
       }
+      // The PNG button ends the legend row: over the canvas it hid the end
+      // of a long title on narrow charts (projector at 150%).
+      this.legend.appendChild(this.button);
     }
     this.syncLegend();
   }
 
   syncLegend() {
-    for (const b of this.legend.children) {
+    for (const b of this.legend.querySelectorAll(".normlab-legend-item")) {
       const off = !!this.hidden.get(b.dataset.group);
       b.setAttribute("aria-pressed", String(!off));
       b.title = `${off ? "Show" : "Hide"} ${b.textContent}`;
@@ -349,10 +352,16 @@ class Chart {
     ctx.strokeRect(box.x + 0.5, box.y + 0.5, box.w - 1, box.h - 1);
     // Titles.
     ctx.globalAlpha = 1;
-    ctx.font = `600 15px ${font}`;
+    // The title in full: a smaller font on a narrow chart, never cut.
+    let size = 15;
+    ctx.font = `600 ${size}px ${font}`;
+    while (size > 11 && ctx.measureText(s.title).width > box.width - 8) {
+      size -= 1;
+      ctx.font = `600 ${size}px ${font}`;
+    }
     ctx.textAlign = "left";
     ctx.textBaseline = "alphabetic";
-    ctx.fillText(s.title, 4, 20);
+    ctx.fillText(s.title, 4, 20, box.width - 8);
     ctx.font = `13px ${font}`;
     ctx.globalAlpha = 0.85;
     ctx.textAlign = "center";
