@@ -1,14 +1,18 @@
 """Time the "Why normalize" page's default runs; optionally write the shipped file.
 
     python -m bench.why_sweep            # time the default sweep (3 repeats)
-    python -m bench.why_sweep --write    # also write assets/why_default.npz
+    python -m bench.why_sweep --write    # also train every scenario with seeds
+                                         # 0–4 and write assets/why_default.npz
 
 The page promises the default sweep "in well under half a minute on a 2-core
 CPU"; this measures it (wall clock, single-threaded torch as the page runs it)
 and records the numbers in bench/why_sweep.json with the machine's load, since
 other work on the same cores slows the runs. ``--write`` regenerates the
 shipped default results with exactly the code the page runs, from the default
-seed; tests/unit/test_why.py recomputes part of them and compares.
+seed; tests/unit/test_why.py recomputes part of them and compares. It also
+trains every scenario with each seed of `lab.why.SEEDS` (no norm, BatchNorm,
+LayerNorm, RMSNorm) and ships the seed table the page reads its spread from,
+and each scenario's seed-0 sweep, so a scenario opens without training.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import os
 import platform
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,8 +31,10 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 
-from lab.why import WhyState  # noqa: E402
+from lab.texts.why import SCENARIOS  # noqa: E402
+from lab.why import SEEDS, default_state, scenario_base, seed_row  # noqa: E402
 from lab.why_cache import SHIPPED  # noqa: E402
+from lab.why_models import VARIANTS  # noqa: E402
 from lab.why_runs import run_sweep, save_results, xiong_sweep  # noqa: E402
 
 RECORD = ROOT / "bench" / "why_sweep.json"
@@ -39,7 +46,7 @@ def main() -> None:
     ap.add_argument("--write", action="store_true", help=f"write {SHIPPED.name}")
     args = ap.parse_args()
 
-    state = WhyState()
+    state = default_state()
     config = state.config
     sweeps, xiongs = [], []
     for r in range(args.repeats):
@@ -75,7 +82,29 @@ def main() -> None:
     RECORD.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     print(f"recorded in {RECORD.relative_to(ROOT)}")
     if args.write:
-        save_results(SHIPPED, sweep, xiong)
+        table, extra = {}, []
+        t0 = time.perf_counter()
+        for scenario in SCENARIOS:
+            base = scenario_base(scenario.key).config
+            rows = []
+            for seed in SEEDS:
+                c = replace(base, seed=seed)
+                if c == config:
+                    s = sweep
+                else:
+                    variants = VARIANTS if seed == 0 else VARIANTS[:4]
+                    s = run_sweep(c, variants=variants)
+                if seed == 0 and c != config:
+                    extra.append(s)
+                rows.append(seed_row(s))
+                his = rows[-1]["highest"]
+                print(f"{scenario.key} seed {seed}: highest {his}", flush=True)
+            table[scenario.key] = {"seeds": list(SEEDS), "rows": rows}
+        print(f"seed table: {time.perf_counter() - t0:.1f} s")
+        record["seed_table_seconds"] = round(time.perf_counter() - t0, 1)
+        record["seed_table"] = table
+        RECORD.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        save_results(SHIPPED, sweep, xiong, seeds=table, extra=extra)
         size = SHIPPED.stat().st_size / 1024
         print(f"wrote {SHIPPED.relative_to(ROOT)} ({size:.0f} KiB)")
 

@@ -152,19 +152,42 @@ def settle(state: WhyState) -> WhyState:
     return state
 
 
+DEFAULT_SCENARIO = "six_layers"
+"""What an empty link opens: the setup where Santurkar et al.'s effect shows in
+every seed bench/why_sweep.py tried (see the seed table it ships). Until
+2026-12 an empty link opened "deep" (the field defaults of `WhyState`); links
+written then name no scenario and still open "deep"."""
+
+
+def default_state() -> WhyState:
+    """The view an empty link opens."""
+    return scenario_base(DEFAULT_SCENARIO)
+
+
 def parse(params: Mapping[str, str | Iterable[str]]) -> tuple[WhyState, str | None]:
-    """Read a state from query parameters; never raises (see `lab.state.parse`)."""
-    parsed, problems = read_params(as_lists(params), SPECS)
+    """Read a state from query parameters; never raises (see `lab.state.parse`).
+
+    An empty link is the default view (`DEFAULT_SCENARIO`); a link with
+    parameters but no scenario was written when "deep" was the default, and
+    keeps meaning "deep" plus those parameters, so old links open as they did.
+    """
+    lists = as_lists(params)
+    if not lists:
+        return default_state(), None
+    parsed, problems = read_params(lists, SPECS)
     scenario = parsed.pop("scenario", WhyState.scenario)
     state = replace(scenario_base(scenario), **parsed)
     return settle(state), summarize(problems)
 
 
 def to_params(state: WhyState) -> dict[str, str]:
-    """Query parameters for ``state``: the scenario plus what differs from it."""
-    out = {} if state.scenario == WhyState.scenario else {"scenario": state.scenario}
+    """Query parameters for ``state``: nothing for the default view, else the
+    scenario (always named: no scenario means "deep", see `parse`) plus what
+    differs from it."""
+    if state == default_state():
+        return {}
     base = scenario_base(state.scenario)
-    return out | _write(state, base, SPECS, skip={"scenario"})
+    return {"scenario": state.scenario} | _write(state, base, SPECS, skip={"scenario"})
 
 
 # ---- how much work a sweep is ----
@@ -269,48 +292,182 @@ def _median(a: np.ndarray) -> float:
     return float(np.median(a)) if a.size else math.nan
 
 
-@dataclass(frozen=True)
-class Landscape:
-    """Santurkar et al.'s three measurements of one run, as medians over the
-    probed steps (NaN where the run had diverged before any probe)."""
+# ---- Santurkar et al. 2018: the landscape along the gradient ----
 
-    loss_range: float  # max_c L(w − c·lr·g) − min_c L(w − c·lr·g)
-    grad_change: float  # max_c ‖∇L(w − c·lr·g) − ∇L(w)‖
-    beta: float  # max_c ‖Δ∇L‖ / ‖Δw‖: the "effective β-smoothness"
-    points: int  # how many probed steps the medians are over
+
+def loss_variation(losses: np.ndarray) -> np.ndarray:
+    """max − min over the step sizes (last axis) of L(w − η·∇L): how much the
+    loss varies along the gradient, not its level (Santurkar et al.'s Fig. 4a)."""
+    losses = np.asarray(losses, dtype=np.float64)
+    return np.max(losses, axis=-1) - np.min(losses, axis=-1)
+
+
+def gradient_change(changes: np.ndarray) -> np.ndarray:
+    """The largest ℓ2 change of the gradient, ‖∇L(w) − ∇L(w − η·∇L)‖, over the
+    step sizes (last axis): "gradient predictiveness", small when predictive."""
+    return np.max(np.asarray(changes, dtype=np.float64), axis=-1)
+
+
+def effective_beta(
+    changes: np.ndarray, etas: np.ndarray, grad_norm: np.ndarray
+) -> np.ndarray:
+    """Effective β-smoothness: the largest gradient change per unit of distance
+    moved, max over η of ‖Δ∇L‖ / ‖η·∇L‖ (for a quadratic ½wᵀAw it is at most
+    A's largest eigenvalue). ``changes`` (…, C), ``etas`` (C,), ``grad_norm`` (…)."""
+    changes = np.asarray(changes, dtype=np.float64)
+    moved = np.asarray(etas, dtype=np.float64) * np.asarray(grad_norm)[..., None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.max(changes / moved, axis=-1)
+
+
+SMOOTH = 5
+"""Steps in the running mean of the training loss (the loss curves', and the
+measure of training progress used to match two runs)."""
+
+
+def running_mean(a: np.ndarray, k: int) -> np.ndarray:
+    """Trailing mean over up to ``k`` steps (fewer at the start); NaN stays NaN."""
+    a = np.asarray(a, dtype=np.float64)
+    c = np.concatenate([[0.0], np.cumsum(np.where(np.isfinite(a), a, 0.0))])
+    idx = np.arange(1, len(a) + 1)
+    lo = np.maximum(idx - k, 0)
+    out = (c[idx] - c[lo]) / (idx - lo)
+    return np.where(np.isfinite(a), out, np.nan)
 
 
 def landscape_series(sweep: Sweep, variant: str, lr: float) -> dict[str, np.ndarray]:
-    """Per probed step (P,): the range of the loss and of the gradient change
-    along the gradient, and the effective β-smoothness, for one run."""
+    """Per probed step (P,) of one run: its training loss then (mean of the last
+    SMOOTH steps), the loss variation, the range of the gradient change, and the
+    effective β-smoothness, over the steps η = c·lr for c in PROBE_SIZES."""
     run = sweep.runs[variant]
     i = sweep.lrs.index(lr)
     loss = run.probe_loss[:, i].astype(np.float64)  # P,C
     gdiff = run.probe_gdiff[:, i].astype(np.float64)  # P,C
     gnorm = run.grad_norm[:, i].astype(np.float64)  # P
-    c = np.asarray(PROBE_SIZES)  # C
-    with np.errstate(invalid="ignore", divide="ignore"):
-        moved = c[None, :] * lr * gnorm[:, None]  # P,C  ‖Δw‖ = c·lr·‖g‖
-        beta = np.max(gdiff / moved, axis=1)
-        return {
-            "steps": run.probe_steps,
-            "loss_lo": np.min(loss, axis=1),
-            "loss_hi": np.max(loss, axis=1),
-            "grad_lo": np.min(gdiff, axis=1),
-            "grad_hi": np.max(gdiff, axis=1),
-            "beta": beta,
-        }
+    etas = np.asarray(PROBE_SIZES) * lr  # C
+    return {
+        "steps": run.probe_steps,
+        "progress": running_mean(run.losses[:, i], SMOOTH)[run.probe_steps],
+        "loss_var": loss_variation(loss),
+        "grad_lo": np.min(gdiff, axis=1),
+        "grad_hi": gradient_change(gdiff),
+        "beta": effective_beta(gdiff, etas, gnorm),
+    }
 
 
-def landscape(sweep: Sweep, variant: str, lr: float) -> Landscape:
-    s = landscape_series(sweep, variant, lr)
-    ok = np.isfinite(s["loss_hi"]) & np.isfinite(s["loss_lo"])
+@dataclass(frozen=True)
+class Landscape:
+    """Santurkar et al.'s three measures of one run, as medians over the probed
+    steps of a window (NaN where there are none)."""
+
+    loss_var: float  # max_η L(w − η·g) − min_η L(w − η·g)
+    grad_change: float  # max_η ‖∇L(w − η·g) − ∇L(w)‖
+    beta: float  # max_η ‖Δ∇L‖ / ‖η·g‖: the "effective β-smoothness"
+    points: int  # how many probed steps the medians are over
+
+    def ratios(self, base: Landscape) -> tuple[float, float, float]:
+        """Each measure divided by ``base``'s (NaN when undefined)."""
+
+        def r(a: float, b: float) -> float:
+            ok = math.isfinite(a) and math.isfinite(b) and a > 0 and b > 0
+            return a / b if ok else math.nan
+
+        return (
+            r(self.loss_var, base.loss_var),
+            r(self.grad_change, base.grad_change),
+            r(self.beta, base.beta),
+        )
+
+
+def _summarize(s: dict[str, np.ndarray], keep: np.ndarray) -> Landscape:
+    ok = keep & np.isfinite(s["loss_var"]) & np.isfinite(s["beta"])
     return Landscape(
-        loss_range=_median(s["loss_hi"][ok] - s["loss_lo"][ok]),
+        loss_var=_median(s["loss_var"][ok]),
         grad_change=_median(s["grad_hi"][ok]),
         beta=_median(s["beta"][ok]),
         points=int(ok.sum()),
     )
+
+
+def landscape(sweep: Sweep, variant: str, lr: float) -> Landscape:
+    """The measures of one run over all its probed steps before any divergence."""
+    s = landscape_series(sweep, variant, lr)
+    return _summarize(s, np.isfinite(s["progress"]))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A normalized run against no norm at one learning rate, at matched training
+    progress: only the probed steps where both training losses lay in the same
+    range [lo, hi] count, so a run is not called smoother for having trained
+    further (the loss and its gradient shrink as a network learns)."""
+
+    variant: str
+    lr: float
+    status: str  # "ok", or why there is nothing to compare (see COMPARE_STATUS)
+    lo: float = math.nan
+    hi: float = math.nan
+    plain: Landscape | None = None
+    norm: Landscape | None = None
+
+    @property
+    def ratios(self) -> tuple[float, float, float]:
+        if self.plain is None or self.norm is None:
+            return (math.nan,) * 3
+        return self.norm.ratios(self.plain)
+
+
+COMPARE_STATUS = ("ok", "plain_fails", "norm_fails", "both_fail", "no_overlap")
+
+
+def both_train(sweep: Sweep, variant: str = "batch") -> list[float]:
+    """The learning rates at which both no norm and ``variant`` train."""
+    ok = sweep.trains("none") & sweep.trains(variant)
+    return [lr for lr, k in zip(sweep.lrs, ok, strict=True) if k]
+
+
+def compare_at(sweep: Sweep, lr: float, variant: str = "batch") -> Comparison:
+    """`Comparison` of ``variant`` with no norm at ``lr``: measured only where
+    both networks train at that rate, over their common range of training loss."""
+    i = sweep.lrs.index(lr)
+    plain_ok, norm_ok = bool(sweep.trains("none")[i]), bool(sweep.trains(variant)[i])
+    if not (plain_ok and norm_ok):
+        status = (
+            "both_fail"
+            if not (plain_ok or norm_ok)
+            else ("plain_fails" if not plain_ok else "norm_fails")
+        )
+        return Comparison(variant, lr, status)
+    a, b = landscape_series(sweep, "none", lr), landscape_series(sweep, variant, lr)
+    pa, pb = a["progress"], b["progress"]
+    if not (np.isfinite(pa).any() and np.isfinite(pb).any()):
+        return Comparison(variant, lr, "no_overlap")
+    lo = max(np.nanmin(pa), np.nanmin(pb))
+    hi = min(np.nanmax(pa), np.nanmax(pb))
+    plain = _summarize(a, (pa >= lo) & (pa <= hi))
+    norm = _summarize(b, (pb >= lo) & (pb <= hi))
+    if lo > hi or plain.points < 2 or norm.points < 2:
+        return Comparison(variant, lr, "no_overlap", lo, hi)
+    return Comparison(variant, lr, "ok", float(lo), float(hi), plain, norm)
+
+
+SMALLER, LARGER = 0.8, 1.25
+"""A measure counts as smaller (larger) with the norm below 0.8× (above 1.25×)
+no norm's; in between the runs are "about the same" (one seed's noise is that
+large: see the seed spread the page shows)."""
+
+MEASURES = ("loss variation", "gradient change", "β-smoothness")
+
+
+def classify(ratio: float) -> str:
+    """ "smaller", "larger", "same" (within 0.8–1.25×) or "unknown" (NaN)."""
+    if not math.isfinite(ratio):
+        return "unknown"
+    if ratio < SMALLER:
+        return "smaller"
+    if ratio > LARGER:
+        return "larger"
+    return "same"
 
 
 def compare(with_norm: float, without: float) -> str:
@@ -320,7 +477,7 @@ def compare(with_norm: float, without: float) -> str:
     if with_norm <= 0 or without <= 0:
         return "—"
     r = with_norm / without
-    if 0.8 <= r <= 1.25:
+    if SMALLER <= r <= LARGER:
         return "about as much"
     return f"{fold(1 / r)} less" if r < 1 else f"{fold(r)} more"
 
@@ -330,37 +487,226 @@ def fold(r: float) -> str:
     return f"{r:.2g}×" if r < 100 else f"{r:,.0f}×"
 
 
-def landscape_verdict(sweep: Sweep, lr: float) -> tuple[str, str]:
-    """(level, text): at learning rate ``lr``, is BatchNorm's landscape smoother?"""
-    plain, bn = landscape(sweep, "none", lr), landscape(sweep, "batch", lr)
+def _join(words: list[str]) -> str:
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _failure(sweep: Sweep, variant: str, lr: float) -> str:
+    """Why ``variant`` does not train at ``lr``, in words."""
+    i = sweep.lrs.index(lr)
+    name = VARIANT_NAMES[variant]
+    d = int(sweep.runs[variant].diverged_at[i])
+    if d >= 0:
+        return T.FAIL_DIVERGED.format(name=name, step=d)
+    return T.FAIL_STUCK.format(
+        name=name,
+        loss=f"{float(sweep.final_loss(variant)[i]):.3f}",
+        threshold=f"{sweep.threshold:.3f}",
+    )
+
+
+def rates_hint(sweep: Sweep, lr: float, variant: str = "batch") -> str:
+    """A "try next" that is possible here: the other rates where both train, or
+    that none does (and then no hint to try a rate)."""
+    both = both_train(sweep, variant)
+    others = [x for x in both if x != lr]
+    name = VARIANT_NAMES[variant]
+    if not both:
+        plain_any = sweep.highest_lr("none") is not None
+        norm_any = sweep.highest_lr(variant) is not None
+        if not plain_any and not norm_any:
+            return T.HINT_NOTHING_TRAINS.format(name=name, steps=sweep.config.steps)
+        if not plain_any:
+            return T.HINT_PLAIN_NEVER.format(steps=sweep.config.steps)
+        if not norm_any:
+            return T.HINT_NORM_NEVER.format(name=name)
+        return T.HINT_NO_COMMON.format(name=name)
+    if not others:
+        return ""
+    return T.HINT_OTHER_RATES.format(
+        name=name, rates=_join([lr_label(x) for x in others])
+    )
+
+
+def landscape_verdict(
+    sweep: Sweep, lr: float, seeds: Mapping | None = None
+) -> tuple[str, str]:
+    """(level, text): at ``lr`` and matched progress, is BatchNorm's landscape
+    smoother than no norm's, measure by measure? Every word follows the numbers
+    it prints; ``seeds`` (the scenario's row of the seed table) adds the spread."""
     label = lr_label(lr)
-    if plain.points == 0 or bn.points == 0:
-        who = "no norm" if plain.points == 0 else "BatchNorm"
-        return "info", T.LANDSCAPE_NO_DATA.format(who=who, lr=label)
+    c = compare_at(sweep, lr, "batch")
+    hint = rates_hint(sweep, lr, "batch")
+    spread = seed_sentence(seeds, lr) if seeds else ""
+    if c.status != "ok":
+        if c.status == "no_overlap":
+            head = T.LANDSCAPE_NO_OVERLAP.format(lr=label)
+        else:
+            who = [
+                v for v in ("none", "batch") if not sweep.trains(v)[sweep.lrs.index(lr)]
+            ]
+            head = T.LANDSCAPE_NEEDS_BOTH.format(
+                lr=label, why=" ".join(_failure(sweep, v, lr) for v in who)
+            )
+        return "info", " ".join(x for x in (head, hint, spread) if x)
+    p, n = c.plain, c.norm
     text = T.LANDSCAPE_NUMBERS.format(
         lr=label,
-        plain_loss=f"{plain.loss_range:.3g}",
-        bn_loss=f"{bn.loss_range:.3g}",
-        plain_grad=f"{plain.grad_change:.3g}",
-        bn_grad=f"{bn.grad_change:.3g}",
-        plain_beta=f"{plain.beta:.3g}",
-        bn_beta=f"{bn.beta:.3g}",
+        lo=f"{c.lo:.2f}",
+        hi=f"{c.hi:.2f}",
+        n_plain=p.points,
+        n_bn=n.points,
+        plain_loss=f"{p.loss_var:.3g}",
+        bn_loss=f"{n.loss_var:.3g}",
+        plain_grad=f"{p.grad_change:.3g}",
+        bn_grad=f"{n.grad_change:.3g}",
+        plain_beta=f"{p.beta:.3g}",
+        bn_beta=f"{n.beta:.3g}",
     )
-    for v, ls in (("none", plain), ("batch", bn)):
-        d = int(sweep.runs[v].diverged_at[sweep.lrs.index(lr)])
-        if d >= 0:
-            few = T.LANDSCAPE_ONE if ls.points == 1 else T.LANDSCAPE_FEW
-            text += " " + few.format(name=VARIANT_NAMES[v], step=d, points=ls.points)
-    smoother = bn.loss_range < plain.loss_range and bn.grad_change < plain.grad_change
-    rougher = bn.loss_range > plain.loss_range and bn.grad_change > plain.grad_change
-    if smoother:
-        return "success", text + " " + T.LANDSCAPE_SMOOTHER.format(
-            loss=compare(bn.loss_range, plain.loss_range),
-            grad=compare(bn.grad_change, plain.grad_change),
+    kinds = [classify(r) for r in c.ratios]
+    smaller = [m for m, k in zip(MEASURES, kinds, strict=True) if k == "smaller"]
+    larger = [m for m, k in zip(MEASURES, kinds, strict=True) if k == "larger"]
+    same = [m for m, k in zip(MEASURES, kinds, strict=True) if k == "same"]
+    if len(smaller) == 3:
+        level, words = "success", T.LANDSCAPE_SMOOTHER
+    elif smaller and not larger:
+        level, words = (
+            "info",
+            T.LANDSCAPE_PARTLY.format(smaller=_join(smaller), same=_join(same)),
         )
-    if rougher:
-        return "warning", text + " " + T.LANDSCAPE_ROUGHER
-    return "info", text + " " + T.LANDSCAPE_MIXED
+    elif smaller and larger:
+        level, words = (
+            "info",
+            T.LANDSCAPE_MIXED.format(smaller=_join(smaller), larger=_join(larger)),
+        )
+    elif larger:
+        level, words = "warning", T.LANDSCAPE_ROUGHER.format(larger=_join(larger))
+    else:
+        level, words = "info", T.LANDSCAPE_SAME
+    others = _others_sentence(sweep, lr)
+    return level, " ".join(x for x in (text, words, others, hint, spread) if x)
+
+
+def _others_sentence(sweep: Sweep, lr: float) -> str:
+    """LayerNorm's and RMSNorm's ratios at matched progress, where they train."""
+    parts = []
+    for v in ("layer", "rms"):
+        if v not in sweep.runs:
+            continue
+        c = compare_at(sweep, lr, v)
+        if c.status != "ok":
+            continue
+        rl, rg, rb = c.ratios
+        parts.append(
+            T.OTHER_RATIOS.format(
+                name=VARIANT_NAMES[v],
+                loss=f"{rl:.2g}",
+                grad=f"{rg:.2g}",
+                beta=f"{rb:.2g}",
+            )
+        )
+    return (T.OTHERS_HEAD + " " + "; ".join(parts) + ".") if parts else ""
+
+
+# ---- the spread over seeds (computed by bench/why_sweep.py, shipped) ----
+
+SEEDS: tuple[int, ...] = (0, 1, 2, 3, 4)
+"""The seeds bench/why_sweep.py trains each scenario with for the seed table."""
+
+
+def seed_row(sweep: Sweep) -> dict[str, Any]:
+    """What one seed's sweep contributes to the seed table (plain JSON): every
+    variant's highest rate, and at every rate BatchNorm's, LayerNorm's and
+    RMSNorm's three ratios to no norm at matched progress (None: no comparison)."""
+    row: dict[str, Any] = {
+        "highest": {v: sweep.highest_lr(v) for v in ("none", "batch", "layer", "rms")},
+        "ratios": {},
+    }
+    for lr in sweep.lrs:
+        row["ratios"][lr_label(lr)] = {
+            v: (
+                [round(r, 4) for r in c.ratios]
+                if (c := compare_at(sweep, lr, v)).status == "ok"
+                else None
+            )
+            for v in ("batch", "layer", "rms")
+            if v in sweep.runs
+        }
+    return row
+
+
+def seed_sentence(table: Mapping, lr: float, variant: str = "batch") -> str:
+    """The spread of the three ratios over the table's seeds at ``lr``."""
+    rows = table["rows"]
+    seeds = table["seeds"]
+    got = [r["ratios"].get(lr_label(lr), {}).get(variant) for r in rows]
+    ok = [g for g in got if g is not None]
+    head = T.SEEDS_HEAD.format(
+        first=seeds[0], last=seeds[-1], lr=lr_label(lr), name=VARIANT_NAMES[variant]
+    )
+    if not ok:
+        return head + " " + T.SEEDS_NONE.format(n=len(rows))
+    parts = []
+    robust, not_robust = [], []
+    for k, m in enumerate(MEASURES):
+        vals = [g[k] for g in ok]
+        n_small = sum(classify(x) == "smaller" for x in vals)
+        parts.append(
+            T.SEEDS_MEASURE.format(
+                measure=m,
+                lo=f"{min(vals):.2g}",
+                hi=f"{max(vals):.2g}",
+                k=n_small,
+                n=len(vals),
+            )
+        )
+        (robust if n_small == len(rows) else not_robust).append(m)
+    text = head + " " + "; ".join(parts) + "."
+    if len(ok) < len(rows):
+        text += " " + T.SEEDS_SOME.format(k=len(ok), n=len(rows))
+    if robust and not not_robust:
+        text += " " + T.SEEDS_ROBUST_ALL
+    elif robust:
+        text += " " + T.SEEDS_ROBUST_SOME.format(
+            robust=_join(robust), not_robust=_join(not_robust)
+        )
+    else:
+        text += " " + T.SEEDS_ROBUST_NONE
+    return text
+
+
+def highest_spread(table: Mapping) -> str:
+    """Each variant's highest trained rate over the table's seeds, in words."""
+    rows = table["rows"]
+    seeds = table["seeds"]
+    parts = []
+    for v in rows[0]["highest"]:
+        his = [r["highest"][v] for r in rows]
+        got = [h for h in his if h is not None]
+        if not got:
+            parts.append(T.SPREAD_NEVER.format(name=VARIANT_NAMES[v]))
+            continue
+        lo, hi = min(got), max(got)
+        rng = lr_label(lo) if lo == hi else f"{lr_label(lo)}–{lr_label(hi)}"
+        if len(got) < len(his):
+            rng += T.SPREAD_SOME.format(k=len(got), n=len(his))
+        parts.append(f"{VARIANT_NAMES[v]} {rng}")
+    return (
+        T.SPREAD_HEAD.format(first=seeds[0], last=seeds[-1])
+        + " "
+        + "; ".join(parts)
+        + "."
+    )
+
+
+def seed_table_for(table: Mapping, state: WhyState) -> Mapping | None:
+    """The seed-table entry of the scenario ``state`` is in (any seed), if any."""
+    for key, entry in table.items():
+        if matches_scenario(state, key):
+            return entry
+    return None
 
 
 def noise_bounds(level: float) -> tuple[float, float, float]:
@@ -406,20 +752,24 @@ def noise_verdict(sweep: Sweep, lr: float) -> tuple[str, str]:
 
 
 def _trend(ratio: float) -> str:
-    if ratio > 1.25:
-        return "grows toward the output"
-    if ratio < 0.8:
-        return "shrinks toward the output"
-    return "stays about even across layers"
+    if ratio > LARGER:
+        return T.TREND_GROWS
+    if ratio < SMALLER:
+        return T.TREND_SHRINKS
+    return T.TREND_EVEN
 
 
 def xiong_verdict(xiong: XiongResult, depth: int) -> str:
-    """What the per-layer gradient norms show at ``depth``, and over depth."""
+    """What the per-layer gradient norms show at ``depth``, and over depth: the
+    last layer's against the 1/√L scaling of Xiong et al.'s bound, and, where
+    the toy departs from it, the measured reasons (`last_layer_factors`)."""
     post, pre = xiong.layers(depth, "post"), xiong.layers(depth, "pre")
     first, last = xiong.depths[0], xiong.depths[-1]
     lp, lq = xiong.last("post"), xiong.last("pre")
     post_ratio, pre_ratio = post[-1] / post[0], pre[-1] / pre[0]
-    return T.XIONG_TEXT.format(
+    measured = float(lq[-1] / lq[0])
+    predicted = math.sqrt(first / last)
+    text = T.XIONG_TEXT.format(
         depth=depth,
         post_trend=_trend(post_ratio),
         pre_trend=_trend(pre_ratio),
@@ -432,6 +782,23 @@ def xiong_verdict(xiong: XiongResult, depth: int) -> str:
         post_to=f"{lp[-1]:.3g}",
         pre_from=f"{lq[0]:.3g}",
         pre_to=f"{lq[-1]:.3g}",
-        predicted=f"{math.sqrt(first / last):.2g}",
-        measured=f"{lq[-1] / lq[0]:.2g}",
+        predicted=f"{predicted:.2g}",
+        measured=f"{measured:.2g}",
     )
+    if pre_ratio < SMALLER:
+        text += " " + T.XIONG_NOT_EVEN
+    if classify(measured / predicted) == "same":
+        return text + " " + T.XIONG_AS_BOUND
+    if xiong.pre_resid is None:
+        return text + " " + T.XIONG_DIFFERS
+    resid = float(xiong.pre_resid[-1] / xiong.pre_resid[0])
+    tok = float(xiong.pre_token_grad[-1] / xiong.pre_token_grad[0])
+    cos0, cos1 = float(xiong.pre_token_cos[0]), float(xiong.pre_token_cos[-1])
+    why = T.XIONG_RESID.format(
+        resid=f"{resid:.2g}", sqrt=f"{1 / predicted:.2g}", tok=f"{tok:.2g}"
+    )
+    if measured > predicted and cos1 > cos0 + 0.1:
+        why += " " + T.XIONG_ALIKE.format(cos0=f"{cos0:.2f}", cos1=f"{cos1:.2f}")
+    else:
+        why += " " + T.XIONG_OTHER
+    return text + " " + why

@@ -21,35 +21,57 @@ from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
-from lab.why_runs import Progress, Sweep, XiongResult, load_results
+from lab.why_runs import (
+    Progress,
+    Sweep,
+    XiongResult,
+    load_extra,
+    load_results,
+    load_seed_table,
+)
 
 SHIPPED = Path(__file__).resolve().parents[1] / "assets" / "why_default.npz"
-"""The default view's results, computed by `bench/why_sweep.py --write` with
-this code and shipped so the page opens instantly."""
+"""The default view's results (and every scenario's, and the seed table),
+computed by `bench/why_sweep.py --write` with this code and shipped so the
+page opens instantly."""
 
 WAITING = "Waiting for a run another visitor started…"
 
 
 class RunStore:
-    """A bounded, thread-safe map from plain keys to finished results."""
+    """A bounded, thread-safe map from plain keys to finished results.
+
+    Pinned results (``put(..., pin=True)``: the shipped ones) are never evicted
+    and do not count against ``max_entries``: a class trying many settings at
+    once must not push the default view and the scenarios out, or the next
+    visitor would wait for them to be trained again.
+    """
 
     def __init__(self, max_entries: int = 32, poll: float = 0.1) -> None:
         self.max_entries = max_entries
         self.poll = poll
         self._done: OrderedDict[Hashable, Any] = OrderedDict()
+        self._pinned: dict[Hashable, Any] = {}
         self._guard = threading.Lock()  # protects _done and _running
         self._compute = threading.Lock()  # held by the one running computation
         self._running: tuple[Hashable, float, str] | None = None
 
     def get(self, key: Hashable) -> Any | None:
         with self._guard:
+            if key in self._pinned:
+                return self._pinned[key]
             if key in self._done:
                 self._done.move_to_end(key)
                 return self._done[key]
         return None
 
-    def put(self, key: Hashable, value: Any) -> None:
+    def put(self, key: Hashable, value: Any, pin: bool = False) -> None:
+        """Store ``value``; ``pin``: keep it for the life of the store."""
         with self._guard:
+            if pin or key in self._pinned:
+                self._pinned[key] = value
+                self._done.pop(key, None)
+                return
             self._done[key] = value
             self._done.move_to_end(key)
             while len(self._done) > self.max_entries:
@@ -57,7 +79,7 @@ class RunStore:
 
     def __len__(self) -> int:
         with self._guard:
-            return len(self._done)
+            return len(self._done) + len(self._pinned)
 
     def fetch(
         self,
@@ -110,12 +132,23 @@ def xiong_key(seed: int) -> tuple[str, int]:
 
 
 def preload(store: RunStore, path: Path = SHIPPED) -> tuple[Sweep, XiongResult]:
-    """Put the shipped default results into ``store``; return them.
+    """Put the shipped default results into ``store``, pinned; return them.
 
     Raises OSError/ValueError/KeyError when the file is missing or malformed;
     the page then trains the default view like any other.
     """
     sweep, xiong = load_results(path)
-    store.put(sweep_key(sweep), sweep)
-    store.put(xiong_key(xiong.seed), xiong)
+    for other in load_extra(path):  # the scenarios' views, shipped ready too
+        store.put(sweep_key(other), other, pin=True)
+    store.put(sweep_key(sweep), sweep, pin=True)
+    store.put(xiong_key(xiong.seed), xiong, pin=True)
     return sweep, xiong
+
+
+def seed_table(path: Path = SHIPPED) -> dict:
+    """The shipped seed table: per scenario, what seeds 0–4 showed ({} when
+    the file is missing or older; the page then shows one seed only)."""
+    try:
+        return load_seed_table(path)
+    except (OSError, ValueError, KeyError):
+        return {}

@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from lab.figures import CHART_CONFIG
-from lab.why import landscape_series, lr_label
+from lab.figures import CHART_CONFIG, b64
+from lab.why import SMOOTH, landscape_series, lr_label, running_mean
 from lab.why_models import VARIANT_NAMES
 from lab.why_runs import QUANTILES, Sweep, XiongResult
 
@@ -26,7 +26,6 @@ VARIANT_COLORS: dict[str, str] = {
 FORM_COLORS: dict[str, str] = {"post": "#d55e00", "pre": "#0072b2"}
 GUIDE = "#888888"
 HEIGHT = 400
-SMOOTH = 5  # steps in the loss curves' running mean
 
 
 def _f32(a: Any) -> np.ndarray:
@@ -214,16 +213,6 @@ def lr_figure(sweep: Sweep, lr: float) -> dict[str, Any]:
     return fig
 
 
-def running_mean(a: np.ndarray, k: int) -> np.ndarray:
-    """Trailing mean over up to ``k`` steps (fewer at the start); NaN stays NaN."""
-    a = np.asarray(a, dtype=np.float64)
-    c = np.concatenate([[0.0], np.cumsum(np.where(np.isfinite(a), a, 0.0))])
-    idx = np.arange(1, len(a) + 1)
-    lo = np.maximum(idx - k, 0)
-    out = (c[idx] - c[lo]) / (idx - lo)
-    return np.where(np.isfinite(a), out, np.nan)
-
-
 def curves_figure(sweep: Sweep, lr: float) -> dict[str, Any]:
     """Training loss against step at one learning rate, one line per variant."""
     i = sweep.lrs.index(lr)
@@ -329,17 +318,20 @@ def _band(
 
 
 def landscape_figure(sweep: Sweep, lr: float, which: str) -> dict[str, Any]:
-    """Santurkar et al.'s Figure 4, on these runs: ``which`` = "loss" (the loss
-    along the gradient) or "grad" (the ℓ2 change of the gradient along it)."""
+    """Santurkar et al.'s Figure 4, on these runs, per probed step: ``which`` =
+    "loss" (the loss variation along the gradient, max − min over the step
+    sizes: not the loss level, which falls as a network learns) or "grad" (the
+    ℓ2 change of the gradient along it: the band spans the step sizes, the line
+    is the optimizer's own step)."""
     i = sweep.lrs.index(lr)
     c1 = 2  # PROBE_SIZES[2] == 1: the optimizer's own step
     if which == "loss":
-        title = f"Loss along the gradient, lr {lr_label(lr)}"
-        ytitle = "loss after moving along −∇L"
-        unit = "loss after the step"
+        title = f"Loss variation, lr {lr_label(lr)}"
+        ytitle = "max − min of the loss along −∇L"
+        unit = "loss variation"
     else:
         title = f"Gradient predictiveness, lr {lr_label(lr)}"
-        ytitle = "change of the gradient (ℓ2)"
+        ytitle = "change of the gradient (ℓ2, log)"
         unit = "gradient change over the step"
     fig: dict[str, Any] = {
         "data": [],
@@ -349,13 +341,28 @@ def landscape_figure(sweep: Sweep, lr: float, which: str) -> dict[str, Any]:
         s = landscape_series(sweep, v, lr)
         x = np.asarray(s["steps"])
         if which == "loss":
-            lo, hi = s["loss_lo"], s["loss_hi"]
-            mid = run.probe_loss[:, i, c1].astype(np.float64)
+            fig["data"].append(_line(x, s["loss_var"], v, unit))
         else:
-            lo, hi = s["grad_lo"], s["grad_hi"]
             mid = run.probe_gdiff[:, i, c1].astype(np.float64)
-        fig["data"] += _band(x, lo, hi, mid, v, unit, positive=True)
+            fig["data"] += _band(x, s["grad_lo"], s["grad_hi"], mid, v, unit, True)
     return fig
+
+
+def _line(x: np.ndarray, y: np.ndarray, v: str, unit: str) -> dict:
+    color, name = VARIANT_COLORS[v], VARIANT_NAMES[v]
+    ok = np.isfinite(y) & (y > 0)
+    return {
+        "type": "scatter",
+        "mode": "lines+markers",
+        "name": name,
+        "legendgroup": v,
+        "visible": True if v in LANDSCAPE_VISIBLE else "legendonly",
+        "x": x[ok].astype(np.int32),
+        "y": y[ok].astype(np.float32),
+        "line": {"color": color, "width": 1.8},
+        "marker": {"color": color, "size": 5},
+        "hovertemplate": f"{name}<br>step %{{x}}<br>{unit} %{{y:.3g}}<extra></extra>",
+    }
 
 
 def unit_figure(sweep: Sweep, lr: float) -> dict[str, Any]:
@@ -470,3 +477,82 @@ def xiong_depth_figure(xiong: XiongResult, depth: int) -> dict[str, Any]:
         }
     )
     return fig
+
+
+def _enc(a: Any) -> str:
+    return b64(np.asarray(a, dtype=np.float64), np.float32)
+
+
+def canvas_spec(fig: dict[str, Any]) -> dict[str, Any]:
+    """One of this module's figures as the page's canvas line chart draws it
+    (assets/linechart.js): the same traces, numbers, axes, guides and hover
+    texts, in a compact form whose arrays travel as base64 float32.
+
+    Why: a Plotly chart costs 12–34 ms to redraw in a browser without a GPU,
+    and the learning-rate picker changes five of them; the canvas redraws the
+    same picture in about a millisecond, in place. The Plotly figures stay the
+    reference (and what a notebook shows); this only re-packs them.
+    """
+    layout = fig["layout"]
+    x_ax, y_ax = layout["xaxis"], layout["yaxis"]
+    traces = []
+    for t in fig["data"]:
+        marker = t.get("marker", {})
+        line = t.get("line", {})
+        mode = t.get("mode", "lines")
+        custom = t.get("customdata")
+        traces.append(
+            {
+                "name": t["name"],
+                "group": t.get("legendgroup", t["name"]),
+                "legend": t.get("showlegend", True),
+                "visible": t.get("visible", True) is True,
+                "x": _enc(t["x"]),
+                "y": _enc(t["y"]),
+                "custom": None if custom is None else _enc(custom),
+                "lines": "lines" in mode,
+                "markers": "markers" in mode,
+                "color": line.get("color") or marker.get("color") or GUIDE,
+                "width": line.get("width", 2),
+                "dash": line.get("dash", "solid"),
+                "symbol": marker.get("symbol", "circle"),
+                "size": marker.get("size", 6),
+                "marker_color": marker.get("color") or line.get("color") or GUIDE,
+                "fill": t.get("fillcolor") if t.get("fill") == "toself" else None,
+                "hover": None
+                if t.get("hoverinfo") == "skip"
+                else t.get("hovertemplate", ""),
+            }
+        )
+    guides = []
+    for s in layout["shapes"]:
+        note = None
+        vertical = s["xref"] == "x"
+        guides.append(
+            {
+                "axis": "x" if vertical else "y",
+                "at": float(s["x0"] if vertical else s["y0"]),
+                "dash": s["line"].get("dash", "solid"),
+                "width": s["line"].get("width", 1),
+                "label": note,
+            }
+        )
+    for a in layout["annotations"]:  # each labels the guide at its height
+        for g in guides:
+            if g["axis"] == "y" and g["at"] == float(a["y"]):
+                g["label"] = a["text"]
+    ticks = None
+    if "tickvals" in x_ax:
+        ticks = {"at": [float(v) for v in x_ax["tickvals"]], "text": x_ax["ticktext"]}
+    return {
+        "title": layout["title"]["text"],
+        "x_title": x_ax["title"]["text"],
+        "y_title": y_ax["title"]["text"],
+        "x_log": x_ax["type"] == "log",
+        "y_log": y_ax["type"] == "log",
+        "y_range": [float(v) for v in y_ax["range"]] if "range" in y_ax else None,
+        "x_ticks": ticks,
+        "height": layout["height"],
+        "traces": traces,
+        "guides": guides,
+    }

@@ -148,6 +148,28 @@ class Sweep:
         return float(self.lrs[i]), float(final[i])
 
 
+def probe_along_gradient(
+    loss_fn: Callable[[Tensor], Tensor], w: Tensor, etas: Sequence[float]
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Santurkar et al.'s probe at one point ``w`` of a loss ``loss_fn``.
+
+    Returns (L(w − η·g) for each η, ‖∇L(w − η·g) − g‖₂ for each η, ‖g‖₂) with
+    g = ∇L(w). The sweep computes exactly this for every network at once; this
+    one-point version states the definition and is what the tests check it
+    (and the measures of `lab.why`) against, e.g. on a quadratic.
+    """
+    w0 = w.detach().double().requires_grad_()
+    (g,) = torch.autograd.grad(loss_fn(w0), w0)
+    losses, changes = [], []
+    for eta in etas:
+        w1 = (w0.detach() - eta * g).requires_grad_()
+        loss1 = loss_fn(w1)
+        (g1,) = torch.autograd.grad(loss1, w1)
+        losses.append(float(loss1.detach()))
+        changes.append(float((g1 - g).norm()))
+    return np.array(losses), np.array(changes), float(g.norm())
+
+
 @contextlib.contextmanager
 def torch_threads(n: int = 1) -> Iterator[None]:
     """Run torch ops on ``n`` threads, then restore the previous count.
@@ -355,6 +377,13 @@ class XiongResult:
     depths: tuple[int, ...]
     post: np.ndarray  # D,Lmax
     pre: np.ndarray  # D,Lmax
+    # Pre-norm, where the last layer's gradient enters (the final LayerNorm's
+    # input), per depth (D,): the residual stream's size per token, the size of
+    # the gradient per token there, and how alike the tokens of one sequence are
+    # (mean cosine). None in results saved before they were measured.
+    pre_resid: np.ndarray | None = None  # D
+    pre_token_grad: np.ndarray | None = None  # D
+    pre_token_cos: np.ndarray | None = None  # D
 
     def layers(self, depth: int, form: str) -> np.ndarray:
         """The per-layer norms (depth,) of the ``form`` ("post"/"pre") stack."""
@@ -384,6 +413,43 @@ def layer_grad_norms(depth: int, norm_first: bool, seed: int) -> np.ndarray:
     return np.array([float(g.norm()) for g in grads], dtype=np.float32)
 
 
+def last_layer_factors(depth: int, seed: int) -> tuple[float, float, float]:
+    """Why a pre-norm stack's last-layer gradient changes with depth, at init.
+
+    Xiong et al. 2020 bound it by O(d·√(ln d / L)): the final LayerNorm divides
+    by the residual stream's size, which grows like √L as every layer adds to
+    it. Returns, at the final LayerNorm's input x_L: the mean ‖x_L‖ per token,
+    the mean ‖∂L/∂x_L‖ per token, and the mean cosine between two tokens of a
+    sequence. ∂L/∂W₂ of the last layer sums one outer product per token; alike
+    tokens add up instead of cancelling, which the bound does not track.
+    """
+    stack = build_stack(depth, True, seed)
+    x, y = stack_batch(seed)  # B,T,D  B,T
+    seen: list[Tensor] = []
+
+    def grab(_module, args):
+        (h,) = args
+        h.retain_grad()
+        seen.append(h)
+
+    hook = stack[0].norm.register_forward_pre_hook(grab)
+    try:
+        logits = stack(x)  # B,T,K
+    finally:
+        hook.remove()
+    F.cross_entropy(logits.flatten(0, 1), y.flatten()).backward()
+    (h,) = seen  # B,T,D
+    unit = F.normalize(h.detach(), dim=-1)
+    cos = unit @ unit.transpose(1, 2)  # B,T,T
+    t = cos.shape[-1]
+    off = (cos.sum((1, 2)) - cos.diagonal(dim1=1, dim2=2).sum(-1)) / (t * (t - 1))
+    return (
+        float(h.detach().norm(dim=-1).mean()),
+        float(h.grad.norm(dim=-1).mean()),
+        float(off.mean()),
+    )
+
+
 def xiong_sweep(
     seed: int,
     depths: Sequence[int] = XIONG_DEPTHS,
@@ -399,6 +465,7 @@ def xiong_sweep(
     lmax = max(depths)
     post = np.full((len(depths), lmax), np.nan, dtype=np.float32)
     pre = np.full_like(post, np.nan)
+    factors = np.full((len(depths), 3), np.nan, dtype=np.float32)
     work = sum(depths) * repeats
     done = 0
     with torch_threads(1):
@@ -409,10 +476,22 @@ def xiong_sweep(
                     for r in range(repeats)
                 ]
                 table[i, :depth] = np.mean(norms, axis=0)
+            factors[i] = np.mean(
+                [last_layer_factors(depth, seed * repeats + r) for r in range(repeats)],
+                axis=0,
+            )
             done += depth * repeats
             if progress is not None:
                 progress(done / work, f"{depth}-layer stacks")
-    return XiongResult(seed=int(seed), depths=depths, post=post, pre=pre)
+    return XiongResult(
+        seed=int(seed),
+        depths=depths,
+        post=post,
+        pre=pre,
+        pre_resid=factors[:, 0],
+        pre_token_grad=factors[:, 1],
+        pre_token_cos=factors[:, 2],
+    )
 
 
 # ---- shipping results as a plain data file (npz, no pickle) ----
@@ -428,28 +507,79 @@ _RUN_ARRAYS = (
 )
 
 
-def save_results(path: Path, sweep: Sweep, xiong: XiongResult) -> None:
-    """Write a sweep and a Xiong result to ``path`` as a compressed npz."""
-    meta = {
+_XIONG_EXTRAS = ("pre_resid", "pre_token_grad", "pre_token_cos")
+
+
+def _sweep_meta(sweep: Sweep) -> dict:
+    return {
         "config": asdict(sweep.config),
         "lrs": list(sweep.lrs),
         "baseline": sweep.baseline,
         "variants": list(sweep.runs),
         "seconds": {v: r.seconds for v, r in sweep.runs.items()}
         | {"total": sweep.seconds},
-        "xiong_seed": xiong.seed,
-        "xiong_depths": list(xiong.depths),
     }
-    arrays = {
-        f"{v}.{name}": getattr(r, name)
+
+
+def _sweep_arrays(sweep: Sweep, prefix: str) -> dict[str, np.ndarray]:
+    return {
+        f"{prefix}{v}.{name}": getattr(r, name)
         for v, r in sweep.runs.items()
         for name in _RUN_ARRAYS
     }
+
+
+def _sweep_from(meta: Mapping, data, prefix: str) -> Sweep:
+    names = {f.name for f in fields(SweepConfig)}
+    config = SweepConfig(**{k: v for k, v in meta["config"].items() if k in names})
+    runs = {
+        v: VariantRun(
+            variant=v,
+            seconds=float(meta["seconds"].get(v, 0.0)),
+            **{name: data[f"{prefix}{v}.{name}"] for name in _RUN_ARRAYS},
+        )
+        for v in meta["variants"]
+    }
+    return Sweep(
+        config=config,
+        lrs=tuple(meta["lrs"]),
+        baseline=float(meta["baseline"]),
+        runs=MappingProxyType(runs),
+        seconds=float(meta["seconds"]["total"]),
+    )
+
+
+def save_results(
+    path: Path,
+    sweep: Sweep,
+    xiong: XiongResult,
+    seeds: Mapping | None = None,
+    extra: Sequence[Sweep] = (),
+) -> None:
+    """Write a sweep and a Xiong result to ``path`` as a compressed npz.
+
+    ``seeds`` (plain JSON: what other seeds of the scenarios showed) goes in the
+    metadata; ``extra`` sweeps (other views shipped ready) under their index.
+    """
+    meta = _sweep_meta(sweep) | {
+        "seeds": dict(seeds or {}),
+        "extra": [_sweep_meta(x) for x in extra],
+        "xiong_seed": xiong.seed,
+        "xiong_depths": list(xiong.depths),
+    }
+    arrays = _sweep_arrays(sweep, "")
+    for k, x in enumerate(extra):
+        arrays |= _sweep_arrays(x, f"extra{k}/")
     np.savez_compressed(
         path,
         meta=np.array(json.dumps(meta)),
         xiong_post=xiong.post,
         xiong_pre=xiong.pre,
+        **{
+            f"xiong_{name}": getattr(xiong, name)
+            for name in _XIONG_EXTRAS
+            if getattr(xiong, name) is not None
+        },
         **arrays,
     )
 
@@ -458,27 +588,32 @@ def load_results(path: Path) -> tuple[Sweep, XiongResult]:
     """Read what `save_results` wrote (``allow_pickle=False``: data only)."""
     with np.load(path, allow_pickle=False) as data:
         meta = json.loads(str(data["meta"]))
-        names = {f.name for f in fields(SweepConfig)}
-        config = SweepConfig(**{k: v for k, v in meta["config"].items() if k in names})
-        runs = {
-            v: VariantRun(
-                variant=v,
-                seconds=float(meta["seconds"].get(v, 0.0)),
-                **{name: data[f"{v}.{name}"] for name in _RUN_ARRAYS},
-            )
-            for v in meta["variants"]
-        }
+        sweep = _sweep_from(meta, data, "")
         xiong = XiongResult(
             seed=int(meta["xiong_seed"]),
             depths=tuple(meta["xiong_depths"]),
             post=data["xiong_post"],
             pre=data["xiong_pre"],
+            **{
+                name: data[f"xiong_{name}"]
+                for name in _XIONG_EXTRAS
+                if f"xiong_{name}" in data.files
+            },
         )
-    sweep = Sweep(
-        config=config,
-        lrs=tuple(meta["lrs"]),
-        baseline=float(meta["baseline"]),
-        runs=MappingProxyType(runs),
-        seconds=float(meta["seconds"]["total"]),
-    )
     return sweep, xiong
+
+
+def load_extra(path: Path) -> list[Sweep]:
+    """The ``extra`` sweeps `save_results` wrote ([] for older files)."""
+    with np.load(path, allow_pickle=False) as data:
+        meta = json.loads(str(data["meta"]))
+        return [
+            _sweep_from(m, data, f"extra{k}/")
+            for k, m in enumerate(meta.get("extra", []))
+        ]
+
+
+def load_seed_table(path: Path) -> dict:
+    """The ``seeds`` metadata `save_results` wrote ({} for older files)."""
+    with np.load(path, allow_pickle=False) as data:
+        return dict(json.loads(str(data["meta"])).get("seeds", {}))

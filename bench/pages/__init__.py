@@ -13,5 +13,6 @@ from bench.pages.coupling import Coupling
 from bench.pages.lab import Lab
 from bench.pages.tensor import Tensor
 from bench.pages.train_eval import TrainEval
+from bench.pages.why import Why
 
-DRIVERS = {d.NAME: d for d in (Lab, Tensor, Coupling, TrainEval)}
+DRIVERS = {d.NAME: d for d in (Lab, Tensor, Coupling, TrainEval, Why)}

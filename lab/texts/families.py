@@ -25,7 +25,8 @@ CHEAT_SHEETS: Mapping[str, CheatSheet] = MappingProxyType(
             why="Introduced by Ioffe & Szegedy (2015) so deep CNNs train with higher "
             "learning rates and less careful initialization. Their explanation, "
             "'internal covariate shift', was later challenged: Santurkar et al. "
-            "(2018) show the gain comes from a smoother loss landscape.",
+            "(2018) give evidence against it and argue the gain comes from a "
+            "smoother loss landscape.",
             where="Convolutional networks for vision (ResNet, EfficientNet), after a "
             "convolution and before the nonlinearity.",
             choose_when="Batches are large (16–32+ examples per device), examples are "

@@ -13,20 +13,35 @@ from lab.scenarios import Scenario
 
 TITLE = "Why normalize"
 INTRO = (
-    "Normalization lets a deep network train at **higher learning rates**. "
-    'Santurkar et al. (2018) showed the reason is not the "internal covariate '
-    'shift" of Ioffe & Szegedy (2015) but a **smoother loss landscape**: the loss '
-    "and its gradient change less when you take a step. Below, real networks "
-    "train on this machine, and the page measures both."
+    "Does normalization let a deep network train at **higher learning rates**, "
+    'and why? Ioffe & Szegedy (2015) proposed BatchNorm to reduce "internal '
+    'covariate shift". Santurkar et al. (2018) gave evidence against that '
+    "explanation and argued instead that BatchNorm makes the **loss landscape "
+    "smoother**: the loss and its gradient change less along a step. Below, real "
+    "networks train on this machine and the page measures both. In the default "
+    "runs (6 layers), BatchNorm trains at 10× the highest rate of the plain "
+    "network in every seed tried; LayerNorm does not raise that rate, and "
+    "RMSNorm does in some seeds only. At lr 0.1, where both train, BatchNorm's "
+    "gradient changes less along a step in every seed; its loss varies less "
+    "in some seeds only."
 )
 
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
+        "six_layers",
+        "MLP, 6 layers",
+        "Six Linear → norm → ReLU blocks, He initialization, plain SGD. Look at "
+        "the highest learning rate each variant survives, then at the landscape "
+        "at lr 0.1, where both no norm and BatchNorm train.",
+        {"depth": 6, "lr": 0.1},
+    ),
+    Scenario(
         "deep",
         "Deep MLP, 10 layers",
-        "Ten Linear → norm → ReLU blocks, He initialization, plain SGD. Look at "
-        "the highest learning rate each variant survives, then at the landscape: "
-        "at lr 0.32 both no norm and BatchNorm train; at lr 1 no norm breaks down.",
+        "Ten blocks. BatchNorm still raises the highest rate, but the landscape "
+        "tells a mixed story here: at lr 0.1 the gradient changes less with "
+        "BatchNorm in every seed, yet its effective β-smoothness is higher "
+        "(1.2–1.5× no norm's).",
         {},
     ),
     Scenario(
@@ -39,22 +54,25 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         "deeper",
         "Very deep MLP, 20 layers",
-        "Twenty layers in 150 steps: watch which variants still train at all.",
+        "Twenty layers in 150 steps: watch which variants still train at all. "
+        "Where the plain network trains at no rate, there is no landscape to "
+        "compare it with.",
         {"depth": 20},
     ),
     Scenario(
         "plain_init",
         "torch's default initialization",
         "nn.Linear's default init keeps about a third of He's variance, so the "
-        "signal fades through 10 plain layers and no learning rate rescues it. "
-        "Every norm restores the scale at each layer.",
+        "signal fades through 10 plain layers. See which variants still train, "
+        "and at which rates.",
         {"init": "torch"},
     ),
     Scenario(
         "tiny_batch",
         "Tiny batches of 8",
         "BatchNorm's statistics now come from 8 examples. Compare its losses "
-        "with LayerNorm's, which never look at the batch.",
+        "with LayerNorm's, which never look at the batch; see which variants "
+        "train at all in 150 steps of 8 examples.",
         {"batch": 8},
     ),
     Scenario(
@@ -97,8 +115,8 @@ INIT_NAMES: Mapping[str, str] = MappingProxyType(
 SECTIONS: Mapping[str, str] = MappingProxyType(
     {
         "sweep": "1 · How high can the learning rate go?",
-        "landscape": "2 · A smoother landscape (Santurkar et al. 2018)",
-        "noise": "3 · Noisy BatchNorm: more covariate shift, still trains",
+        "landscape": "2 · Is the landscape smoother? (Santurkar et al. 2018)",
+        "noise": "3 · Noisy BatchNorm: more covariate shift on purpose",
         "xiong": "4 · Pre-norm vs post-norm (Xiong et al. 2020)",
     }
 )
@@ -133,36 +151,89 @@ SWEEP_CAPTION = (
 
 # ---- Santurkar et al.: the landscape ----
 
+LANDSCAPE_CAPTION = (
+    "Left: how much the loss varies along the gradient (max − min over steps of "
+    "¼ to 2× the optimizer's step), not the loss itself. Right: the band spans "
+    "the gradient's change over those steps, the line is the optimizer's own "
+    "step. No norm and BatchNorm are drawn; click a legend entry to add the "
+    "others. Change the learning rate above to compare."
+)
 LANDSCAPE_NUMBERS = (
-    "At lr {lr}, a step along the gradient (¼ to 2 of the optimizer's step) "
-    "changed the loss by a median {plain_loss} without normalization and "
-    "{bn_loss} with BatchNorm; the gradient itself changed by {plain_grad} vs "
-    "{bn_grad} (ℓ2), and the effective β-smoothness was {plain_beta} vs {bn_beta}."
-)
-LANDSCAPE_FEW = (
-    "({name} diverged at step {step}: its numbers come from the {points} "
-    "measurements before.)"
-)
-LANDSCAPE_ONE = (
-    "({name} diverged at step {step}: its numbers come from its one measurement "
-    "before that.)"
+    "At lr {lr}, compared at the same stage of training (the probes where both "
+    "training losses were between {lo} and {hi}: {n_plain} without normalization, "
+    "{n_bn} with BatchNorm), a step along the gradient of ¼ to 2× the optimizer's "
+    "step made the loss vary by {plain_loss} without normalization and {bn_loss} "
+    "with BatchNorm (max − min, median over the probes); the gradient changed by "
+    "up to {plain_grad} vs {bn_grad} (ℓ2), and the effective β-smoothness was "
+    "{plain_beta} vs {bn_beta}."
 )
 LANDSCAPE_SMOOTHER = (
-    "With BatchNorm the loss varies {loss} and the gradient {grad}: a smoother, "
-    "more predictive landscape, which is what lets the larger step work."
+    "All three are smaller with BatchNorm (by more than 20%): a smoother landscape "
+    "in Santurkar et al.'s sense for this run."
 )
-LANDSCAPE_ROUGHER = (
-    "Here BatchNorm's landscape is **not** smoother: both numbers are larger with "
-    "it. Try a higher learning rate, where the plain network starts to break down."
+LANDSCAPE_PARTLY = (
+    "Smaller with BatchNorm: {smaller}; about the same (within 20–25%): {same}. "
+    "Only partly smoother here."
 )
 LANDSCAPE_MIXED = (
-    "The two measures disagree at this rate: no clear winner. Santurkar et al.'s "
-    "gap shows at the rates where the plain network struggles."
+    "The measures disagree: smaller with BatchNorm: {smaller}; larger: {larger}. "
+    "No clear winner at this rate."
 )
-LANDSCAPE_NO_DATA = (
-    "The {who} run at lr {lr} diverged before it could be measured: pick a lower "
-    "learning rate to compare the landscapes."
+LANDSCAPE_ROUGHER = (
+    "Here BatchNorm's landscape is **not** smoother: larger with it: {larger}, "
+    "and nothing smaller."
 )
+LANDSCAPE_SAME = (
+    "No clear difference: every measure is within 20–25% of no norm's, about as "
+    "much as one seed differs from the next."
+)
+LANDSCAPE_NEEDS_BOTH = (
+    "The landscapes are compared only where both networks train at the same "
+    "rate. At lr {lr}: {why}"
+)
+LANDSCAPE_NO_OVERLAP = (
+    "At lr {lr} the two runs never passed through the same range of training "
+    "loss at enough probes to compare them."
+)
+FAIL_DIVERGED = "{name} diverged at step {step}."
+FAIL_STUCK = (
+    "{name} ends at loss {loss}, above the {threshold} that counts as training."
+)
+HINT_OTHER_RATES = "No norm and {name} both train at lr {rates}: look there too."
+HINT_NO_COMMON = (
+    "No learning rate trains both no norm and {name} here, so this setup cannot "
+    "show the comparison."
+)
+HINT_PLAIN_NEVER = (
+    "Without normalization no rate trains in {steps} steps here, so there is no "
+    "plain landscape to compare with: this setup cannot show Santurkar et al.'s "
+    "comparison."
+)
+HINT_NORM_NEVER = "{name} trains at no rate here, so there is nothing to compare."
+HINT_NOTHING_TRAINS = (
+    "Neither no norm nor {name} trains at any rate in {steps} steps here, so "
+    "there is nothing to compare."
+)
+OTHERS_HEAD = "Against no norm at the same stage (loss variation, gradient change, β):"
+OTHER_RATIOS = "{name} {loss}×, {grad}×, {beta}×"
+SEEDS_HEAD = "Over seeds {first}–{last} of this scenario at lr {lr}, {name} ÷ no norm:"
+SEEDS_MEASURE = "{measure} {lo}–{hi}× (below 0.8× in {k} of {n})"
+SEEDS_NONE = "both train at this rate in none of the {n} seeds."
+SEEDS_SOME = "(Both trained at this rate in {k} of {n} seeds.)"
+SEEDS_ROBUST_ALL = "Every measure is smaller in every seed: the effect is robust here."
+SEEDS_ROBUST_SOME = "Robust across seeds: {robust}; not in every seed: {not_robust}."
+SEEDS_ROBUST_NONE = (
+    "No measure is smaller in every seed: the effect is not robust here."
+)
+SEEDS_CUSTOM = (
+    "The spread over seeds is measured for the scenarios; change the Seed to see "
+    "how much one run differs from another."
+)
+SPREAD_HEAD = (
+    "Over seeds {first}–{last} of this scenario, the highest rate that trains:"
+)
+SPREAD_NEVER = "{name} none"
+SPREAD_SOME = " (in {k} of {n} seeds)"
 
 # ---- noisy BatchNorm ----
 
@@ -174,9 +245,7 @@ NOISE_TRAINED = (
     "Noisy BatchNorm still trains, up to lr {lr} (BatchNorm: {bn}; no norm: {plain})."
 )
 NOISE_FAILED = (
-    "At this noise level noisy BatchNorm trains at no rate: enough noise does "
-    "hurt, but its input distributions move far more than any plain network's "
-    "at every level."
+    "At this noise level noisy BatchNorm trains at no rate: enough noise does hurt."
 )
 NOISE_MOVED = (
     "At lr {lr}, the median input of the watched unit wandered by {noisy} (std over "
@@ -186,7 +255,7 @@ NOISE_CAPTION = (
     "The chart follows one unit of the middle block after its norm (and noise), "
     "before the ReLU: the band holds the middle 90% of the batch at each probed "
     "step, the line its median. BatchNorm pins it in place; the noise moves it "
-    "at every step; the network trains anyway."
+    "at every step. The box says whether the network still trains."
 )
 NOISE_OFF = "Noise is 0: noisy BatchNorm is plain BatchNorm here."
 
@@ -198,16 +267,46 @@ XIONG_TEXT = (
     "pre-norm's; pre-norm's gradient {pre_trend} ({pre_ratio}×). From {first} "
     "to {last} layers, the last layer's gradient goes from {post_from} to "
     "{post_to} in post-norm and from {pre_from} to {pre_to} in pre-norm "
-    "(×{measured}; a 1/√L law would give ×{predicted})."
+    "(×{measured}; 1/√L would give ×{predicted})."
+)
+TREND_GROWS = "grows toward the output"
+TREND_SHRINKS = "shrinks toward the output"
+TREND_EVEN = "stays about even across layers"
+XIONG_NOT_EVEN = (
+    "Unlike in Xiong et al.'s models, this toy's pre-norm gradients are not even "
+    "across layers: the layers near the input get more (their output also "
+    "passes through every later layer's branches)."
+)
+XIONG_AS_BOUND = "Pre-norm's last layer follows the 1/√L scaling of their bound here."
+XIONG_DIFFERS = (
+    "The toy does not follow the 1/√L scaling: it is a bound from a simplified "
+    "analysis, not a law."
+)
+XIONG_RESID = (
+    "Why the toy differs: the 1/√L comes from the final LayerNorm dividing by "
+    "the residual stream, which grows like √L. Here the stream grew ×{resid} "
+    "(√L: ×{sqrt}) and the gradient reaching it per token did shrink, ×{tok}."
+)
+XIONG_ALIKE = (
+    "But the tokens of a sequence became alike (mean cosine {cos0} → {cos1}: "
+    "self-attention mixes them), so their contributions to ∂L/∂W₂ add up "
+    "instead of cancelling, which the bound does not count."
+)
+XIONG_OTHER = (
+    "The rest of the difference comes from how the tokens' contributions add up."
 )
 XIONG_INTRO = (
     "Transformers put LayerNorm either after each residual addition (post-norm, "
     "the original Transformer) or at the start of each branch (pre-norm). Xiong "
-    "et al. (2020) showed that at initialization post-norm's gradients are large "
-    "near the output, which is why it needs a learning-rate warm-up, while "
-    "pre-norm's shrink like 1/√L with depth L and train without one. Here: the "
-    "gradient norm of each layer's FFN output weight W₂ after one backward pass "
-    "through a fresh stack (self-attention + FFN, d = 64, 4 heads, Xavier "
+    "et al. (2020) showed, with a bound and with measurements on translation "
+    "Transformers, that at initialization post-norm's gradients are large near "
+    "the output, and argued "
+    "that this is why post-norm needs a learning-rate warm-up, while pre-norm's "
+    "stay about even across layers. Their bound on the last layer's FFN weight "
+    "W₂ is O(d·√(ln d)) for post-norm and O(d·√(ln d / L)) for pre-norm with L "
+    "layers of width d: pre-norm's shrinks like 1/√L as the stack gets deeper. "
+    "Here: the gradient norm of each layer's W₂ after one backward pass through "
+    "a fresh stack (self-attention + FFN, d = 64, 4 heads, Xavier "
     "initialization), averaged over 3 initializations."
 )
 
@@ -217,19 +316,23 @@ SIDE_CLAIM = (
     "**The claim.** Ioffe & Szegedy (2015) introduced BatchNorm to reduce "
     "*internal covariate shift*: the change in each layer's input distribution "
     "as earlier layers learn. Santurkar et al. (2018), *How Does Batch "
-    "Normalization Help Optimization?*, tested that story and found:\n\n"
+    "Normalization Help Optimization?*, tested that story. Their evidence:\n\n"
     "1. Injecting random shifts and scales after every BatchNorm (so the "
     "distributions move *more*) barely hurts training.\n"
-    "2. What BatchNorm does change is the landscape: the loss and its gradient "
-    "vary less along a step (smaller Lipschitz constants, a smaller effective "
-    "β-smoothness).\n"
-    "3. A smoother landscape tolerates larger steps, so higher learning rates "
-    "train."
+    "2. In their networks, BatchNorm made the landscape smoother: the loss and "
+    "its gradient varied less along a step (smaller Lipschitz constants, a "
+    "smaller effective β-smoothness), with theory for why.\n"
+    "3. They argue that a smoother landscape tolerates larger steps, so higher "
+    "learning rates train. The page measures 1 and 2 on its own runs; 3 is "
+    "their argument, not something one run can show."
 )
 SIDE_MEASURES = (
     "**What is measured.** At every 10th step, on that step's batch, the loss "
     "and gradient are recomputed at w − c·η·∇L(w) for c = ¼, ½, 1, 2 "
-    "(η the run's learning rate):"
+    "(η the run's learning rate). Two runs are compared at the same rate and "
+    "only over the probes where both training losses are in the same range, so "
+    "a run that has learned more (and so has a smaller gradient) does not look "
+    "smoother for that alone:"
 )
 SIDE_LATEX = (
     r"\Delta L = \max_c L(w - c\eta g) - \min_c L(w - c\eta g),\quad "
@@ -244,10 +347,11 @@ SIDE_NOISY = (
     "shift the covariate-shift story is about)."
 )
 SIDE_HONEST = (
-    "**Read with care.** These are small networks on a synthetic task, one seed "
-    "at a time, 150 steps: change the seed and the highest rate can move by one "
-    "grid step. Where LayerNorm or RMSNorm do not beat no norm in this MLP, the "
-    "page says so; their home is transformers, where they are pre-norm (below)."
+    "**Read with care.** These are small networks on a synthetic task, 150 "
+    "steps, one seed on screen: change the seed and the highest rate can move "
+    "by one grid step. For the scenarios, the page also shows what five seeds "
+    "gave. Where LayerNorm or RMSNorm do not beat no norm in this MLP, the page "
+    "says so; their home is transformers, where they are pre-norm (below)."
 )
 SIDE_RUNS = (
     "**The runs.** Every run is real: torch.nn modules (nn.BatchNorm1d, "

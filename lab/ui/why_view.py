@@ -13,6 +13,7 @@ import streamlit as st
 
 from lab import why_figures as F
 from lab.texts import why as T
+from lab.ui.linechart import line_chart
 from lab.ui.sync import UrlState, forget_scenario, link_note_and_scenario
 from lab.why import (
     BATCHES,
@@ -20,18 +21,20 @@ from lab.why import (
     NUMERIC,
     WIDTHS,
     WhyState,
+    highest_spread,
     landscape_verdict,
     lr_label,
     lr_verdict,
     noise_verdict,
     parse,
     scenario_base,
+    seed_table_for,
     settle,
     sweep_work,
     to_params,
     xiong_verdict,
 )
-from lab.why_cache import RunStore, preload, sweep_key, xiong_key
+from lab.why_cache import RunStore, preload, seed_table, sweep_key, xiong_key
 from lab.why_models import INITS, VARIANT_NAMES
 from lab.why_runs import (
     LR_GRID,
@@ -59,6 +62,17 @@ def store() -> RunStore:
     except (OSError, ValueError, KeyError) as err:  # the page trains them instead
         log.warning("shipped results not loaded: %s", err)
     return runs
+
+
+@st.cache_resource(show_spinner=False)
+def seeds() -> dict:
+    """The shipped seed table (per scenario, what seeds 0–4 showed)."""
+    return seed_table()
+
+
+def seed_entry(state: WhyState) -> dict | None:
+    """The seed table's entry for the scenario ``state`` is in, if any."""
+    return seed_table_for(seeds(), state)
 
 
 def _apply_scenario() -> None:
@@ -121,6 +135,21 @@ def sidebar() -> tuple[WhyState, str | None]:
 
 def scenario_line(state: WhyState, note: str | None) -> None:
     link_note_and_scenario(note, T.SCENARIO_BY_KEY.get(state.scenario), SYNC)
+
+
+PROGRESS_KEY = "why-progress"
+PROGRESS_CSS = """<style>
+.st-key-why-progress { min-height: 3.25rem; }
+</style>"""
+"""The progress bar's slot keeps the bar's height when empty, so the page does
+not move down as a run starts and back up as it ends. A constant stylesheet."""
+
+
+def progress_slot() -> Any:
+    """An empty slot for the progress bar, in a box that always has its height."""
+    st.html(PROGRESS_CSS)
+    with st.container(key=PROGRESS_KEY):
+        return st.empty()
 
 
 class _Bar:
@@ -188,7 +217,7 @@ def _box(level: str, text: str) -> None:
 
 
 def _chart(fig: dict, key: str, filename: str) -> None:
-    st.plotly_chart(fig, key=key, config=F.config(filename), theme="streamlit")
+    line_chart(fig, key, filename)
 
 
 def lr_picker() -> None:
@@ -231,9 +260,9 @@ def sweep_header(res: Results) -> None:
             else "Stored result: trained earlier by the same code with the same seed."
         )
     )
-    cols = st.columns(len(sweep.runs))
+    row = st.container(horizontal=True, gap="large", key="why-metrics")
     plain = sweep.highest_lr("none")
-    for col, v in zip(cols, sweep.runs, strict=True):
+    for v in sweep.runs:
         hi = sweep.highest_lr(v)
         delta, color, arrow = None, "off", "auto"
         if v != "none" and hi is not None and plain is not None:
@@ -244,20 +273,25 @@ def sweep_header(res: Results) -> None:
                 delta, color = f"-{1 / r:.2g}× below no norm", "normal"
             else:
                 delta, arrow = "same as no norm", "off"
-        col.metric(
+        row.metric(
             VARIANT_NAMES[v],
             lr_label(hi) if hi is not None else "—",
             delta=delta,
             delta_color=color,
             delta_arrow=arrow,
             help=f"Highest learning rate at which {VARIANT_NAMES[v]} trains.",
+            width="content",
         )
 
 
-def sweep_verdict(res: Results) -> None:
+def sweep_verdict(state: WhyState, res: Results) -> None:
     """The sweep in words, the rule for "trains", every final loss, the picker."""
     sweep = res.sweep
-    _box(*lr_verdict(sweep))
+    level, text = lr_verdict(sweep)
+    entry = seed_entry(state)
+    if entry is not None:
+        text += " " + highest_spread(entry)
+    _box(level, text)
     st.caption(T.TRAINS_RULE.format(threshold=f"{sweep.threshold:.3f}"))
     with st.expander("All final losses"):
         table = {"learning rate": [lr_label(x) for x in sweep.lrs]}
@@ -267,7 +301,6 @@ def sweep_verdict(res: Results) -> None:
                 "diverged" if not np.isfinite(x) else f"{x:.3f}" for x in final
             ]
         st.table(table)
-    lr_picker()
 
 
 def sweep_charts(state: WhyState, res: Results) -> None:
@@ -279,10 +312,35 @@ def sweep_charts(state: WhyState, res: Results) -> None:
         _chart(F.curves_figure(sweep, state.lr), "why.chart_curves", "why-loss-curves")
 
 
+def _view(state: WhyState) -> WhyState:
+    """``state`` with the view settings (lr, blocks) as their widgets hold them
+    now: a fragment reruns with the arguments of the last full run."""
+    ss = st.session_state
+    return replace(
+        state, lr=ss.get(K("lr"), state.lr), blocks=ss.get(K("blocks"), state.blocks)
+    )
+
+
+@st.fragment
+def lr_views(state: WhyState, res: Results) -> None:
+    """The picker and everything drawn at its learning rate. A fragment: moving
+    the picker reruns only this (the runs, the sidebar and the transformer
+    section stay as they are), and puts the new view in the URL."""
+    lr_picker()
+    state = _view(state)
+    SYNC.end(state)
+    sweep_charts(state, res)
+    landscape_section(state, res)
+    noise_section(state, res)
+
+
 def landscape_section(state: WhyState, res: Results) -> None:
     sweep = res.sweep
     st.subheader(T.SECTIONS["landscape"])
-    _box(*landscape_verdict(sweep, state.lr))
+    level, text = landscape_verdict(sweep, state.lr, seed_entry(state))
+    if seed_entry(state) is None:
+        text += " " + T.SEEDS_CUSTOM
+    _box(level, text)
     a, b = st.columns(2)
     with a:
         _chart(
@@ -296,11 +354,7 @@ def landscape_section(state: WhyState, res: Results) -> None:
             "why.chart_grad",
             "why-gradient-predictiveness",
         )
-    st.caption(
-        "Band: from ¼ to 2× the optimizer's step along the gradient; line: the "
-        "step itself. No norm and BatchNorm are drawn; click a legend entry to add "
-        "the others. Change the learning rate above to compare."
-    )
+    st.caption(T.LANDSCAPE_CAPTION)
 
 
 def noise_section(state: WhyState, res: Results) -> None:
@@ -317,12 +371,20 @@ def noise_section(state: WhyState, res: Results) -> None:
 def xiong_section(state: WhyState, res: Results) -> None:
     st.subheader(T.SECTIONS["xiong"])
     st.markdown(T.XIONG_INTRO)
+    xiong_views(state, res)
+
+
+@st.fragment
+def xiong_views(state: WhyState, res: Results) -> None:
+    """The stack-depth slider and what it shows; a fragment, like `lr_views`."""
     st.select_slider(
         "Layers in the stack",
         XIONG_DEPTHS,
         key=K("blocks"),
         help=T.HELP["blocks"],
     )
+    state = _view(state)
+    SYNC.end(state)
     _box("info", xiong_verdict(res.xiong, state.blocks))
     a, b = st.columns(2)
     with a:

@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from lab.texts import why as T
 from lab.texts.families import SCENARIO_LEFT
 from lab.ui import why_view
-from lab.why import WhyState, parse, scenario_base
+from lab.why import default_state, landscape_verdict, parse, scenario_base
 from lab.why_cache import sweep_key, xiong_key
 from lab.why_runs import LR_GRID, SweepConfig, run_sweep, xiong_sweep
 
@@ -56,12 +56,14 @@ def visit(at: AppTest, **params: str) -> AppTest:
 
 
 def figures(at: AppTest) -> list[dict]:
-    charts = [e for e in at.main if getattr(e, "type", "") == "plotly_chart"]
-    return [json.loads(c.proto.spec) for c in charts]
+    """What the page hands its canvas charts (assets/linechart.js): one spec
+    per chart, `lab.why_figures.canvas_spec` of its Plotly figure."""
+    charts = [e for e in at.main if str(getattr(e, "key", "")).startswith("why.chart")]
+    return [json.loads(c.proto.json)["spec"] for c in charts]
 
 
 def titles(at: AppTest) -> list[str]:
-    return [f["layout"]["title"]["text"] for f in figures(at)]
+    return [f["title"] for f in figures(at)]
 
 
 def text(at: AppTest) -> str:
@@ -78,12 +80,12 @@ def test_the_default_view_opens_from_the_shipped_results(at):
     assert "Stored result" in text(at)
     assert "Santurkar et al. (2018)" in text(at) and "Xiong et al." in text(at)
     assert at.latex  # the measures' formulas in the side panel
-    assert "Loss curves at lr 0.32" in titles(at)
+    assert "Loss curves at lr 0.1" in titles(at)  # the default scenario's rate
 
 
 def test_the_metrics_are_the_highest_rates_the_runs_reached(at):
     visit(at)
-    sweep = why_view.store().get(sweep_key(WhyState().config))
+    sweep = why_view.store().get(sweep_key(default_state().config))
     for m, v in zip(at.metric, sweep.runs, strict=True):
         hi = sweep.highest_lr(v)
         assert m.value == ("—" if hi is None else f"{hi:.2g}")
@@ -108,7 +110,8 @@ def test_picking_a_scenario_sets_its_controls_and_keeps_the_seed(at):
 
 
 def test_moving_a_control_away_from_the_scenario_makes_it_custom(at):
-    config = replace(WhyState().config, depth=11)
+    # Changed on purpose (issue 12): the default view is the 6-layer scenario.
+    config = replace(default_state().config, depth=11)
     prefill(config)
     visit(at)
     at.slider(key="why.depth").set_value(11).run()
@@ -116,8 +119,8 @@ def test_moving_a_control_away_from_the_scenario_makes_it_custom(at):
     assert at.selectbox(key="why.scenario").value == "custom"
     assert "11 layers of 64 units" in text(at)
     # the scenario's sentence is gone; its box says the view has left it
-    left = [i.value for i in at.info if "10 layers" in i.value]
-    assert left == [SCENARIO_LEFT.format(title=T.SCENARIO_BY_KEY["deep"].title)]
+    left = [i.value for i in at.info if "6 layers" in i.value]
+    assert left == [SCENARIO_LEFT.format(title=T.SCENARIO_BY_KEY["six_layers"].title)]
 
 
 def test_the_learning_rate_picker_changes_the_views_not_the_runs(at):
@@ -134,8 +137,8 @@ def test_the_stack_depth_slider_moves_the_per_layer_plot(at):
     visit(at)
     at.select_slider(key="why.blocks").set_value(24).run()
     assert not at.exception
-    fig = next(f for f in figures(at) if "by layer" in f["layout"]["title"]["text"])
-    assert "24 layers" in fig["layout"]["title"]["text"]
+    fig = next(f for f in figures(at) if "by layer" in f["title"])
+    assert "24 layers" in fig["title"]
     assert "With 24 layers at initialization" in text(at)
 
 
@@ -195,3 +198,24 @@ def test_hostile_links_render_with_a_note_and_no_traceback(at, params):
     notes = [w.value for w in at.warning]
     assert any("could not be used as written" in n for n in notes)
     assert all("<script" not in n and "<b>" not in n for n in notes)
+
+
+def test_the_landscape_box_is_the_verdict_on_the_runs_on_screen_with_the_seed_spread(
+    at,
+):
+    visit(at)
+    sweep = why_view.store().get(sweep_key(default_state().config))
+    entry = why_view.seed_entry(default_state())
+    assert entry is not None
+    _, expected = landscape_verdict(sweep, default_state().lr, entry)
+    boxes = [b.value for b in [*at.success, *at.info, *at.warning]]
+    assert expected in boxes
+    assert "Over seeds 0–4 of this scenario at lr 0.1" in expected
+    assert any("Over seeds 0–4 of this scenario, the highest rate" in b for b in boxes)
+
+
+def test_a_custom_view_says_the_seed_spread_is_for_the_scenarios(at):
+    config = replace(default_state().config, depth=5)
+    prefill(config)
+    visit(at, scenario="custom", depth="5")
+    assert any(T.SEEDS_CUSTOM in b.value for b in [*at.info, *at.success, *at.warning])

@@ -9,6 +9,7 @@ against a fresh recomputation.
 
 from __future__ import annotations
 
+import base64
 import math
 import threading
 from dataclasses import replace
@@ -27,28 +28,51 @@ from lab.norms import normalize
 from lab.texts import why as T
 from lab.why import (
     BATCHES,
+    DEFAULT_SCENARIO,
     MAX_WORK,
+    MEASURES,
     NUMERIC,
+    SEEDS,
     WIDTHS,
     WhyState,
+    both_train,
+    classify,
     compare,
+    compare_at,
+    default_state,
+    effective_beta,
+    gradient_change,
+    highest_spread,
     landscape,
     landscape_series,
     landscape_verdict,
+    loss_variation,
     lr_label,
     lr_verdict,
     matches_scenario,
     noise_verdict,
     parse,
+    rates_hint,
     scenario_base,
+    seed_row,
+    seed_sentence,
+    seed_table_for,
     settle,
     summary_rows,
     sweep_work,
     to_params,
     xiong_verdict,
 )
-from lab.why_cache import SHIPPED, RunStore, preload, sweep_key, xiong_key
+from lab.why_cache import (
+    SHIPPED,
+    RunStore,
+    preload,
+    seed_table,
+    sweep_key,
+    xiong_key,
+)
 from lab.why_figures import (
+    canvas_spec,
     curves_figure,
     landscape_figure,
     lr_figure,
@@ -80,8 +104,11 @@ from lab.why_runs import (
     SweepConfig,
     VariantRun,
     XiongResult,
+    last_layer_factors,
     layer_grad_norms,
+    load_extra,
     load_results,
+    probe_along_gradient,
     run_sweep,
     save_results,
     xiong_sweep,
@@ -351,7 +378,7 @@ def test_the_sweep_refuses_unknown_variants_and_bad_configs():
 
 def test_the_shipped_results_are_what_the_code_produces_for_the_default_view():
     shipped, xiong = load_results(SHIPPED)
-    assert shipped.config == WhyState().config
+    assert shipped.config == default_state().config
     assert shipped.lrs == LR_GRID
     assert tuple(shipped.runs) == VARIANTS
     k = 20
@@ -562,18 +589,62 @@ def test_a_waiting_session_can_be_interrupted_and_other_keys_wait_their_turn():
 def test_preload_puts_the_shipped_results_under_their_keys():
     store = RunStore()
     sweep, xiong = preload(store)
-    assert store.get(sweep_key(WhyState().config)) is sweep
+    assert store.get(sweep_key(default_state().config)) is sweep
+    for scenario in T.SCENARIOS:  # every scenario's seed-0 view ships ready
+        assert store.get(sweep_key(scenario_base(scenario.key).config)) is not None
     assert store.get(xiong_key(0)) is xiong
+
+
+def test_shipped_results_are_never_evicted_however_many_runs_follow():
+    store = RunStore(max_entries=3)
+    sweep, xiong = preload(store)
+    shipped = [sweep_key(scenario_base(s.key).config) for s in T.SCENARIOS]
+    for k in range(50):  # a class trying fifty settings
+        store.put(("sweep", k), k)
+    assert store.get(sweep_key(default_state().config)) is sweep
+    assert all(store.get(key) is not None for key in shipped)
+    assert store.get(xiong_key(0)) is xiong
+    assert store.get(("sweep", 0)) is None and store.get(("sweep", 49)) == 49
+    store.put(sweep_key(sweep), "again")  # a pinned key stays pinned
+    for k in range(50, 60):
+        store.put(("sweep", k), k)
+    assert store.get(sweep_key(sweep)) == "again"
 
 
 # ---- state and links ----
 
 
 def test_an_empty_link_is_the_default_view():
+    # Changed on purpose (issue 12): the default view is the 6-layer scenario,
+    # where the effect shows in every seed; "deep" (WhyState's field defaults)
+    # now has a link of its own.
     state, note = parse({})
-    assert state == WhyState() and note is None
-    assert to_params(WhyState()) == {}
-    assert WhyState().lr in LR_GRID and WhyState().blocks in XIONG_DEPTHS
+    assert state == default_state() and note is None
+    assert state.scenario == DEFAULT_SCENARIO and state.depth == 6
+    assert to_params(default_state()) == {}
+    assert to_params(WhyState()) == {"scenario": "deep"}
+    assert parse({"scenario": "deep"})[0] == WhyState()
+    assert state.lr in LR_GRID and state.blocks in XIONG_DEPTHS
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"lr": "1"}, {"depth": 10, "lr": 1.0, "scenario": "deep"}),
+        ({"blocks": "24"}, {"depth": 10, "blocks": 24}),
+        ({"seed": "3", "steps": "200"}, {"depth": 10, "seed": 3, "steps": 200}),
+        ({"depth": "6"}, {"depth": 6, "scenario": "custom", "width": 64}),
+        ({"scenario": "deeper", "lr": "0.1"}, {"depth": 20, "lr": LR_GRID[2]}),
+    ],
+)
+def test_links_written_before_the_default_changed_open_the_same_view(params, expected):
+    """Before issue 12 an empty scenario meant "deep" (10 layers); links then
+    left it out. A link with parameters still means "deep" plus them."""
+    state, note = parse(params)
+    assert note is None
+    for name, value in expected.items():
+        assert getattr(state, name) == value
+    assert parse(to_params(state))[0] == state
 
 
 @st.composite
@@ -613,7 +684,7 @@ def test_any_link_parses_to_a_valid_state(params):
 def test_each_scenario_link_is_one_parameter_and_changing_the_seed_keeps_it(key):
     base = scenario_base(key)
     assert matches_scenario(base, key)
-    expected = {} if key == WhyState.scenario else {"scenario": key}
+    expected = {} if key == DEFAULT_SCENARIO else {"scenario": key}
     assert to_params(base) == expected
     assert settle(replace(base, seed=9, lr=LR_GRID[0])).scenario == key
     assert (
@@ -738,20 +809,22 @@ def test_summary_rows_name_the_highest_rate_the_best_loss_and_divergence():
 
 
 def test_landscape_numbers_are_medians_of_the_probe_ranges():
+    # Changed on purpose (issue 12): the loss is measured as its variation
+    # (max − min) along the gradient, not its level.
     sweep = run_sweep(replace(TINY, steps=31), variants=("none", "batch"), lrs=LRS)
     s = landscape_series(sweep, "none", LRS[1])
     run = sweep.runs["none"]
-    assert np.array_equal(s["loss_hi"], run.probe_loss[:, 1].max(axis=1))
+    probe = run.probe_loss[:, 1].astype(np.float64)
+    assert np.array_equal(s["loss_var"], probe.max(axis=1) - probe.min(axis=1))
     moved = np.asarray(PROBE_SIZES)[None] * LRS[1] * run.grad_norm[:, 1, None]
     assert_close(
         s["beta"], (run.probe_gdiff[:, 1] / moved).max(axis=1), check_dtype=False
     )
     ls = landscape(sweep, "none", LRS[1])
     assert ls.points == len(range(0, 31, PROBE_EVERY))
-    assert ls.loss_range == pytest.approx(float(np.median(s["loss_hi"] - s["loss_lo"])))
-    level, text = landscape_verdict(sweep, LRS[1])
+    assert ls.loss_var == pytest.approx(float(np.median(s["loss_var"])))
+    level, _ = landscape_verdict(sweep, LRS[1])
     assert level in {"success", "warning", "info"}
-    assert f"{ls.loss_range:.3g} without normalization" in text
 
 
 def test_the_landscape_verdict_says_when_a_run_diverged_before_most_measurements():
@@ -759,7 +832,9 @@ def test_the_landscape_verdict_says_when_a_run_diverged_before_most_measurements
     d = int(sweep.runs["none"].diverged_at[0])
     assert 0 <= d < 10  # diverged before the second measurement
     _, text = landscape_verdict(sweep, 1e3)
-    assert f"No norm diverged at step {d}: its numbers come from its one" in text
+    # Changed on purpose (issue 12): a run that diverged is not compared at all.
+    assert f"No norm diverged at step {d}." in text
+    assert "compared only where both networks train" in text
 
 
 def test_factors_are_written_as_people_write_them():
@@ -793,7 +868,7 @@ def test_xiong_verdict_reads_the_measured_ratios():
     assert "its last layer gets 8× pre-norm's" in text
     assert "pre-norm's gradient shrinks toward the output (0.5×)" in text
     assert "from 2 to 4 in post-norm and from 0.9 to 0.5 in pre-norm" in text
-    assert "a 1/√L law would give ×0.71" in text
+    assert "1/√L would give ×0.71" in text
 
 
 # ---- figures ----
@@ -826,6 +901,54 @@ def test_figures_are_plain_dicts_with_float32_arrays_and_mark_diverged_runs():
     assert all(np.nanmax(t["y"]) < top for t in lines)
 
 
+def _unpack(b: str) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(b), dtype="<f4")
+
+
+def test_the_canvas_draws_each_figure_with_its_own_numbers_and_guides():
+    """The page's canvas charts get every trace of the Plotly figure, the same
+    numbers (as float32), visibility, hover template, axes and guide lines."""
+    sweep = run_sweep(
+        replace(TINY, steps=20), variants=("none", "batch"), lrs=(0.05, 1e4)
+    )
+    xiong = xiong_sweep(0, depths=(2, 4), repeats=1)
+    figs = [
+        lr_figure(sweep, 0.05),
+        curves_figure(sweep, 0.05),
+        landscape_figure(sweep, 0.05, "loss"),
+        landscape_figure(sweep, 0.05, "grad"),
+        unit_figure(sweep, 0.05),
+        xiong_layers_figure(xiong, 4),
+        xiong_depth_figure(xiong, 4),
+    ]
+    for fig in figs:
+        spec = canvas_spec(fig)
+        layout = fig["layout"]
+        assert spec["title"] == layout["title"]["text"]
+        assert spec["x_title"] == layout["xaxis"]["title"]["text"]
+        assert spec["y_log"] == (layout["yaxis"]["type"] == "log")
+        assert len(spec["traces"]) == len(fig["data"])
+        for t, drawn in zip(fig["data"], spec["traces"], strict=True):
+            assert drawn["name"] == t["name"]
+            for k in ("x", "y"):
+                want = np.asarray(t[k], dtype=np.float32)
+                assert np.array_equal(_unpack(drawn[k]), want, equal_nan=True)
+            if "customdata" in t:
+                want = np.asarray(t["customdata"], dtype=np.float32)
+                assert np.array_equal(_unpack(drawn["custom"]), want, equal_nan=True)
+            assert drawn["visible"] == (t.get("visible", True) is True)
+            assert drawn["hover"] == (
+                None if t.get("hoverinfo") == "skip" else t["hovertemplate"]
+            )
+        assert len(spec["guides"]) == len(layout["shapes"])
+        labels = {a["text"] for a in layout["annotations"]}
+        assert {g["label"] for g in spec["guides"] if g["label"]} == labels
+    lr_spec = canvas_spec(figs[0])
+    assert lr_spec["y_range"] == list(figs[0]["layout"]["yaxis"]["range"])
+    assert lr_spec["x_ticks"]["text"] == ["0.05", "1e+04"]
+    assert [g["at"] for g in lr_spec["guides"] if g["axis"] == "x"] == [0.05]
+
+
 def test_running_mean_is_trailing_and_keeps_nan():
     a = np.array([1.0, 3.0, 5.0, np.nan])
     assert np.allclose(running_mean(a, 2)[:3], [1.0, 2.0, 4.0])
@@ -841,3 +964,385 @@ def test_xiong_figures_draw_both_forms_and_the_one_over_root_l_guide():
     guide = depth["data"][-1]
     assert guide["name"] == "∝ 1/√L"
     assert guide["y"][1] == pytest.approx(guide["y"][0] * math.sqrt(2 / 4), rel=1e-6)
+
+
+# ---- Santurkar et al.'s measures, on a quadratic where they are known ----
+
+A_DIAG = torch.tensor([4.0, 1.0, 0.25], dtype=torch.float64)
+
+
+def quadratic(w: torch.Tensor) -> torch.Tensor:
+    """L(w) = ½ wᵀAw with A = diag(4, 1, ¼): ∇L = Aw, and along −∇L the loss
+    and the gradient are known in closed form."""
+    return 0.5 * (A_DIAG * w * w).sum()
+
+
+ETAS = (0.025, 0.05, 0.1, 0.2)
+
+
+def test_the_probe_on_a_quadratic_is_the_closed_form():
+    w = torch.tensor([1.0, -2.0, 3.0], dtype=torch.float64)
+    losses, changes, gnorm = probe_along_gradient(quadratic, w, ETAS)
+    g = A_DIAG * w
+    for k, eta in enumerate(ETAS):
+        moved = w - eta * g
+        assert losses[k] == pytest.approx(float(0.5 * (A_DIAG * moved**2).sum()))
+        # ∇L(w − ηg) − ∇L(w) = −ηA g
+        assert changes[k] == pytest.approx(eta * float((A_DIAG * g).norm()))
+    assert gnorm == pytest.approx(float(g.norm()))
+
+
+def test_the_measures_on_a_quadratic_along_an_eigenvector():
+    """w on A's top eigenvector (λ = 4): L(w − ηg) = ½λ(1 − ηλ)²‖w‖², the
+    gradient changes by ηλ‖g‖, so the effective β-smoothness is exactly λ."""
+    lam, r = 4.0, 1.5
+    w = torch.tensor([r, 0.0, 0.0], dtype=torch.float64)
+    losses, changes, gnorm = probe_along_gradient(quadratic, w, ETAS)
+    closed = [0.5 * lam * (1 - eta * lam) ** 2 * r**2 for eta in ETAS]
+    assert float(loss_variation(losses)) == pytest.approx(max(closed) - min(closed))
+    assert float(gradient_change(changes)) == pytest.approx(max(ETAS) * lam * lam * r)
+    beta = float(effective_beta(changes, np.asarray(ETAS), np.asarray(gnorm)))
+    assert beta == pytest.approx(lam)
+    # off an eigenvector β lies between the smallest and largest eigenvalue
+    w2 = torch.tensor([1.0, 1.0, 1.0], dtype=torch.float64)
+    _, ch2, gn2 = probe_along_gradient(quadratic, w2, ETAS)
+    b2 = float(effective_beta(ch2, np.asarray(ETAS), np.asarray(gn2)))
+    assert 0.25 < b2 < 4.0
+
+
+def test_loss_variation_is_a_range_not_a_level():
+    flat_low = np.array([[0.1, 0.1, 0.1, 0.1]])
+    steep_low = np.array([[0.3, 0.1, 0.05, 0.2]])
+    high_flat = np.array([[5.0, 5.0, 5.0, 5.01]])
+    assert loss_variation(flat_low)[0] == 0
+    assert loss_variation(steep_low)[0] == pytest.approx(0.25)
+    assert loss_variation(high_flat)[0] == pytest.approx(0.01)
+
+
+def test_the_sweeps_probe_is_the_one_point_probe():
+    """run_sweep's batched probe equals `probe_along_gradient` on the same
+    network, batch and weights (step 0)."""
+    config = replace(TINY, steps=1)
+    lr = 0.3
+    run = run_sweep(config, variants=("none",), lrs=(lr,)).runs["none"]
+    task = make_task(config.seed)
+    idx = torch.randint(
+        0,
+        len(task.y),
+        (config.batch,),
+        generator=torch.Generator().manual_seed(config.seed + 2),
+    )
+    x, y = task.x[idx].double(), task.y[idx]
+    model = build_mlp(config.depth, config.width, "none", "he", config.seed).double()
+    names = [n for n, _ in model.named_parameters()]
+    shapes = [p.shape for _, p in model.named_parameters()]
+    flat = torch.cat([p.detach().flatten() for p in model.parameters()])
+
+    def loss_fn(w):
+        parts, k = {}, 0
+        for n, shape in zip(names, shapes, strict=True):
+            size = math.prod(shape)
+            parts[n] = w[k : k + size].view(shape)
+            k += size
+        return nn.functional.cross_entropy(functional_call(model, parts, (x,)), y)
+
+    etas = [c * lr for c in PROBE_SIZES]
+    losses, changes, gnorm = probe_along_gradient(loss_fn, flat, etas)
+    assert_close(run.probe_loss[0, 0].astype(np.float64), losses, rtol=1e-4, atol=0)
+    assert_close(run.probe_gdiff[0, 0].astype(np.float64), changes, rtol=1e-3, atol=0)
+    assert float(run.grad_norm[0, 0]) == pytest.approx(gnorm, rel=1e-4)
+
+
+# ---- matched progress ----
+
+
+def probed_sweep(progress: dict, values: dict, lr: float = LR_GRID[3]) -> Sweep:
+    """A sweep whose probes have the given training losses (per step, one per
+    probe) and measure values (loss variation v: probe losses 1 and 1 + v,
+    gradient change g, gradient norm 1 so β = g / (2·lr))."""
+    runs = {}
+    for v, prog in progress.items():
+        p = len(prog)
+        steps = PROBE_EVERY * p
+        # the SMOOTH steps up to each probe all hold that probe's loss
+        at = np.minimum((np.arange(steps) + PROBE_EVERY - 1) // PROBE_EVERY, p - 1)
+        losses = np.asarray(prog, np.float32)[at][:, None]
+        probe_loss = np.ones((p, 1, len(PROBE_SIZES)), np.float32)
+        probe_loss[:, 0, -1] += np.asarray(values[v], np.float32)
+        gdiff = np.zeros((p, 1, len(PROBE_SIZES)), np.float32)
+        gdiff[:, 0, -1] = np.asarray(values[v], np.float32)
+        runs[v] = VariantRun(
+            variant=v,
+            losses=losses.reshape(steps, 1),
+            diverged_at=np.array([-1]),
+            probe_steps=np.arange(0, steps, PROBE_EVERY),
+            probe_loss=probe_loss,
+            probe_gdiff=gdiff,
+            grad_norm=np.ones((p, 1), np.float32),
+            unit=np.zeros((p, 1, 3), np.float32),
+        )
+    return Sweep(
+        config=SweepConfig(), lrs=(lr,), baseline=1.386, runs=MappingProxyType(runs)
+    )
+
+
+def test_runs_are_compared_only_over_their_common_range_of_training_loss():
+    # BatchNorm trains further (down to 0.2); its late, small values must not
+    # count against no norm's, which never got below 0.6.
+    sweep = probed_sweep(
+        {"none": [1.3, 1.0, 0.8, 0.6], "batch": [1.3, 0.9, 0.6, 0.4, 0.3, 0.2]},
+        {"none": [2.0, 2.0, 2.0, 2.0], "batch": [2.0, 2.0, 2.0, 0.01, 0.01, 0.01]},
+    )
+    c = compare_at(sweep, LR_GRID[3])
+    assert c.status == "ok"
+    assert (c.lo, c.hi) == (pytest.approx(0.6), pytest.approx(1.3))
+    assert c.norm.points == 3 and c.plain.points == 4
+    assert c.ratios == (pytest.approx(1.0), pytest.approx(1.0), pytest.approx(1.0))
+    level, text = landscape_verdict(sweep, LR_GRID[3])
+    assert level == "info" and T.LANDSCAPE_SAME in text
+    # over all probes, BatchNorm would have looked smoother
+    assert landscape(sweep, "batch", LR_GRID[3]).loss_var < 2.0
+
+
+# ---- every verdict and hint agrees with the numbers it is shown with ----
+
+
+def check_landscape_text(sweep: Sweep, lr: float, text: str, level: str) -> None:
+    """The claims of one landscape verdict against the sweep's own numbers."""
+    i = sweep.lrs.index(lr)
+    c = compare_at(sweep, lr)
+    assert "Try a higher learning rate" not in text
+    assert "what lets the larger step work" not in text
+    if c.status == "ok":
+        p, n = c.plain, c.norm
+        for x in (p.loss_var, n.loss_var, p.grad_change, n.grad_change, p.beta, n.beta):
+            assert f"{x:.3g}" in text
+        kinds = [classify(r) for r in c.ratios]
+        if level == "success":
+            assert kinds == ["smaller"] * 3 and T.LANDSCAPE_SMOOTHER in text
+        if "**not** smoother" in text:
+            assert "smaller" not in kinds and "larger" in kinds
+        if T.LANDSCAPE_SAME in text:
+            assert set(kinds) <= {"same"}
+        for m, k in zip(MEASURES, kinds, strict=True):
+            if k == "smaller" and level != "success":
+                assert "maller with BatchNorm: " in text
+                assert m in text.split("maller with BatchNorm: ")[1].split(";")[0]
+    else:
+        assert "compared only where both networks train" in text or (
+            c.status == "no_overlap"
+        )
+        for v in ("none", "batch"):
+            if not sweep.trains(v)[i]:
+                d = int(sweep.runs[v].diverged_at[i])
+                assert (f"diverged at step {d}" if d >= 0 else "ends at loss") in text
+    both = both_train(sweep)
+    if "both train at lr" in text:
+        rates = text.split("both train at lr ")[1].split(":")[0]
+        for r in rates.replace(" and ", ", ").split(", "):
+            assert float(r) in [float(lr_label(x)) for x in both]
+            assert float(r) != float(lr_label(lr))
+    if not both:
+        assert "look there too" not in text
+    if sweep.highest_lr("none") is None:
+        assert "no plain landscape" in text or "Neither" in text or not both
+
+
+def shipped_sweeps() -> list[Sweep]:
+    return [load_results(SHIPPED)[0], *load_extra(SHIPPED)]
+
+
+def test_every_shipped_scenario_and_rate_gets_a_verdict_true_to_its_numbers():
+    table = seed_table()
+    seen_levels = set()
+    sweeps = shipped_sweeps()
+    assert len(sweeps) == len(T.SCENARIOS)
+    for sweep in sweeps:
+        state = replace(WhyState(), **asdict_config(sweep.config))
+        entry = seed_table_for(table, state)
+        assert entry is not None
+        for lr in sweep.lrs:
+            level, text = landscape_verdict(sweep, lr, entry)
+            seen_levels.add(level)
+            check_landscape_text(sweep, lr, text, level)
+            check_seed_text(entry, lr, text)
+        assert "Try" not in lr_verdict(sweep)[1]
+    assert {"success", "info"} <= seen_levels
+
+
+def asdict_config(config: SweepConfig) -> dict:
+    return {f: getattr(config, f) for f in config.__dataclass_fields__}
+
+
+def check_seed_text(entry: dict, lr: float, text: str) -> None:
+    rows = entry["rows"]
+    got = [r["ratios"][lr_label(lr)]["batch"] for r in rows]
+    ok = [g for g in got if g is not None]
+    if not ok:
+        assert f"none of the {len(rows)} seeds" in text
+        return
+    for k, m in enumerate(MEASURES):
+        vals = [g[k] for g in ok]
+        n_small = sum(v < 0.8 for v in vals)
+        assert f"{m} {min(vals):.2g}–{max(vals):.2g}× (below 0.8× in {n_small} of" in (
+            text
+        )
+    every = [
+        all(g[k] < 0.8 for g in got if g is not None) and None not in got
+        for k in range(3)
+    ]
+    if "effect is robust here" in text:
+        assert all(every)
+    if "effect is not robust here" in text:
+        assert not any(every)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.floats(0.3, 1.4), min_size=4, max_size=8),
+    st.lists(st.floats(0.05, 1.4), min_size=4, max_size=8),
+    st.lists(st.floats(0.001, 10), min_size=8, max_size=8),
+    st.lists(st.floats(0.001, 10), min_size=8, max_size=8),
+)
+def test_random_landscapes_get_verdicts_true_to_their_numbers(pa, pb, va, vb):
+    sweep = probed_sweep(
+        {"none": sorted(pa, reverse=True), "batch": sorted(pb, reverse=True)},
+        {"none": va[: len(pa)], "batch": vb[: len(pb)]},
+    )
+    lr = sweep.lrs[0]
+    level, text = landscape_verdict(sweep, lr)
+    check_landscape_text(sweep, lr, text, level)
+
+
+def test_hints_are_possible_in_the_state_they_are_shown_in():
+    never = fake_sweep({"none": [1.3, 1.3, None], "batch": [0.4, 0.4, 0.4]})
+    assert "no plain landscape" in rates_hint(never, LR_GRID[0])
+    both = fake_sweep({"none": [0.4, 0.4, None], "batch": [0.4, 0.4, 0.4]})
+    assert rates_hint(both, LR_GRID[0]) == (
+        f"No norm and BatchNorm both train at lr {lr_label(LR_GRID[1])}: "
+        "look there too."
+    )
+    assert rates_hint(both, LR_GRID[2]).count(" and ") == 2  # 0.01 and 0.032
+    one = fake_sweep({"none": [0.4, None], "batch": [0.4, 1.3]})
+    assert rates_hint(one, LR_GRID[0]) == ""
+    apart = fake_sweep({"none": [0.4, 1.3], "batch": [1.3, 0.4]})
+    assert "No learning rate trains both" in rates_hint(apart, LR_GRID[0])
+
+
+def test_the_intro_says_what_the_default_runs_show_over_every_seed():
+    entry = seed_table()[DEFAULT_SCENARIO]
+    assert entry["seeds"] == list(SEEDS)
+    for row in entry["rows"]:
+        hi = row["highest"]
+        assert hi["batch"] / hi["none"] == pytest.approx(10.0)
+        assert hi["layer"] == hi["none"]
+    rms_higher = [
+        row["highest"]["rms"] > row["highest"]["none"] for row in entry["rows"]
+    ]
+    assert any(rms_higher) and not all(rms_higher)
+    assert "BatchNorm trains at 10× the highest rate" in T.INTRO
+    assert "LayerNorm does not raise that rate" in T.INTRO
+    assert "RMSNorm does in some seeds only" in T.INTRO
+    assert "showed the reason" not in T.INTRO
+
+
+def test_the_default_scenario_shows_the_effect_in_every_seed_at_its_rate():
+    """The default was picked where the effect is robust: at lr 0.1 BatchNorm's
+    gradient change and β-smoothness are below 0.8× no norm's in every seed."""
+    entry = seed_table()[DEFAULT_SCENARIO]
+    for row in entry["rows"]:
+        r = row["ratios"][lr_label(LR_GRID[2])]["batch"]
+        assert r is not None and r[1] < 0.8 and r[2] < 0.8
+
+
+def test_the_seed_table_rows_are_what_seed_row_computes():
+    sweep = load_results(SHIPPED)[0]
+    row = seed_table()[DEFAULT_SCENARIO]["rows"][0]
+    assert row == json_round(seed_row(sweep))
+    text = highest_spread(seed_table()[DEFAULT_SCENARIO])
+    assert text.startswith("Over seeds 0–4 of this scenario")
+
+
+def json_round(x):
+    import json
+
+    return json.loads(json.dumps(x))
+
+
+def test_seed_sentence_counts_the_seeds_below_the_line():
+    rows = [
+        {"highest": {}, "ratios": {"1": {"batch": [0.5, 0.5, 0.9]}}},
+        {"highest": {}, "ratios": {"1": {"batch": [0.7, 0.6, 0.7]}}},
+        {"highest": {}, "ratios": {"1": {"batch": None}}},
+    ]
+    text = seed_sentence({"seeds": [0, 1, 2], "rows": rows}, 1.0)
+    assert "loss variation 0.5–0.7× (below 0.8× in 2 of 2)" in text
+    assert "β-smoothness 0.7–0.9× (below 0.8× in 1 of 2)" in text
+    assert "(Both trained at this rate in 2 of 3 seeds.)" in text
+    assert "not robust here" in text  # a seed without a comparison is not "every"
+
+
+# ---- Xiong et al.: why the toy's last layer does not follow 1/√L ----
+
+
+def test_last_layer_factors_measure_the_final_layernorms_input():
+    depth, seed = 3, 1
+    stack = build_stack(depth, True, seed)
+    x, y = stack_batch(seed)
+    h = stack[0].layers[2](stack[0].layers[1](stack[0].layers[0](x)))
+    h = h.detach().requires_grad_()
+    loss = nn.functional.cross_entropy(
+        stack[1](stack[0].norm(h)).flatten(0, 1), y.flatten()
+    )
+    (g,) = torch.autograd.grad(loss, h)
+    resid, tok, cos = last_layer_factors(depth, seed)
+    assert resid == pytest.approx(float(h.norm(dim=-1).mean()), rel=1e-5)
+    assert tok == pytest.approx(float(g.norm(dim=-1).mean()), rel=1e-4)
+    u = nn.functional.normalize(h.detach(), dim=-1)
+    c = u @ u.transpose(1, 2)
+    t = c.shape[-1]
+    off = (c.sum((1, 2)) - t) / (t * (t - 1))
+    assert cos == pytest.approx(float(off.mean()), abs=1e-5)
+
+
+def test_the_shipped_xiong_verdict_explains_the_toy_with_its_own_numbers():
+    xiong = load_results(SHIPPED)[1]
+    assert xiong.pre_resid is not None
+    lq = xiong.last("pre")
+    measured = lq[-1] / lq[0]
+    predicted = math.sqrt(xiong.depths[0] / xiong.depths[-1])
+    text = xiong_verdict(xiong, 12)
+    assert f"×{measured:.2g}; 1/√L would give ×{predicted:.2g}" in text
+    if "became alike" in text:
+        assert xiong.pre_token_cos[-1] > xiong.pre_token_cos[0] + 0.1
+        assert measured > predicted
+    if "did shrink" in text:
+        assert xiong.pre_token_grad[-1] < xiong.pre_token_grad[0]
+    post = xiong.layers(12, "post")
+    assert ("post-norm's gradient grows toward the output" in text) == (
+        post[-1] / post[0] > 1.25
+    )
+
+
+def test_the_scenario_sentences_agree_with_the_seed_table():
+    table = seed_table()
+    at_01 = lr_label(LR_GRID[2])
+    shallow = table["shallow"]["rows"]
+    for row in shallow:  # every variant trains; BatchNorm tolerates the highest
+        hi = row["highest"]
+        assert all(h is not None for h in hi.values())
+        assert hi["batch"] > max(h for v, h in hi.items() if v != "batch")
+    for row in table["deep"]["rows"]:  # mixed: gradient change down, β up
+        r = row["ratios"][at_01]["batch"]
+        assert r[1] < 0.8 and r[2] > 1.0
+        assert row["highest"]["batch"] > (row["highest"]["none"] or 0)
+    betas = [row["ratios"][at_01]["batch"][2] for row in table["deep"]["rows"]]
+    deep = T.SCENARIO_BY_KEY["deep"].sentence
+    assert f"({min(betas):.2g}–{max(betas):.2g}× no norm's)" in deep
+    for row in table["deeper"]["rows"] + table["plain_init"]["rows"]:
+        assert row["highest"]["none"] is None  # "no plain landscape to compare"
+    six = [row["ratios"][at_01]["batch"] for row in table[DEFAULT_SCENARIO]["rows"]]
+    assert all(r[1] < 0.8 for r in six)  # the intro: gradient, every seed
+    assert any(r[0] < 0.8 for r in six) and not all(r[0] < 0.8 for r in six)
+    assert scenario_base(DEFAULT_SCENARIO).lr == LR_GRID[2]
+    assert "At lr 0.1, where both train" in T.INTRO
