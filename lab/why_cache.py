@@ -18,17 +18,22 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from dataclasses import asdict, is_dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from lab.why_runs import (
     Progress,
     Sweep,
+    SweepConfig,
     XiongResult,
     load_extra,
     load_results,
     load_seed_table,
 )
+from lab.workers import Task, code_version, result_key
+from lab.workers import default as default_workers
 
 SHIPPED = Path(__file__).resolve().parents[1] / "assets" / "why_default.npz"
 """The default view's results (and every scenario's, and the seed table),
@@ -86,15 +91,24 @@ class RunStore:
         key: Hashable,
         compute: Callable[[Progress], Any],
         report: Progress,
+        task: Task | None = None,
     ) -> Any:
         """The result for ``key``: stored, or computed now with progress reports.
 
         If ``report`` or ``compute`` raises, nothing is stored and the exception
-        propagates: an abandoned run leaves no trace but the time it took.
+        propagates: an abandoned run leaves no trace but the time it took. With
+        the server's worker pool (`lab.workers.default`) and a ``task`` that
+        computes the same value, the run goes to a worker process instead: this
+        thread only waits, and the pool shares, queues and cancels runs.
         """
         hit = self.get(key)
         if hit is not None:
             return hit
+        pool = default_workers()
+        if pool is not None and task is not None:
+            value = pool.run(_result_key(key), task, report)
+            self.put(key, value)
+            return value
         while not self._compute.acquire(timeout=self.poll):
             with self._guard:
                 running = self._running
@@ -120,6 +134,38 @@ class RunStore:
             with self._guard:
                 self._running = None
             self._compute.release()
+
+
+@cache
+def _version() -> str:
+    return code_version("lab.why_runs", "lab.why_models", "lab.norms")
+
+
+def _result_key(key: Hashable) -> str:
+    """The shared results directory's name for a store key (and this code)."""
+    kind, arg = key
+    params = asdict(arg) if is_dataclass(arg) else {"arg": arg}
+    return result_key(f"why-{kind}", params, _version())
+
+
+def sweep_task(config: SweepConfig) -> Task:
+    """The worker's version of ``run_sweep(config)``."""
+    return Task(
+        "lab.why_runs:sweep_task",
+        (asdict(config),),
+        encode="lab.why_runs:sweep_to_arrays",
+        decode="lab.why_runs:sweep_from_arrays",
+    )
+
+
+def xiong_task(seed: int) -> Task:
+    """The worker's version of ``xiong_sweep(seed)``."""
+    return Task(
+        "lab.why_runs:xiong_task",
+        (int(seed),),
+        encode="lab.why_runs:xiong_to_arrays",
+        decode="lab.why_runs:xiong_from_arrays",
+    )
 
 
 def sweep_key(sweep_or_config: Any) -> tuple[str, Any]:

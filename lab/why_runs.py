@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 import torch
@@ -617,3 +618,40 @@ def load_seed_table(path: Path) -> dict:
     """The ``seeds`` metadata `save_results` wrote ({} for older files)."""
     with np.load(path, allow_pickle=False) as data:
         return dict(json.loads(str(data["meta"])).get("seeds", {}))
+
+
+# ---- computed in a worker process (lab.workers): tasks and their arrays ----
+
+
+def sweep_task(config: Mapping[str, Any], progress: Progress) -> Sweep:
+    """`run_sweep` for a worker: the config arrives as plain values."""
+    return run_sweep(SweepConfig(**config), progress=progress)
+
+
+def sweep_to_arrays(sweep: Sweep) -> dict[str, np.ndarray]:
+    return {"meta": np.array(json.dumps(_sweep_meta(sweep)))} | _sweep_arrays(sweep, "")
+
+
+def sweep_from_arrays(arrays: Mapping[str, np.ndarray]) -> Sweep:
+    return _sweep_from(json.loads(str(arrays["meta"])), arrays, "")
+
+
+def xiong_task(seed: int, progress: Progress) -> XiongResult:
+    return xiong_sweep(int(seed), progress=progress)
+
+
+def xiong_to_arrays(x: XiongResult) -> dict[str, np.ndarray]:
+    extras = {n: getattr(x, n) for n in _XIONG_EXTRAS if getattr(x, n) is not None}
+    meta = {"seed": x.seed, "depths": list(x.depths)}
+    return {"meta": np.array(json.dumps(meta)), "post": x.post, "pre": x.pre} | extras
+
+
+def xiong_from_arrays(arrays: Mapping[str, np.ndarray]) -> XiongResult:
+    meta = json.loads(str(arrays["meta"]))
+    return XiongResult(
+        seed=int(meta["seed"]),
+        depths=tuple(int(d) for d in meta["depths"]),
+        post=arrays["post"],
+        pre=arrays["pre"],
+        **{n: arrays[n] for n in _XIONG_EXTRAS if n in arrays},
+    )

@@ -34,7 +34,15 @@ from lab.why import (
     to_params,
     xiong_verdict,
 )
-from lab.why_cache import RunStore, preload, seed_table, sweep_key, xiong_key
+from lab.why_cache import (
+    RunStore,
+    preload,
+    seed_table,
+    sweep_key,
+    sweep_task,
+    xiong_key,
+    xiong_task,
+)
 from lab.why_models import INITS, VARIANT_NAMES
 from lab.why_runs import (
     LR_GRID,
@@ -200,11 +208,13 @@ def results(state: WhyState, slot: Any) -> Results:
             sweep_key(config),
             lambda progress: run_sweep(config, progress=progress),
             lambda f, m: report(f, m, "MLP sweep", (0.0, 0.85)),
+            sweep_task(config),
         )
     xiong = runs.fetch(
         xiong_key(state.seed),
         lambda progress: xiong_sweep(state.seed, progress=progress),
         lambda f, m: report(f, m, "transformer stacks", (0.85, 0.15)),
+        xiong_task(state.seed),
     )
     slot.empty()
     return Results(sweep=sweep, xiong=xiong, trained=not stored and not heavy)

@@ -166,3 +166,33 @@ def test_the_pool_size_defaults_to_the_cores_and_follows_the_environment(
         assert w.size == os.cpu_count()
     finally:
         w.shutdown()
+
+
+def test_a_sweep_and_a_classifier_computed_in_a_worker_equal_the_in_thread_ones(
+    one_worker,
+):
+    from lab import train_eval_classifier as C
+    from lab.why_cache import RunStore, sweep_key, sweep_task
+    from lab.why_runs import SweepConfig, run_sweep
+
+    cfg = SweepConfig(depth=2, width=8, steps=5, batch=16, seed=11)
+    far = one_worker.run("why-test-sweep", sweep_task(cfg), lambda f, m: 0)
+    here = run_sweep(cfg)
+    assert far.config == here.config and far.lrs == here.lrs
+    for v, run in here.runs.items():
+        for name in ("losses", "probe_loss", "probe_gdiff", "grad_norm", "unit"):
+            np.testing.assert_array_equal(
+                getattr(far.runs[v], name), getattr(run, name)
+            )
+    # the stores route through the pool only when it is the server's default
+    assert RunStore().fetch(sweep_key(cfg), lambda p: here, lambda f, m: 0) is here
+
+    C.MEMO.workers = one_worker
+    try:
+        C.MEMO.clear()
+        far_costs = C.serving_costs("layer", 13)
+    finally:
+        C.MEMO.workers = None
+        C.MEMO.clear()
+    assert far_costs == C.serving_costs("layer", 13)
+    assert list(one_worker.results.glob("train_eval-serving-*.npz"))
