@@ -21,6 +21,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+# Pages run in this process (AppTest), with training shortened here: no worker
+# pool, whose processes would train at full length (tests/app/conftest.py).
+os.environ["NORMLAB_WORKERS"] = "0"
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as hs  # noqa: E402
