@@ -17,5 +17,5 @@ with main:
     view.live()
     view.classifier()
 with side:
-    view.side_panel(state)
+    view.side()
 view.finish()

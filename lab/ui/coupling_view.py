@@ -107,14 +107,55 @@ def _pickers(state: CouplingState) -> None:
         )
 
 
-def begin() -> tuple[CouplingState, str | None]:
-    """Load the state (from the URL or the session) before any widget exists."""
-    note = SYNC.begin()
+def _settled() -> CouplingState:
+    """The state as the controls leave it, "Custom" once it left its scenario."""
     state = clean(SYNC.read())
     if state.scenario != "custom" and not matches_scenario(state, state.scenario):
         state = replace(state, scenario="custom")
+    return state
+
+
+def begin() -> tuple[CouplingState, str | None]:
+    """Load the state (from the URL or the session) before any widget exists."""
+    note = SYNC.begin()
+    state = _settled()
     SYNC.write(state)
     return state, note
+
+
+_SIDEBAR_DRAWN = K("_sidebar_drawn")
+
+
+def _sidebar_view(state: CouplingState) -> tuple:
+    """What the sidebar and the scenario line show beyond the controls' own
+    values (the scenario, which controls are off, the sliders' ranges): while
+    it is unchanged, a control's move need not redraw them."""
+    view = state.view
+    return (
+        state.scenario,
+        view not in ("probe", "spread"),
+        view != "probe" or state.norm != "batch",
+        view != "ghost",
+        view != "devices",
+        view == "probe",
+        tuple(divisors(state.features)),
+        tuple(ghost_sizes(state.batch)),
+        min(MAX_DEVICES, state.batch),
+    )
+
+
+def _changed() -> None:
+    """A sidebar control moved: rerun only the body unless the sidebar changes.
+
+    A full rerun redraws every control in the sidebar and the view switch, and
+    the browser re-renders each (a few ms a control, ~10 ms a slider;
+    bench/latency.py). A move that changes what the sidebar shows (a control
+    switched off or on, a slider's range, the scenario turning "Custom", a note
+    on the link) redraws the whole page.
+    """
+    if st.session_state.get(_SIDEBAR_DRAWN) != (_sidebar_view(_settled()), None):
+        st.rerun()
+    st.rerun(BODY_FRAGMENT)
 
 
 def _slider(name: str, label: str, **kw: Any) -> None:
@@ -122,7 +163,16 @@ def _slider(name: str, label: str, **kw: Any) -> None:
     lo, hi, step = spec.lo, spec.hi, spec.step
     if spec.integer:
         lo, hi, step = int(lo), int(hi), int(step)
-    st.slider(label, lo, hi, step=step, key=K(name), help=T.HELP[name], **kw)
+    st.slider(
+        label,
+        lo,
+        hi,
+        step=step,
+        key=K(name),
+        on_change=_changed,
+        help=T.HELP[name],
+        **kw,
+    )
 
 
 def view_switch() -> None:
@@ -158,6 +208,7 @@ def sidebar(state: CouplingState) -> CouplingState:
             format_func=FAMILY_NAMES.get,
             key=K("norm"),
             required=True,
+            on_change=_changed,
             help=T.HELP["norm"],
             disabled=state.view not in ("probe", "spread"),
         )
@@ -167,6 +218,7 @@ def sidebar(state: CouplingState) -> CouplingState:
             format_func=str.capitalize,
             key=K("mode"),
             required=True,
+            on_change=_changed,
             help=T.HELP["mode"],
             disabled=not probing or state.norm != "batch",
         )
@@ -178,6 +230,7 @@ def sidebar(state: CouplingState) -> CouplingState:
             K("groups"),
             T.HELP["groups"],
             of="1 feature",
+            on_change=_changed,
         )
         divisor_slider(
             "Ghost batch size",
@@ -185,6 +238,7 @@ def sidebar(state: CouplingState) -> CouplingState:
             K("ghost"),
             T.HELP["ghost"],
             of="a batch of 1",
+            on_change=_changed,
             disabled=state.view != "ghost",
         )
         if state.batch > 1:
@@ -194,6 +248,7 @@ def sidebar(state: CouplingState) -> CouplingState:
                 min(MAX_DEVICES, state.batch),
                 step=1,
                 key=K("devices"),
+                on_change=_changed,
                 help=T.HELP["devices"],
                 disabled=state.view != "devices",
             )
@@ -208,6 +263,7 @@ def sidebar(state: CouplingState) -> CouplingState:
                 int(NUMERIC["seed"].hi),
                 step=1,
                 key=K("seed"),
+                on_change=_changed,
                 help=T.HELP["seed"],
             )
     if state.batch == 1:
@@ -216,6 +272,7 @@ def sidebar(state: CouplingState) -> CouplingState:
 
 
 def scenario_line(state: CouplingState, note: str | None) -> None:
+    st.session_state[_SIDEBAR_DRAWN] = (_sidebar_view(state), note)
     link_note_and_scenario(note, T.SCENARIO_BY_KEY.get(state.scenario), SYNC)
 
 

@@ -103,6 +103,32 @@ def _apply_scenario() -> None:
     st.session_state[PLAYING] = False
 
 
+LIVE_FRAGMENT = K("live")
+SIDE_FRAGMENT = K("side")
+_SIDEBAR_DRAWN = K("_sidebar_drawn")
+
+
+def _sidebar_view(state: TrainEvalState) -> tuple:
+    """What the sidebar and the scenario line show beyond the controls' own
+    values: while it is unchanged, a control's move need not redraw them."""
+    return (state.scenario,)
+
+
+def _changed() -> None:
+    """A stream control moved: rerun only what depends on the stream.
+
+    A full rerun redraws every control in the sidebar, the pitfall section
+    (its chart and controls, which do not depend on the stream) and the side
+    panel; the browser re-renders each (bench/latency.py). The stream's panels
+    (``live``) and the side panel's formula note (``side``) are what change. A
+    move that turns the scenario to "Custom" (or a note on the link that must
+    go) redraws the whole page.
+    """
+    if st.session_state.get(_SIDEBAR_DRAWN) != (_sidebar_view(_current()), None):
+        st.rerun()
+    st.rerun([LIVE_FRAGMENT, SIDE_FRAGMENT])
+
+
 def _commit() -> None:
     """Write the URL from a fragment's own rerun (not while playing)."""
     if not st.session_state.get(PLAYING):
@@ -119,7 +145,16 @@ def _slider(name: str, label: str, **kw: Any) -> None:
     lo, hi, step = spec.lo, spec.hi, spec.step
     if spec.integer:
         lo, hi, step = int(lo), int(hi), int(step)
-    st.slider(label, lo, hi, step=step, key=K(name), help=T.HELP[name], **kw)
+    st.slider(
+        label,
+        lo,
+        hi,
+        step=step,
+        key=K(name),
+        on_change=_changed,
+        help=T.HELP[name],
+        **kw,
+    )
 
 
 def sidebar() -> tuple[TrainEvalState, str | None]:
@@ -149,6 +184,7 @@ def sidebar() -> tuple[TrainEvalState, str | None]:
             format_func=FAMILY_NAMES.get,
             key=K("norm"),
             required=True,
+            on_change=_changed,
             help=T.HELP["norm"],
         )
         st.select_slider(
@@ -156,6 +192,7 @@ def sidebar() -> tuple[TrainEvalState, str | None]:
             MOMENTA,
             format_func=lambda m: "None" if m is None else f"{m:g}",
             key=K("momentum"),
+            on_change=_changed,
             help=T.HELP["momentum"],
         )
         _slider("batch", "Batch size")
@@ -167,14 +204,23 @@ def sidebar() -> tuple[TrainEvalState, str | None]:
                 format_func=T.PATTERN_LABELS.get,
                 key=K("pattern"),
                 required=True,
+                on_change=_changed,
                 help=T.HELP["pattern"],
             )
             _slider("shift", "Mean drift (std)")
             _slider("scale", "Scale at full drift (×)")
             st.number_input(
-                "Seed", 0, MAX_SEED, step=1, key=K("seed"), help=T.HELP["seed"]
+                "Seed",
+                0,
+                MAX_SEED,
+                step=1,
+                key=K("seed"),
+                on_change=_changed,
+                help=T.HELP["seed"],
             )
-    return _current(), note
+    state = _current()
+    ss[_SIDEBAR_DRAWN] = (_sidebar_view(state), note)
+    return state, note
 
 
 def scenario_line(state: TrainEvalState, note: str | None) -> None:
@@ -332,7 +378,7 @@ def _controls(playing: bool) -> None:
         )
 
 
-@st.fragment
+@st.fragment(key=LIVE_FRAGMENT)
 def live() -> None:
     """Step controls and every panel that depends on the step."""
     playing = bool(st.session_state.get(PLAYING))
@@ -371,7 +417,7 @@ def _panels(view: LiveView, playing: bool) -> None:
 
 def stream_panel(view: LiveView) -> None:
     s, ro = view.state, view.stream
-    st.subheader(T.STREAM_TITLE, divider="gray")
+    st.subheader(T.STREAM_TITLE, divider="gray", anchor=False)
     fig = stream_figure(view.trace, s.step, s.focus[1])
     st.plotly_chart(fig, key=K("chart_stream"), config=config("running-statistics"))
     m = _row()
@@ -452,7 +498,7 @@ def _exact(v: float) -> str:
 
 def compare_panel(view: LiveView, playing: bool) -> None:
     s, comp = view.state, view.comparison
-    st.subheader(T.COMPARE_TITLE, divider="gray")
+    st.subheader(T.COMPARE_TITLE, divider="gray", anchor=False)
     st.markdown(T.COMPARE_INTRO.format(next=s.step + 1, step=s.step))
     if s.step == 0 and s.norm == "batch":
         st.caption(T.COMPARE_FRESH)
@@ -531,7 +577,7 @@ def _families_table(view: LiveView) -> None:
 def serving_panel(view: LiveView) -> None:
     s, comp = view.state, view.comparison
     n = s.focus[0]
-    st.subheader(T.SERVE_TITLE, divider="gray")
+    st.subheader(T.SERVE_TITLE, divider="gray", anchor=False)
     st.markdown(T.SERVE_INTRO.format(n=n))
     x = comp.x[n]
     in_train = comp.train.output.numpy()[n]
@@ -556,7 +602,7 @@ def serving_panel(view: LiveView) -> None:
 
 def variance_panel(view: LiveView) -> None:
     v = view.variance
-    st.subheader(T.VAR_TITLE, divider="gray")
+    st.subheader(T.VAR_TITLE, divider="gray", anchor=False)
     st.latex(T.VAR_LATEX)
     if v is None:
         st.caption(T.VAR_NONE)
@@ -617,7 +663,7 @@ def _with_progress(ready: bool, compute: Any) -> Any:
 def classifier() -> None:
     """The pitfalls, measured on the small classifier; its own controls."""
     preload()  # the default view's numbers, shipped: no training on a first visit
-    st.subheader(T.CLASSIFIER_TITLE, divider="gray")
+    st.subheader(T.CLASSIFIER_TITLE, divider="gray", anchor=False)
     s = _current()
     st.markdown(T.CLASSIFIER_INTRO.format(seed=s.cseed))
     st.segmented_control(
@@ -794,6 +840,13 @@ def _finetune_pitfall(s: TrainEvalState) -> None:
 
 
 # ---- side panel ----
+
+
+@st.fragment(key=SIDE_FRAGMENT)
+def side() -> None:
+    """The side panel as a fragment: a stream control's move reruns it with
+    ``live`` (its note names the momentum and the batch size), not the page."""
+    side_panel(_current())
 
 
 def side_panel(state: TrainEvalState) -> None:
