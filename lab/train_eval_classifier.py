@@ -635,5 +635,16 @@ def memo_key(kind: str, *args: Any) -> tuple:
 
 
 def is_ready(kind: str, *args: Any) -> bool:
-    """Whether a pitfall's numbers are memoized (the page skips the progress bar)."""
-    return MEMO.has(memo_key(kind, *args))
+    """Whether a pitfall's numbers are memoized, or in the worker pool's shared
+    results (another replica computed them): the page then skips the progress bar."""
+    key = memo_key(kind, *args)
+    if MEMO.has(key):
+        return True
+    pool = MEMO.workers or default_workers()
+    value = pool and pool.cached(
+        _result_key(key), f"lab.train_eval_cache:{kind}_from_arrays"
+    )
+    if value is None:
+        return False
+    MEMO.put(key, value)
+    return True

@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -52,7 +53,7 @@ class Recipe:
 
 
 @contextlib.contextmanager
-def local_recipe(replicas: int = 2) -> Iterator[Recipe]:
+def local_recipe(replicas: int, results: Path) -> Iterator[Recipe]:
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -67,7 +68,7 @@ def local_recipe(replicas: int = 2) -> Iterator[Recipe]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**os.environ, "PYTHON": sys.executable},
+        env={**os.environ, "PYTHON": sys.executable, "NORMLAB_RESULTS": str(results)},
     )
     recipe = Recipe(url="", socket="")
     seen: list[str] = []
@@ -138,8 +139,25 @@ def no_error(page) -> None:
     assert "Traceback" not in text and "Connection error" not in text, text[:500]
 
 
-def test_two_replicas_behind_haproxy_keep_sessions_and_survive_one_dying(chromium):
-    with local_recipe(2) as recipe:
+def trained_numbers(context, url: str) -> tuple[int, str]:
+    """Open Train vs eval on a classifier seed; (progress bars seen, its numbers)."""
+    page = context.new_page()
+    bars: list[int] = []
+    page.goto(f"{url}/train_eval?cseed=41")
+    done = page.get_by_text("one example at a time in train mode", exact=False)
+    while not done.count():
+        bars.append(page.get_by_test_id("stProgress").count())
+        page.wait_for_timeout(100)
+    wait_idle(page, 120_000)
+    text = page.locator("[data-testid='stMetric']").all_inner_texts()
+    page.close()
+    return max(bars, default=0), "\n".join(text)
+
+
+def test_two_replicas_behind_haproxy_keep_sessions_and_survive_one_dying(
+    chromium, tmp_path
+):
+    with local_recipe(2, tmp_path) as recipe:
         assert set(recipe.pids) == {"r1", "r2"}
         a_ctx = chromium.new_context(viewport={"width": 1400, "height": 1000})
         b_ctx = chromium.new_context(viewport={"width": 1400, "height": 1000})
@@ -167,6 +185,16 @@ def test_two_replicas_behind_haproxy_keep_sessions_and_survive_one_dying(chromiu
                 no_error(c)
             finally:
                 c_ctx.close()
+
+            # A run trained on A's replica lands in the shared results directory
+            # and is served to B, on the other replica, without training again.
+            bars_a, numbers_a = trained_numbers(a_ctx, recipe.url)
+            assert bars_a >= 1
+            files = sorted(tmp_path.glob("train_eval-serving-*.npz"))
+            assert len(files) == 3
+            bars_b, numbers_b = trained_numbers(b_ctx, recipe.url)
+            assert (bars_b, numbers_b) == (0, numbers_a) and numbers_a
+            assert sorted(tmp_path.glob("train_eval-serving-*.npz")) == files
 
             # Kill A's replica outright: B, on the other one, carries on.
             os.kill(recipe.pids[ra], signal.SIGKILL)
