@@ -148,8 +148,10 @@ def trained_numbers(context, url: str) -> tuple[int, str]:
     while not done.count():
         bars.append(page.get_by_test_id("stProgress").count())
         page.wait_for_timeout(100)
+    metrics = page.locator("[data-testid='stMetric']")
+    metrics.filter(has_text="Train mode, batch 64").wait_for(timeout=60_000)
     wait_idle(page, 120_000)
-    text = page.locator("[data-testid='stMetric']").all_inner_texts()
+    text = metrics.all_inner_texts()
     page.close()
     return max(bars, default=0), "\n".join(text)
 
