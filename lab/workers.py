@@ -16,9 +16,10 @@ processes instead, created once per server:
   server reads them with ``allow_pickle=False``. Several replicas can share the
   directory; a truncated or foreign file is ignored and the result recomputed.
 
-Pure Python and numpy: `lab.ui` keeps one `Workers` per server process, tests
-drive it directly. Workers run single-threaded torch (their numbers repeat, and
-two workers on two cores do not fight over threads).
+Pure Python and numpy: `lab.ui` keeps one `Workers` per server process (one
+worker per core but one, `pool_size`), tests drive it directly. Workers run
+single-threaded torch (their numbers repeat, and workers do not fight over
+threads).
 """
 
 from __future__ import annotations
@@ -98,11 +99,14 @@ def result_key(kind: str, params: Mapping[str, Any], version: str) -> str:
 
 def pool_size() -> int:
     """Workers a server starts: ``NORMLAB_WORKERS`` if set (0: none, compute in
-    the script thread), else one per core."""
+    the script thread), else one per core but one: the server's own process
+    needs a core for every student's clicks (measured with bench/classroom.py:
+    with as many training workers as cores, the server got under half a core
+    and a class of 200 waited seconds per click)."""
     env = os.environ.get(WORKERS_ENV, "").strip()
     if env.isdigit():
         return int(env)
-    return os.cpu_count() or 1
+    return max(1, (os.cpu_count() or 1) - 1)
 
 
 _DEFAULT: Workers | None = None

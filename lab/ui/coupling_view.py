@@ -78,7 +78,10 @@ def _focus_from_chart() -> None:
 def _focus_from_pickers() -> None:
     """The example or feature number input changed: nudge that cell (keyboard)."""
     ss = st.session_state
-    ss[K("focus")] = (int(ss[K("pick_n")]), int(ss[K("pick_f")]))
+    n, f = ss.get(K("focus"), (0, 0))
+    # Either input may be gone from the session (a view without them ran since):
+    # the other keeps the nudged cell's coordinate.
+    ss[K("focus")] = (int(ss.get(K("pick_n"), n)), int(ss.get(K("pick_f"), f)))
 
 
 def _pickers(state: CouplingState) -> None:
