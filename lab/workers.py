@@ -37,6 +37,7 @@ import zipfile
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -216,14 +217,9 @@ class Workers:
         self.results = Path(results) if results else default_results_dir()
         (self.results / CANCEL_DIR).mkdir(parents=True, exist_ok=True)
         self.poll = poll
-        ctx = mp.get_context("spawn")  # never fork a threaded server
-        self._queue = ctx.Queue()
-        self._pool = ProcessPoolExecutor(
-            self.size,
-            mp_context=ctx,
-            initializer=_init_worker,
-            initargs=(self._queue, str(self.results)),
-        )
+        self._ctx = mp.get_context("spawn")  # never fork a threaded server
+        self._queue = self._ctx.Queue()
+        self._pool = self._new_pool()
         self._jobs: dict[str, Job] = {}
         self._seq = 0
         self._guard = threading.Lock()
@@ -231,6 +227,23 @@ class Workers:
         self._memory_size = memory
         self._listener = threading.Thread(target=self._listen, daemon=True)
         self._listener.start()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            self.size,
+            mp_context=self._ctx,
+            initializer=_init_worker,
+            initargs=(self._queue, str(self.results)),
+        )
+
+    def _renew(self, broken: ProcessPoolExecutor) -> None:
+        """A worker died (killed, out of memory): the stdlib pool is then broken
+        for good, so start a new one; the runs it held are asked for again."""
+        with self._guard:
+            if self._pool is broken:
+                self._pool = self._new_pool()
+                self._jobs.clear()
+        broken.shutdown(wait=False, cancel_futures=True)
 
     # -- progress from the workers --
     def _listen(self) -> None:
@@ -295,10 +308,20 @@ class Workers:
                 with contextlib.suppress(OSError):
                     (self.results / CANCEL_DIR / key).unlink()
                 self._seq += 1
-                job = Job(key, self._seq, self._pool.submit(_work, key, task))
+                job = Job(key, self._seq, self._submit(key, task))
                 self._jobs[key] = job
             job.waiters += 1
             return job
+
+    def _submit(self, key: str, task: Task) -> Future:
+        """Hand ``task`` to the pool (the caller holds the guard)."""
+        try:
+            return self._pool.submit(_work, key, task)
+        except BrokenProcessPool:
+            broken, self._pool = self._pool, self._new_pool()
+            self._jobs.clear()
+            broken.shutdown(wait=False, cancel_futures=True)
+            return self._pool.submit(_work, key, task)
 
     def _leave(self, job: Job) -> None:
         with self._guard:
@@ -332,7 +355,9 @@ class Workers:
         hit = self.cached(key, task.decode)
         if hit is not None:
             return hit
+        retried = False
         while True:
+            pool = self._pool
             job = self._join(key, task)
             try:
                 while True:
@@ -343,6 +368,12 @@ class Workers:
                         report(*self.status(job))
             except (Cancelled, CancelledError):
                 continue  # cancelled by another session just before we joined
+            except BrokenProcessPool:
+                if retried:
+                    raise
+                retried = True
+                self._renew(pool)
+                continue  # a worker died under this run: once more, on a new pool
             finally:
                 self._leave(job)
             arrays = load_arrays(Path(path))

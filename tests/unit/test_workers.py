@@ -196,3 +196,25 @@ def test_a_sweep_and_a_classifier_computed_in_a_worker_equal_the_in_thread_ones(
         C.MEMO.clear()
     assert far_costs == C.serving_costs("layer", 13)
     assert list(one_worker.results.glob("train_eval-serving-*.npz"))
+
+
+def test_a_worker_that_dies_mid_run_is_replaced_and_the_run_asked_again(tmp_path):
+    import os
+    import signal
+
+    w = Workers(workers=1, results=tmp_path, poll=0.02)
+    try:
+        w.run("warm", count_task(1), lambda f, m: 0)  # the worker process is up
+        pids = list(w._pool._processes)
+        killed = []
+
+        def kill_once(fraction, message):
+            if message.startswith("step") and not killed:
+                os.kill(pids[0], signal.SIGKILL)  # out of memory, say
+                killed.append(True)
+
+        x = w.run("count-dies", count_task(20, 0.05), kill_once)
+        assert killed and len(x) == 20
+        assert list(w._pool._processes) != pids  # a new worker did it
+    finally:
+        w.shutdown()
