@@ -35,6 +35,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -543,7 +544,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     args = parse_args(argv)
-    results = asyncio.run(main_async(args))
+    # A thread of its own: the caller's thread may run an event loop already
+    # (Playwright's sync API does, in the e2e tests), where asyncio.run refuses.
+    with ThreadPoolExecutor(1) as one:
+        results = one.submit(lambda: asyncio.run(main_async(args))).result()
     if args.out:
         Path(args.out).write_text(json.dumps(results, indent=1) + "\n")
     return results
