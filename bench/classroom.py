@@ -315,8 +315,6 @@ def _shape(proto) -> tuple[int, int] | None:
         return None
     if isinstance(data, dict) and {"rows", "cols"} <= data.keys():
         return int(data["rows"]), int(data["cols"])
-    if isinstance(data, dict) and isinstance(data.get("focus"), list):
-        return None
     return None
 
 
