@@ -1,6 +1,8 @@
 """Plotly figures of the Train vs eval page, as plain dicts with float32 arrays.
 
-Plain dicts for speed (NOTES.md); the colours of the lines come from the
+Plain dicts because they are ~10× cheaper to build than ``plotly.graph_objects``;
+the page draws them with its canvas component (lab/ui/figure.py) and a notebook
+with ``plotly.io.show(fig)``. The colours of the lines come from the
 Okabe–Ito palette, distinguishable with every common colour-vision deficiency,
 and the heatmaps use the lab's diverging scale (`lab.figures.DIVERGING`).
 """
@@ -11,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from lab.figures import CHART_CONFIG, DIVERGING, HALO, OUTLINE, symmetric_range
+from lab.figures import DIVERGING, HALO, OUTLINE, symmetric_range
 from lab.norms import FAMILY_NAMES
 from lab.train_eval import DRIFT_END, DRIFT_START, JUMP_AT, MAX_STEPS, Comparison, Trace
 from lab.train_eval_classifier import FinetuneCosts, Score, ServingCosts, StaleCosts
@@ -25,14 +27,6 @@ SKY = "#56B4E9"
 GREY = "#8c8c8c"
 
 FAMILY_COLOR = {"batch": BLUE, "layer": PINK, "rms": SKY}
-
-
-def config(filename: str) -> dict[str, Any]:
-    """The lab's chart toolbar, with a PNG file name for this chart."""
-    return CHART_CONFIG | {
-        "toImageButtonOptions": CHART_CONFIG["toImageButtonOptions"]
-        | {"filename": filename}
-    }
 
 
 def _f32(a: Any) -> np.ndarray:
@@ -203,7 +197,9 @@ def matrix_figures(
     Train and eval share one symmetric colour range, so equal colours mean equal
     numbers; the input and the difference each get their own (the difference is
     often tiny, or exactly 0). Every heatmap carries a transparent marker per
-    cell for clicks and hover (NOTES.md); hovering shows all four numbers.
+    cell whose hover text shows all four numbers (Plotly reports clicks and
+    hover on markers, not on heatmap cells; the canvas component reads the same
+    markers' text for the cell under the pointer).
     """
     x = comp.x  # B,F
     ytr = comp.train.output.numpy()  # B,F

@@ -43,3 +43,17 @@ def test_no_streamlit_outside_the_ui_modules_of_lab():
             continue
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"^\s*(import|from)\s+streamlit", text, re.M), path
+
+
+def test_the_stylesheet_closes_every_block():
+    """Two merges each dropped a closing brace from assets/style.css, so every
+    rule after them (the canvas charts' legend, the Tensor view's tables) was
+    read as part of a media query for short screens and applied nowhere else."""
+    css = re.sub(
+        r"/\*.*?\*/", "", (ROOT / "assets" / "style.css").read_text(), flags=re.S
+    )
+    depth = 0
+    for ch in css:
+        depth += (ch == "{") - (ch == "}")
+        assert depth >= 0, "a '}' closes nothing"
+    assert depth == 0, f"{depth} block(s) left open"

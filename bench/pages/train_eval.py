@@ -6,23 +6,24 @@ import time
 from typing import ClassVar
 
 from bench.latency import centre, timed, wait_idle
+from tests.e2e.harness import figure_cell
 
-PLOTS = "document.querySelectorAll('.js-plotly-plot')"
+PLOTS = "document.querySelectorAll('.normlab-figure')"
 STREAM, TRAIN = 0, 1  # chart order on the page: the stream, then the heatmaps
 CHARTS = 6  # the stream, four heatmaps, one pitfall chart
 
 
 def ready_train_eval(page) -> None:
     page.wait_for_function(
-        f"() => {PLOTS}.length === {CHARTS}"
-        " && document.querySelectorAll('.heatmaplayer image').length === 4",
+        f"() => document.querySelectorAll('.normlab-figure[data-drawn]').length"
+        f" === {CHARTS}",
         timeout=120_000,
     )
     wait_idle(page, 120_000)
 
 
 def on_stream(step: int) -> str:
-    """JS: the stream chart's rule marks ``step`` (Plotly has drawn it)."""
+    """JS: the stream chart's rule marks ``step`` (the canvas has drawn it)."""
     return f"() => {PLOTS}[{STREAM}]?.layout?.shapes?.[1]?.x0 === {step}"
 
 
@@ -75,11 +76,7 @@ class TrainEval:
         """A click on a cell of the train-mode heatmap moves the focus there."""
         self.cell += 1
         r, c = (self.cell * 7) % self.rows, (self.cell * 3 + 1) % self.cols
-        plot = self.page.locator(".js-plotly-plot").nth(TRAIN)
-        plot.scroll_into_view_if_needed()
-        box = plot.locator(".nsewdrag").first.bounding_box()
-        x = box["x"] + (c + 0.5) / self.cols * box["width"]
-        y = box["y"] + (r + 0.5) / self.rows * box["height"]
+        x, y = figure_cell(self.page, TRAIN, r, c)
         return timed(
             lambda: self.page.mouse.click(x, y),
             f"() => {{ const s = {PLOTS}[{TRAIN}]?.layout?.shapes;"

@@ -61,13 +61,13 @@ from lab.train_eval_classifier import (
     stale_costs,
 )
 from lab.train_eval_figures import (
-    config,
     finetune_figure,
     matrix_figures,
     serving_figure,
     stale_figure,
     stream_figure,
 )
+from lab.ui.figure import Click, figure
 from lab.ui.sync import UrlState, forget_scenario, link_note_and_scenario
 
 SYNC: UrlState[TrainEvalState] = UrlState("traineval", TrainEvalState, parse, to_params)
@@ -302,12 +302,9 @@ def _focus_from_pickers() -> None:
     ss[K("focus")] = (int(ss[K("pick_n")]), int(ss[K("pick_f")]))
 
 
-def _focus_from_chart(chart_key: str) -> None:
-    event = st.session_state.get(chart_key)
-    points = (event or {}).get("selection", {}).get("points", [])
-    if points:
-        p = points[0]
-        st.session_state[K("focus")] = (int(p["y"]), int(p["x"]))
+def _focus_from_chart(click: Click) -> None:
+    """A heatmap cell was clicked: its row is the example, its column the feature."""
+    st.session_state[K("focus")] = (int(click["y"]), int(click["x"]))
 
 
 def _controls(playing: bool) -> None:
@@ -419,7 +416,7 @@ def stream_panel(view: LiveView) -> None:
     s, ro = view.state, view.stream
     st.subheader(T.STREAM_TITLE, divider="gray", anchor=False)
     fig = stream_figure(view.trace, s.step, s.focus[1])
-    st.plotly_chart(fig, key=K("chart_stream"), config=config("running-statistics"))
+    figure(fig, K("chart_stream"), "running-statistics")
     m = _row()
     _metric(
         m,
@@ -506,17 +503,13 @@ def compare_panel(view: LiveView, playing: bool) -> None:
     figs = dict(matrix_figures(comp, s.focus))
     cells = [*st.columns(2), *st.columns(2)]
     for col, key in zip(cells, ("train", "eval", "input", "diff"), strict=True):
-        fig = figs[key]
-        chart_key = K(f"chart_{key}")
         with col:
-            st.plotly_chart(
-                fig,
-                key=chart_key,
-                on_select=lambda k=chart_key: _focus_from_chart(k),
-                selection_mode=("points",),
-                # a config that changes makes Plotly redraw from scratch
-                # (newPlot) instead of updating: keep it the same every step
-                config=config(f"{key}-mode-heatmap"),
+            figure(
+                figs[key],
+                K(f"chart_{key}"),
+                f"{key}-mode-heatmap",
+                on_click=_focus_from_chart,
+                focus=s.focus,
             )
     f = s.focus[1]
     m = _row()
@@ -726,10 +719,8 @@ def _eval_pitfall(s: TrainEvalState) -> None:
         return out
 
     costs = _with_progress(ready, compute)
-    st.plotly_chart(
-        serving_figure(costs, s.metric),
-        key=K("chart_serving"),
-        config=config(f"serving-seed{s.cseed}"),
+    figure(
+        serving_figure(costs, s.metric), K("chart_serving"), f"serving-seed{s.cseed}"
     )
     bn = costs["batch"]
     size = {b: i for i, b in enumerate(bn.sizes)}
@@ -761,10 +752,10 @@ def _stale_pitfall(s: TrainEvalState) -> None:
     costs: StaleCosts = _with_progress(
         is_ready("stale", s.cseed), lambda p: stale_costs(s.cseed, p)
     )
-    st.plotly_chart(
+    figure(
         stale_figure(costs, s.cshift, s.metric),
-        key=K("chart_stale"),
-        config=config(f"stale-seed{s.cseed}"),
+        K("chart_stale"),
+        f"stale-seed{s.cseed}",
     )
     i = min(range(len(costs.shifts)), key=lambda k: abs(costs.shifts[k] - s.cshift))
     m = _row()
@@ -792,10 +783,10 @@ def _finetune_pitfall(s: TrainEvalState) -> None:
         is_ready("finetune", s.cseed, s.cshift),
         lambda p: finetune_costs(s.cseed, s.cshift, p),
     )
-    st.plotly_chart(
+    figure(
         finetune_figure(costs, s.metric),
-        key=K("chart_finetune"),
-        config=config(f"finetune-seed{s.cseed}"),
+        K("chart_finetune"),
+        f"finetune-seed{s.cseed}",
     )
     metric = s.metric
     st.markdown(

@@ -7,13 +7,13 @@ link, as a shared URL would.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from lab.train_eval import MAX_STEPS, SCENARIOS, TrainEvalState
+from tests.app.figures import click_figure, figure_by_key, figures
 
 TIMEOUT = 120
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -40,8 +40,7 @@ def visit(at: AppTest, **params: str) -> AppTest:
 
 
 def charts(at: AppTest) -> list[dict]:
-    found = [e for e in at.main if getattr(e, "type", "") == "plotly_chart"]
-    return [json.loads(c.proto.spec) for c in found]
+    return figures(at)
 
 
 def stream_chart(at: AppTest) -> dict:
@@ -305,3 +304,14 @@ def test_extreme_combinations_render(at, batch, features, momentum, norm):
         scale="0.2",
     )
     assert len(charts(at)) == 6
+
+
+def test_a_click_on_a_heatmap_cell_focuses_that_example_and_feature(at):
+    visit(at)
+    click_figure(at, "traineval.chart_eval", x=2, y=5)  # column 2, row 5
+    assert at.number_input(key="traineval.pick_n").value == 5
+    assert at.number_input(key="traineval.pick_f").value == 2
+    assert "Feature 2:" in stream_chart(at)["layout"]["title"]["text"]
+    outline = figure_by_key(at, "traineval.chart_train")["layout"]["shapes"][-1]
+    assert (outline["x0"], outline["y0"]) == (1.5, 4.5)
+    assert at.query_params["focus"] == "5,2"

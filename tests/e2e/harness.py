@@ -133,6 +133,21 @@ def shared_link(page) -> str:
     return text
 
 
+def figure_cell(page, chart: int, row: int, col: int) -> tuple[float, float]:
+    """Page coordinates of heatmap cell (row, col) in canvas figure ``chart``
+    (lab/ui/figure.py), scrolled into view: its canvas records where its first
+    plot is drawn (``data-plot``: x0, y0, width, height) and the heatmap's
+    ``data-shape`` (rows, cols)."""
+    canvas = page.locator(".normlab-figure canvas").nth(chart)
+    canvas.scroll_into_view_if_needed()
+    rows, cols = (int(v) for v in canvas.get_attribute("data-shape").split(","))
+    x0, y0, w, h = (float(v) for v in canvas.get_attribute("data-plot").split(","))
+    box = canvas.bounding_box()
+    return box["x"] + x0 + (col + 0.5) / cols * w, box["y"] + y0 + (
+        row + 0.5
+    ) / rows * h
+
+
 def view_numbers(page) -> dict:
     """Every number the page shows in charts and readouts, for comparing two views.
 

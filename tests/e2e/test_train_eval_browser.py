@@ -9,6 +9,7 @@ import pytest
 
 from lab.train_eval import TrainEvalState, build_live
 from tests.e2e.harness import (
+    figure_cell,
     same_view_in_new_browser,
     shared_link,
     view_numbers,
@@ -37,8 +38,9 @@ def open_page(page, warmed):
         page.goto(f"{warmed}/train_eval{query}")
         wait_idle(page, 120_000)
         page.wait_for_function(
-            f"() => document.querySelectorAll('.js-plotly-plot').length === {CHARTS}"
-            " && document.querySelectorAll('.heatmaplayer image').length === 4",
+            f"() => document.querySelectorAll('.normlab-figure').length === {CHARTS}"
+            " && document.querySelectorAll('.normlab-figure[data-drawn]').length"
+            f" === {CHARTS}",
             timeout=120_000,
         )
         wait_idle(page)
@@ -50,42 +52,35 @@ def open_page(page, warmed):
 def step_on_chart(page) -> int:
     """The step the stream chart's rule marks, as Plotly drew it."""
     return page.evaluate(
-        f"() => document.querySelectorAll('.js-plotly-plot')[{STREAM}]"
-        ".layout.shapes[1].x0"
+        f"() => document.querySelectorAll('.normlab-figure')[{STREAM}]"
+        "?.layout?.shapes?.[1]?.x0"
     )
 
 
 def wait_step(page, step: int) -> None:
     page.wait_for_function(
-        f"() => document.querySelectorAll('.js-plotly-plot')[{STREAM}]"
-        f".layout.shapes[1].x0 === {step}"
+        f"() => document.querySelectorAll('.normlab-figure')[{STREAM}]"
+        f"?.layout?.shapes?.[1]?.x0 === {step}"
     )
     wait_idle(page)
 
 
-def cell_click(page, chart: int, row: int, col: int, rows: int, cols: int) -> None:
-    plot = page.locator(".js-plotly-plot").nth(chart)
-    plot.scroll_into_view_if_needed()
-    box = plot.locator(".nsewdrag").first.bounding_box()
-    page.mouse.click(
-        box["x"] + (col + 0.5) / cols * box["width"],
-        box["y"] + (row + 0.5) / rows * box["height"],
-    )
+def cell_click(page, chart: int, row: int, col: int) -> None:
+    page.mouse.click(*figure_cell(page, chart, row, col))
 
 
 def test_a_link_draws_both_modes_at_the_exact_step_and_numbers(open_page):
     page = open_page("?step=73&momentum=none&focus=2,3&scenario=custom")
     titles = page.evaluate(
-        "() => Array.from(document.querySelectorAll('.js-plotly-plot'),"
+        "() => Array.from(document.querySelectorAll('.normlab-figure'),"
         " (gd) => gd.layout.title.text)"
     )
-    titles = [re.sub(r"</?b>", "", t) for t in titles]  # Streamlit's theme bolds them
     assert titles[TRAIN] == "BatchNorm, train mode"
     assert "BatchNorm, eval mode" in titles and "Eval − train" in titles
     assert step_on_chart(page) == 73
     running = page.evaluate(
-        f"() => Array.from(document.querySelectorAll('.js-plotly-plot')[{STREAM}]"
-        "._fullData[2].y)"
+        f"() => Array.from(document.querySelectorAll('.normlab-figure')[{STREAM}]"
+        ".data[2].y)"
     )
     state = TrainEvalState(step=73, momentum=None, focus=(2, 3), scenario="custom")
     want = build_live(state).trace.running_mean[:74, 3]
@@ -103,10 +98,10 @@ def test_steps_and_cell_clicks_write_the_url_and_back_returns(open_page):
     wait_step(page, 111)
     page.wait_for_url(re.compile(r"step=111"))
 
-    cell_click(page, TRAIN, row=5, col=2, rows=16, cols=4)
+    cell_click(page, TRAIN, row=5, col=2)
     page.wait_for_function(
-        f"() => document.querySelectorAll('.js-plotly-plot')[{STREAM}]"
-        ".layout.title.text.includes('Feature 2:')"
+        f"() => document.querySelectorAll('.normlab-figure')[{STREAM}]"
+        "?.layout?.title?.text?.includes('Feature 2:')"
     )
     wait_idle(page)
     page.wait_for_url(re.compile(r"focus=5%2C2"))
@@ -114,8 +109,8 @@ def test_steps_and_cell_clicks_write_the_url_and_back_returns(open_page):
 
     page.go_back()
     page.wait_for_function(
-        f"() => document.querySelectorAll('.js-plotly-plot')[{STREAM}]"
-        ".layout.title.text.includes('Feature 0:')"
+        f"() => document.querySelectorAll('.normlab-figure')[{STREAM}]"
+        "?.layout?.title?.text?.includes('Feature 0:')"
     )
     wait_step(page, 111)
     assert "focus" not in page.url
@@ -125,8 +120,8 @@ def test_play_advances_and_pause_stops_and_records_the_step(open_page):
     page = open_page("?step=10")
     page.get_by_role("button", name=re.compile("Play")).click()
     page.wait_for_function(
-        f"() => document.querySelectorAll('.js-plotly-plot')[{STREAM}]"
-        ".layout.shapes[1].x0 >= 16",
+        f"() => document.querySelectorAll('.normlab-figure')[{STREAM}]"
+        "?.layout?.shapes?.[1]?.x0 >= 16",
         timeout=60_000,
     )
     assert "step=10" in page.url  # playing adds no history entries
@@ -147,8 +142,8 @@ def test_a_hostile_link_then_layernorm_shows_a_difference_of_exactly_zero(open_p
     assert "<script" not in main
     page.locator("[data-testid='stSidebar'] button", has_text="LayerNorm").click()
     page.wait_for_function(
-        f"() => document.querySelectorAll('.js-plotly-plot')[{TRAIN}]"
-        ".layout.title.text.includes('LayerNorm, train mode')"
+        f"() => document.querySelectorAll('.normlab-figure')[{TRAIN}]"
+        "?.layout?.title?.text?.includes('LayerNorm, train mode')"
     )
     wait_idle(page)
     assert "norm=layer" in page.url
@@ -160,10 +155,10 @@ def test_the_share_link_opens_the_same_numbers_in_a_new_browser(open_page, chrom
     page = open_page("?step=30")
     page.get_by_role("button", name="+10", exact=True).click()  # a fragment rerun
     wait_step(page, 40)
-    cell_click(page, TRAIN, row=3, col=1, rows=16, cols=4)
+    cell_click(page, TRAIN, row=3, col=1)
     page.wait_for_function(
-        f"() => document.querySelectorAll('.js-plotly-plot')[{STREAM}]"
-        ".layout.title.text.includes('Feature 1:')"
+        f"() => document.querySelectorAll('.normlab-figure')[{STREAM}]"
+        "?.layout?.title?.text?.includes('Feature 1:')"
     )
     wait_idle(page)
     link = shared_link(page)
@@ -179,11 +174,12 @@ def next_step(page) -> tuple[float, int]:
     return tuple(
         page.evaluate(
             f"""() => new Promise((resolve) => {{
-              const gd = () => document.querySelectorAll('.js-plotly-plot')[{STREAM}];
-              const start = gd().layout.shapes[1].x0;
+              const gd = () => document.querySelectorAll('.normlab-figure')[{STREAM}];
+              const start = gd()?.layout?.shapes?.[1]?.x0;
               const poll = () => {{
-                const now = gd().layout.shapes[1].x0;
-                if (now !== start) resolve([performance.now(), now]);
+                const now = gd()?.layout?.shapes?.[1]?.x0;
+                const moved = now !== undefined && now !== start;
+                if (moved) resolve([performance.now(), now]);
                 else requestAnimationFrame(poll);
               }};
               poll();
@@ -214,7 +210,7 @@ def test_every_readout_label_fits(chromium, warmed, width, height, scale):
         for query in ("", "?pitfall=stale"):
             page.goto(f"{warmed}/train_eval{query}")
             page.wait_for_function(
-                "() => document.querySelectorAll('.js-plotly-plot').length"
+                "() => document.querySelectorAll('.normlab-figure').length"
                 f" === {CHARTS}",
                 timeout=120_000,
             )
@@ -234,8 +230,8 @@ def test_play_keeps_the_rate_its_caption_states(open_page):
     caption.wait_for()
     rate = float(re.search(r"Playing: (\d+)", caption.inner_text()).group(1))
     page.wait_for_function(
-        f"() => document.querySelectorAll('.js-plotly-plot')[{STREAM}]"
-        ".layout.shapes[1].x0 > 12",
+        f"() => document.querySelectorAll('.normlab-figure')[{STREAM}]"
+        "?.layout?.shapes?.[1]?.x0 > 12",
         timeout=60_000,
     )
     t0, s0 = next_step(page)  # read as each step lands, so neither end is stale

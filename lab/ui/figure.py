@@ -1,0 +1,88 @@
+"""Any of the lab's Plotly figure dicts, drawn by a canvas component
+(assets/figure.js) instead of ``st.plotly_chart``.
+
+Measured here (bench/latency.py, bench/pages/train_eval.py): ``st.plotly_chart``
+remounts a chart whenever its figure changes, and one Plotly chart costs
+12–34 ms to redraw in a browser without a GPU; a Train vs eval step changed
+five, about 350 ms of the page's answer. Keyed, the component stays mounted and
+redraws its canvas in place in about a millisecond. The figures stay pure
+functions returning Plotly's format, so a notebook shows the same picture with
+``plotly.io.show(fig)``; docs/streamlit.md lists what of the format is drawn.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Mapping
+from functools import cache, partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+ASSET = Path(__file__).resolve().parents[2] / "assets" / "figure.js"
+
+Click = Mapping[str, Any]
+"""What a click sends: ``x`` and ``y`` of the point or cell (a heatmap cell's
+column and row), ``curve`` (the trace's index) and ``index`` (the point's)."""
+
+
+@cache
+def _component() -> Callable:
+    return st.components.v2.component(
+        "normlab_figure", js=ASSET.read_text(encoding="utf-8"), isolate_styles=False
+    )
+
+
+def encode(value: Any) -> Any:
+    """The figure with every numeric numpy array as base64 float32 (and its
+    shape), the rest as JSON takes it: a 16×4 heatmap's numbers travel as 340
+    characters instead of a nested list of reprs."""
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind in "biuf":
+            a = np.ascontiguousarray(value, dtype=np.float32)
+            return {
+                "__f32": base64.b64encode(a.tobytes()).decode("ascii"),
+                "shape": list(a.shape),
+            }
+        return value.tolist()
+    if isinstance(value, Mapping):
+        return {str(k): encode(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [encode(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _clicked(key: str, on_click: Callable[[Click], None]) -> None:
+    value = st.session_state.get(key)
+    click = value.get("click") if hasattr(value, "get") else None
+    if isinstance(click, Mapping) and "x" in click and "y" in click:
+        on_click(click)
+
+
+def figure(
+    fig: Mapping[str, Any],
+    key: str,
+    filename: str,
+    on_click: Callable[[Click], None] | None = None,
+    focus: tuple[int, int] | None = None,
+) -> None:
+    """Draw ``fig`` on the canvas, updated in place under ``key``; ``filename``
+    names its PNG. With ``on_click``, a click on a point or heatmap cell (or
+    Enter on the keyboard cursor, which starts at ``focus``: row, column)
+    calls it with the `Click`."""
+    data = {
+        "figure": encode(fig),
+        "filename": filename,
+        "clickable": on_click is not None,
+        "focus": None if focus is None else [int(focus[0]), int(focus[1])],
+    }
+    if on_click is None:
+        _component()(key=key, data=data)
+    else:
+        _component()(
+            key=key, data=data, on_click_change=partial(_clicked, key, on_click)
+        )
