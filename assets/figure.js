@@ -668,7 +668,13 @@ class Figure {
     if (a.type === "log") {
       return logTicks(Math.pow(10, lo), Math.pow(10, hi), 6).map((v) => [Math.log10(v), format(v, s.tickformat || ".2~g")]);
     }
-    const vals = s.dtick ? stepTicks(lo, hi, Number(s.dtick)) : linearTicks(lo, hi, Math.max(2, len / (a.letter === "x" ? 80 : 45)));
+    let vals = s.dtick ? stepTicks(lo, hi, Number(s.dtick)) : linearTicks(lo, hi, Math.max(2, len / (a.letter === "x" ? 80 : 45)));
+    // a heatmap's axis counts cells: whole numbers only
+    const cells = this.traces.some((tr) => tr.type === "heatmap" && !seq(tr.t[a.letter]) && (tr.xa === a.name || tr.ya === a.name));
+    if (cells && !s.dtick && vals.length > 1) {
+      const step = Math.max(1, Math.round(vals[1] - vals[0]));
+      vals = stepTicks(Math.ceil(lo), hi, step);
+    }
     return vals.map((v) => [v, format(v, s.tickformat || ".3~g")]);
   }
 
@@ -787,18 +793,48 @@ class Figure {
     const stops = (t.colorscale || [[0, "#2166ac"], [0.5, "#f7f7f7"], [1, "#b2182b"]]).map(([p, c]) => [p, parseColor(c)]);
     tr.scale = { stops, zmin, zmax };
     const cx = (c) => (xs ? this.pos(xa, xs[c]) : c), cy = (r) => (ys ? this.pos(ya, ys[r]) : r);
+    // The cells as one image, one pixel per cell, scaled up without smoothing:
+    // rectangles at fractional pixel edges leave faint seams between cells.
+    const left = xa.map(cx(0) - 0.5), right = xa.map(cx(cols - 1) + 0.5);
+    const first = ya.map(cy(0) - 0.5), last = ya.map(cy(rows - 1) + 0.5);
+    const flipX = left > right, flipY = first > last;
+    if (!this.cells || this.cells.width !== cols || this.cells.height !== rows) {
+      this.cells = document.createElement("canvas");
+      this.cells.width = cols;
+      this.cells.height = rows;
+    }
+    const cctx = this.cells.getContext("2d");
+    const img = cctx.createImageData(cols, rows);
+    const px = img.data;
+    const lut = new Uint8ClampedArray(256 * 3);
+    for (let i = 0; i < 256; i++) {
+      const m = /rgb\((\d+),(\d+),(\d+)\)/.exec(scaleColor(stops, i / 255));
+      lut[3 * i] = +m[1];
+      lut[3 * i + 1] = +m[2];
+      lut[3 * i + 2] = +m[3];
+    }
+    const span = zmax - zmin || 1;
     for (let r = 0; r < rows; r++) {
       const row = rowOf(t.z, r);
-      const y0 = ya.map(cy(r) - 0.5), y1 = ya.map(cy(r) + 0.5);
+      const y = flipY ? rows - 1 - r : r;
       for (let c = 0; c < cols; c++) {
-        const col = scaleColor(stops, (row[c] - zmin) / (zmax - zmin || 1));
-        if (!col) continue;
-        const x0 = xa.map(cx(c) - 0.5), x1 = xa.map(cx(c) + 0.5);
-        ctx.fillStyle = col;
-        // a hair wider than the cell, so no seams show between cells
-        ctx.fillRect(Math.min(x0, x1), Math.min(y0, y1), Math.abs(x1 - x0) + 0.5, Math.abs(y1 - y0) + 0.5);
+        const v = row[c];
+        const o = 4 * (y * cols + (flipX ? cols - 1 - c : c));
+        if (!Number.isFinite(v)) {
+          px[o + 3] = 0; // NaN and ±∞ cells stay empty, as in Plotly
+          continue;
+        }
+        const k = 3 * Math.round(255 * Math.min(1, Math.max(0, (v - zmin) / span)));
+        px[o] = lut[k];
+        px[o + 1] = lut[k + 1];
+        px[o + 2] = lut[k + 2];
+        px[o + 3] = 255;
       }
     }
+    cctx.putImageData(img, 0, 0);
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(this.cells, Math.min(left, right), Math.min(first, last), Math.abs(right - left), Math.abs(last - first));
+    ctx.imageSmoothingEnabled = true;
   }
 
   colorbar(ctx, box, th, font) {
@@ -985,7 +1021,7 @@ class Figure {
     }
   }
 
-  refPos(ref, v, axes, box, letter) {
+  refPos(ref, v, axes, box, letter, logged = false) {
     // "x domain": a fraction of that axis' own extent (Plotly's subplot titles)
     const dom = /^([xy]\d*) domain$/.exec(ref || "");
     if (dom) {
@@ -993,7 +1029,11 @@ class Figure {
       if (a) return letter === "x" ? a.px[0] + v * (a.px[1] - a.px[0]) : a.px[1] - v * (a.px[1] - a.px[0]);
     }
     const name = axisName(ref, letter);
-    if (name && axes[name]) return axes[name].map(this.pos(axes[name], v));
+    if (name && axes[name]) {
+      const a = axes[name];
+      // an annotation on a log axis is placed in log10 units, as in Plotly
+      return a.map(logged && a.type === "log" ? Number(v) : this.pos(a, v));
+    }
     // paper: the whole plot area
     return letter === "x" ? box.x + v * box.w : box.y + (1 - v) * box.h;
   }
@@ -1041,8 +1081,8 @@ class Figure {
   }
 
   annotation(ctx, an, axes, box, th, font) {
-    const x = this.refPos(an.xref || "x", an.x, axes, box, "x");
-    const y = this.refPos(an.yref || "y", an.y, axes, box, "y");
+    const x = this.refPos(an.xref || "x", an.x, axes, box, "x", true);
+    const y = this.refPos(an.yref || "y", an.y, axes, box, "y", true);
     if (!Number.isFinite(x) || !Number.isFinite(y)) return;
     const lines = plainText(an.text).split("\n");
     const size = (an.font && an.font.size) || 12;
@@ -1071,14 +1111,16 @@ class Figure {
     ctx.save();
     ctx.fillStyle = th.text;
     ctx.font = `600 ${size}px ${font}`;
-    // in full: a smaller font on a narrow chart, never cut
-    while (size > 10 && ctx.measureText(text).width > box.width - 8) {
+    // in full: a smaller font on a narrow chart, never cut (nor under the
+    // PNG button, which sits in the title's corner when there is no legend)
+    const room = box.width - 8 - (this.button.parentNode === this.el ? 44 : 0);
+    while (size > 10 && ctx.measureText(text).width > room) {
       size -= 1;
       ctx.font = `600 ${size}px ${font}`;
     }
     ctx.textAlign = "left";
     ctx.textBaseline = "alphabetic";
-    ctx.fillText(text, 4, Math.min(box.y - 8, 20), box.width - 8);
+    ctx.fillText(text, 4, Math.min(box.y - 8, 20), room);
     ctx.restore();
   }
 

@@ -293,8 +293,10 @@ def probe_heatmap(
 ) -> dict[str, Any]:
     """∂y[n, k]/∂x[i, j] for every output cell, clickable to move the nudged cell.
 
-    Heatmap cells emit no click events, so a transparent marker sits on every
-    cell centre to carry clicks and hover (NOTES.md).
+    A transparent marker sits on every cell centre to carry hover text (and,
+    in Plotly, clicks: heatmap cells emit no click events there); the page's
+    canvas component reads the same markers' text for the cell under the
+    pointer.
     """
     b, f = column.shape
     rows, cols = np.divmod(np.arange(b * f, dtype=np.int32), f)

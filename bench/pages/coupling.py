@@ -6,8 +6,9 @@ import time
 from typing import ClassVar
 
 from bench.latency import centre, timed, wait_idle
+from tests.e2e.harness import figure_cell
 
-PLOTS = "document.querySelectorAll('.js-plotly-plot')"
+PLOTS = "document.querySelectorAll('.normlab-figure[data-drawn]')"
 LEADS = {  # how each view's lead sentence starts, as the page shows it
     "Spread vs batch size": "stays fixed. Its batch-mates are redrawn",
     "Coupling probe": "Nudge cell (example",
@@ -87,11 +88,7 @@ class Coupling:
         self.cell += 1
         rows, cols = self.batch_size, 16  # the default features
         r, c = (self.cell * 7) % rows, (self.cell * 5 + 1) % cols
-        plot = self.page.locator(".js-plotly-plot").nth(0)
-        plot.scroll_into_view_if_needed()
-        box = plot.locator(".nsewdrag").first.bounding_box()
-        x = box["x"] + (c + 0.5) / cols * box["width"]
-        y = box["y"] + (r + 0.5) / rows * box["height"]
+        x, y = figure_cell(self.page, 0, r, c)
         return timed(
             lambda: self.page.mouse.click(x, y),
             f"() => document.body.innerText.includes("

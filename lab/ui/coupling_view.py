@@ -22,7 +22,6 @@ from lab.coupling_batches import (
 from lab.coupling_figures import (
     blocks_figure,
     composition_figure,
-    config,
     device_spread_figure,
     ghost_spread_figure,
     outputs_figure,
@@ -46,6 +45,7 @@ from lab.norms import FAMILY_NAMES
 from lab.state import divisors
 from lab.texts import coupling as T
 from lab.ui.controls import divisor_slider
+from lab.ui.figure import Click, figure
 from lab.ui.sync import UrlState, forget_scenario, link_note_and_scenario
 
 SYNC: UrlState[CouplingState] = UrlState("coupling", CouplingState, parse, to_params)
@@ -66,13 +66,9 @@ def _apply_scenario() -> None:
     SYNC.write(clean(replace(scenario_base(key), **keep)))
 
 
-def _focus_from_chart() -> None:
+def _focus_from_chart(click: Click) -> None:
     """A cell of the probe heatmap was clicked: nudge that cell instead."""
-    event = st.session_state.get(PROBE_CHART)
-    points = (event or {}).get("selection", {}).get("points", [])
-    if points:
-        p = points[0]
-        st.session_state[K("focus")] = (int(p["y"]), int(p["x"]))
+    st.session_state[K("focus")] = (int(click["y"]), int(click["x"]))
 
 
 def _focus_from_pickers() -> None:
@@ -296,8 +292,10 @@ def _values(state: CouplingState) -> dict[str, Any]:
     }
 
 
-def _chart(fig: dict, name: str, **kw: Any) -> None:
-    st.plotly_chart(fig, config=config(name), **kw)
+def _chart(fig: dict, name: str) -> None:
+    """A chart on the canvas component, keyed by its name so that a change of
+    the controls redraws it in place."""
+    figure(fig, K(f"fig-{name}"), name)
 
 
 class _Progress:
@@ -411,12 +409,12 @@ def show_probe(state: CouplingState) -> None:
     _pickers(state)
     left, right = st.columns([4, 1])
     with left:
-        st.plotly_chart(
+        figure(
             heat,
-            key=PROBE_CHART,
-            on_select=_focus_from_chart,
-            selection_mode=("points",),
-            config=config(f"probe-{state.norm}"),
+            PROBE_CHART,
+            f"probe-{state.norm}",
+            on_click=_focus_from_chart,
+            focus=state.focus,
         )
     with right:
         _chart(

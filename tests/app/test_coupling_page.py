@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from lab.coupling_state import VIEWS
 from lab.texts.coupling import SCENARIOS, TITLE, VIEW_LABELS
 from lab.texts.families import SCENARIO_LEFT
+from tests.app.figures import figures
 
 LEFT = SCENARIO_LEFT.split("}")[1][:30]  # "…, changed.** The controls have"
 
@@ -35,11 +36,6 @@ def run(**params: str) -> AppTest:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
-
-
-def figures(at: AppTest) -> list[dict]:
-    charts = [e for e in at.main if getattr(e, "type", "") == "plotly_chart"]
-    return [json.loads(c.proto.spec) for c in charts]
 
 
 def metric(at: AppTest, label: str) -> str:

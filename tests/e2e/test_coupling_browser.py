@@ -7,18 +7,19 @@ import re
 import pytest
 
 from tests.e2e.harness import (
+    figure_cell,
     same_view_in_new_browser,
     shared_link,
     view_numbers,
     wait_idle,
 )
 
-CHARTS = "document.querySelectorAll('.js-plotly-plot .main-svg').length"
+CHARTS = "document.querySelectorAll('.normlab-figure[data-drawn]').length"
 
 
 def wait_charts(page, count: int) -> None:
     page.wait_for_function(
-        f"() => document.querySelectorAll('.js-plotly-plot').length === {count}"
+        f"() => document.querySelectorAll('.normlab-figure').length === {count}"
         f" && {CHARTS} >= {count}",
         timeout=30_000,
     )
@@ -28,8 +29,8 @@ def chart(page, i: int) -> dict:
     """What Plotly drew in chart ``i``: title, trace names, shapes."""
     return page.evaluate(
         """(i) => {
-            const gd = document.querySelectorAll('.js-plotly-plot')[i];
-            const title = gd.layout.title.text.replace(/<[^>]+>/g, '');
+            const gd = document.querySelectorAll('.normlab-figure')[i];
+            const title = gd.dataset.title;
             return {title: title,
                     names: gd.data.map((t) => t.name || null),
                     shapes: (gd.layout.shapes || []).map(
@@ -110,12 +111,7 @@ def test_the_sidebar_link_opens_the_spread_view(page, app_url):
 def test_clicking_a_probe_cell_nudges_that_cell(open_coupling):
     page = open_coupling("view=probe")
     assert "Nudge cell (example 0, feature 0)" in main_text(page)
-    box = page.locator(".js-plotly-plot .nsewdrag").first.bounding_box()
-    rows = cols = 16
-    page.mouse.click(
-        box["x"] + (7 + 0.5) / cols * box["width"],
-        box["y"] + (5 + 0.5) / rows * box["height"],
-    )
+    page.mouse.click(*figure_cell(page, 0, 5, 7))
     page.wait_for_function(
         "() => document.body.innerText.includes('Nudge cell (example 5, feature 7)')"
     )
@@ -153,7 +149,7 @@ def test_picking_a_scenario_then_going_back(open_coupling):
     assert chart(page, 1)["title"] == "Spread vs number of devices"
     page.go_back()
     page.wait_for_function(
-        "() => (document.querySelectorAll('.js-plotly-plot')[0]?.layout.title.text"
+        "() => (document.querySelectorAll('.normlab-figure')[0]?.layout?.title.text"
         " || '').includes('Spread of the fixed example')"
     )
     wait_idle(page)
@@ -172,7 +168,7 @@ def test_moving_the_batch_slider_moves_the_marker_and_the_link(open_coupling):
     assert chart(page, 0)["shapes"][0][:2] == [16, 16]  # the B = 16 marker
     batch_step(page, "ArrowRight", 17)
     page.wait_for_function(
-        "() => document.querySelectorAll('.js-plotly-plot')[0].layout.shapes[0].x0"
+        "() => document.querySelectorAll('.normlab-figure')[0]?.layout?.shapes[0].x0"
         " === 17"
     )
     assert "15 batch-mates" not in main_text(page)  # the scenario was left
@@ -239,11 +235,7 @@ def test_the_nudged_cell_is_reachable_by_keyboard_and_follows_clicks(open_coupli
     wait_idle(page)
     assert chart(page, 0)["title"].startswith("∂y / ∂x[2, 9]")
     # a click on the chart moves the inputs too
-    box = page.locator(".js-plotly-plot .nsewdrag").first.bounding_box()
-    page.mouse.click(
-        box["x"] + (4 + 0.5) / 16 * box["width"],
-        box["y"] + (11 + 0.5) / 16 * box["height"],
-    )
+    page.mouse.click(*figure_cell(page, 0, 11, 4))
     page.wait_for_url(re.compile(r"focus=11%2C4\b"))
     wait_idle(page)
     assert example.input_value() == "11" and feature.input_value() == "4"
