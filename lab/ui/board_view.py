@@ -40,6 +40,7 @@ from lab.texts.families import (
     TRAIN_EVAL,
 )
 from lab.ui.controls import divisor_slider
+from lab.ui.fragments import draws_outside
 from lab.ui.heatmaps import heatmap_pair
 from lab.ui.sync import UrlState, forget_scenario, link_note_and_scenario, share_view
 
@@ -212,6 +213,7 @@ def _groups_view(state: BoardState) -> tuple[int, ...]:
 
 
 @st.fragment(key=GROUPS_FRAGMENT)
+@draws_outside
 def groups_control(place: Any) -> None:
     """The groups slider, with the divisors of the feature count as options.
 

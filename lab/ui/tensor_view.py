@@ -57,6 +57,7 @@ from lab.texts.tensor import (
     UNFOLDED_CAPTION,
 )
 from lab.ui.controls import divisor_slider
+from lab.ui.fragments import draws_outside
 from lab.ui.sync import UrlState, forget_scenario, link_note_and_scenario
 
 SYNC: UrlState[TensorState] = UrlState("tensor", TensorState, parse, to_params)
@@ -345,6 +346,7 @@ def unfolded_caption() -> None:
 
 
 @st.fragment(key=SHAPE)
+@draws_outside
 def shape_part(notes: Any, head: Any, code: Any) -> None:
     """What follows the tensor but not the cell or the family: the equivalences,
     the comparison's sets and its torch code. A fragment drawn into the page's
@@ -359,6 +361,7 @@ def shape_part(notes: Any, head: Any, code: Any) -> None:
 
 
 @st.fragment(key=CELLS)
+@draws_outside
 def cells_part(top: Any, main: Any, live: Any) -> None:
     """Everything that follows the focused cell or the family, as one fragment
     drawn into the page's containers: a click or a picker reruns only this. The

@@ -26,3 +26,29 @@ def test_twenty_students_at_once_get_every_answer_with_no_error():
     assert stage["interactions_done"] == stage["interactions_planned"] == 40
     assert sum(stage["pages"].values()) == 20
     assert stage["server_cores"] is not None and stage["server_rss_mb"] > 100
+
+
+def test_quick_clicks_on_the_tensor_view_never_meet_an_unreserved_fragment():
+    """Before lab/ui/fragments.py, 9 of 240 such moves (40 students) got
+    StreamlitInvalidLayoutContextError: a fragment rerun whose place the last
+    full run had not reserved. Now that rerun becomes a full run."""
+    (stage,) = classroom.main(
+        [
+            "--stages",
+            "25",
+            "--interactions",
+            "6",
+            "--think",
+            "0.2,1",
+            "--arrive",
+            "4",
+            "--timeout",
+            "120",
+            "--seed",
+            "2",
+            "--mix",
+            "tensor=1",
+        ]
+    )
+    assert stage["errors"] == {}, stage["error_samples"]
+    assert stage["interactions_done"] == stage["interactions_planned"] == 150
