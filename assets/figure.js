@@ -225,6 +225,7 @@ function schedule(chart) {
         // what is on screen now, read as Plotly's graph div is read
         c.root.data = c.fig.data;
         c.root.layout = c.fig.layout;
+        c.record();
         c.root.dataset.drawn = String(Number(c.root.dataset.drawn || 0) + 1);
       } catch (err) {
         c.tip.style.display = "block";
@@ -297,7 +298,6 @@ class Figure {
     const legendItems = this.traces.filter((tr) => this.inLegend(tr));
     this.showLegend = L.showlegend === true || (L.showlegend !== false && legendItems.length > 1);
     this.buildLegend(this.showLegend ? legendItems : []);
-    this.record();
     schedule(this);
   }
 

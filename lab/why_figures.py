@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from lab.figures import CHART_CONFIG, b64
+from lab.figures import CHART_CONFIG
 from lab.why import SMOOTH, landscape_series, lr_label, running_mean
 from lab.why_models import VARIANT_NAMES
 from lab.why_runs import QUANTILES, Sweep, XiongResult
@@ -477,82 +477,3 @@ def xiong_depth_figure(xiong: XiongResult, depth: int) -> dict[str, Any]:
         }
     )
     return fig
-
-
-def _enc(a: Any) -> str:
-    return b64(np.asarray(a, dtype=np.float64), np.float32)
-
-
-def canvas_spec(fig: dict[str, Any]) -> dict[str, Any]:
-    """One of this module's figures as the page's canvas line chart draws it
-    (assets/linechart.js): the same traces, numbers, axes, guides and hover
-    texts, in a compact form whose arrays travel as base64 float32.
-
-    Why: a Plotly chart costs 12–34 ms to redraw in a browser without a GPU,
-    and the learning-rate picker changes five of them; the canvas redraws the
-    same picture in about a millisecond, in place. The Plotly figures stay the
-    reference (and what a notebook shows); this only re-packs them.
-    """
-    layout = fig["layout"]
-    x_ax, y_ax = layout["xaxis"], layout["yaxis"]
-    traces = []
-    for t in fig["data"]:
-        marker = t.get("marker", {})
-        line = t.get("line", {})
-        mode = t.get("mode", "lines")
-        custom = t.get("customdata")
-        traces.append(
-            {
-                "name": t["name"],
-                "group": t.get("legendgroup", t["name"]),
-                "legend": t.get("showlegend", True),
-                "visible": t.get("visible", True) is True,
-                "x": _enc(t["x"]),
-                "y": _enc(t["y"]),
-                "custom": None if custom is None else _enc(custom),
-                "lines": "lines" in mode,
-                "markers": "markers" in mode,
-                "color": line.get("color") or marker.get("color") or GUIDE,
-                "width": line.get("width", 2),
-                "dash": line.get("dash", "solid"),
-                "symbol": marker.get("symbol", "circle"),
-                "size": marker.get("size", 6),
-                "marker_color": marker.get("color") or line.get("color") or GUIDE,
-                "fill": t.get("fillcolor") if t.get("fill") == "toself" else None,
-                "hover": None
-                if t.get("hoverinfo") == "skip"
-                else t.get("hovertemplate", ""),
-            }
-        )
-    guides = []
-    for s in layout["shapes"]:
-        note = None
-        vertical = s["xref"] == "x"
-        guides.append(
-            {
-                "axis": "x" if vertical else "y",
-                "at": float(s["x0"] if vertical else s["y0"]),
-                "dash": s["line"].get("dash", "solid"),
-                "width": s["line"].get("width", 1),
-                "label": note,
-            }
-        )
-    for a in layout["annotations"]:  # each labels the guide at its height
-        for g in guides:
-            if g["axis"] == "y" and g["at"] == float(a["y"]):
-                g["label"] = a["text"]
-    ticks = None
-    if "tickvals" in x_ax:
-        ticks = {"at": [float(v) for v in x_ax["tickvals"]], "text": x_ax["ticktext"]}
-    return {
-        "title": layout["title"]["text"],
-        "x_title": x_ax["title"]["text"],
-        "y_title": y_ax["title"]["text"],
-        "x_log": x_ax["type"] == "log",
-        "y_log": y_ax["type"] == "log",
-        "y_range": [float(v) for v in y_ax["range"]] if "range" in y_ax else None,
-        "x_ticks": ticks,
-        "height": layout["height"],
-        "traces": traces,
-        "guides": guides,
-    }

@@ -10,16 +10,16 @@ from typing import ClassVar
 from bench.latency import centre, timed, wait_idle
 
 CHARTS = 7
-# The charts are canvases (assets/linechart.js); each records the title it drew.
+# The charts are canvases (assets/figure.js); each records the title it drew.
 TITLES = (
-    "Array.from(document.querySelectorAll('.normlab-line[data-title]'),"
+    "Array.from(document.querySelectorAll('.normlab-figure[data-title]'),"
     " (c) => c.dataset.title)"
 )
 
 
 def ready_why(page) -> None:
     page.wait_for_function(
-        "() => document.querySelectorAll('.normlab-line[data-title]').length >= "
+        "() => document.querySelectorAll('.normlab-figure[data-title]').length >= "
         f"{CHARTS}",
         timeout=120_000,
     )
@@ -75,7 +75,7 @@ class Why:
             "Depth (layers)",
             key,
             f"() => document.body.innerText.includes('{want}') && "
-            "document.querySelectorAll('.normlab-line[data-title]').length >= "
+            "document.querySelectorAll('.normlab-figure[data-title]').length >= "
             f"{CHARTS}",
         )
 

@@ -13,7 +13,7 @@ import streamlit as st
 
 from lab import why_figures as F
 from lab.texts import why as T
-from lab.ui.linechart import line_chart
+from lab.ui.figure import figure
 from lab.ui.sync import UrlState, forget_scenario, link_note_and_scenario
 from lab.why import (
     BATCHES,
@@ -227,7 +227,7 @@ def _box(level: str, text: str) -> None:
 
 
 def _chart(fig: dict, key: str, filename: str) -> None:
-    line_chart(fig, key, filename)
+    figure(fig, key, filename)
 
 
 def lr_picker() -> None:

@@ -21,6 +21,7 @@ from lab.ui import why_view
 from lab.why import default_state, landscape_verdict, parse, scenario_base
 from lab.why_cache import sweep_key, xiong_key
 from lab.why_runs import LR_GRID, SweepConfig, run_sweep, xiong_sweep
+from tests.app.figures import figure_elements, unpack
 
 TIMEOUT = 90
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -56,14 +57,20 @@ def visit(at: AppTest, **params: str) -> AppTest:
 
 
 def figures(at: AppTest) -> list[dict]:
-    """What the page hands its canvas charts (assets/linechart.js): one spec
-    per chart, `lab.why_figures.canvas_spec` of its Plotly figure."""
-    charts = [e for e in at.main if str(getattr(e, "key", "")).startswith("why.chart")]
-    return [json.loads(c.proto.json)["spec"] for c in charts]
+    """The Plotly figures the page hands its canvas charts (assets/figure.js)."""
+    return [
+        unpack(json.loads(e.proto.json))["figure"]
+        for e in figure_elements(at)
+        if str(e.key).startswith("why.chart")
+    ]
+
+
+def title(fig: dict) -> str:
+    return fig["layout"]["title"]["text"]
 
 
 def titles(at: AppTest) -> list[str]:
-    return [f["title"] for f in figures(at)]
+    return [title(f) for f in figures(at)]
 
 
 def text(at: AppTest) -> str:
@@ -137,8 +144,8 @@ def test_the_stack_depth_slider_moves_the_per_layer_plot(at):
     visit(at)
     at.select_slider(key="why.blocks").set_value(24).run()
     assert not at.exception
-    fig = next(f for f in figures(at) if "by layer" in f["title"])
-    assert "24 layers" in fig["title"]
+    fig = next(f for f in figures(at) if "by layer" in title(f))
+    assert "24 layers" in title(fig)
     assert "With 24 layers at initialization" in text(at)
 
 

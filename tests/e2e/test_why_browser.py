@@ -52,7 +52,7 @@ def open_why(page, app_started):
 def wait_charts(page) -> None:
     wait_idle(page, RUN_TIMEOUT)
     page.wait_for_function(
-        "() => document.querySelectorAll('.normlab-line[data-title]').length >= "
+        "() => document.querySelectorAll('.normlab-figure[data-title]').length >= "
         f"{CHARTS}",
         timeout=RUN_TIMEOUT,
     )
@@ -60,7 +60,7 @@ def wait_charts(page) -> None:
 
 def chart_titles(page) -> list[str]:
     return page.evaluate(
-        "() => Array.from(document.querySelectorAll('.normlab-line[data-title]'),"
+        "() => Array.from(document.querySelectorAll('.normlab-figure[data-title]'),"
         " (c) => c.dataset.title)"
     )
 
@@ -85,7 +85,7 @@ def look_at_lr(page, lr: str) -> None:
     press(page, "Look at learning rate", "ArrowRight")
     page.wait_for_url(re.compile(rf"lr={re.escape(lr)}(&|$)"))
     page.wait_for_function(
-        "(lr) => Array.from(document.querySelectorAll('.normlab-line[data-title]'))"
+        "(lr) => Array.from(document.querySelectorAll('.normlab-figure[data-title]'))"
         ".some((c) => c.dataset.title === `Loss curves at lr ${lr}`)",
         arg=lr,
         timeout=RUN_TIMEOUT,
@@ -122,7 +122,7 @@ def test_the_learning_rate_picker_redraws_the_views_and_the_back_button_undoes_i
     assert "Stored result" in main_text(page)  # no new runs for a view change
     page.go_back()
     page.wait_for_function(
-        "() => Array.from(document.querySelectorAll('.normlab-line[data-title]'))"
+        "() => Array.from(document.querySelectorAll('.normlab-figure[data-title]'))"
         ".some((c) => c.dataset.title === 'Loss curves at lr 0.1')",
         timeout=RUN_TIMEOUT,
     )

@@ -9,7 +9,7 @@ against a fresh recomputation.
 
 from __future__ import annotations
 
-import base64
+import json
 import math
 import threading
 from dataclasses import replace
@@ -26,6 +26,7 @@ from torch.testing import assert_close
 
 from lab.norms import normalize
 from lab.texts import why as T
+from lab.ui.figure import encode
 from lab.why import (
     BATCHES,
     DEFAULT_SCENARIO,
@@ -72,7 +73,6 @@ from lab.why_cache import (
     xiong_key,
 )
 from lab.why_figures import (
-    canvas_spec,
     curves_figure,
     landscape_figure,
     lr_figure,
@@ -113,6 +113,7 @@ from lab.why_runs import (
     save_results,
     xiong_sweep,
 )
+from tests.app.figures import unpack
 
 TINY = SweepConfig(depth=3, width=8, steps=12, batch=16, noise=1.0, seed=5)
 LRS = (0.05, 0.5)
@@ -901,13 +902,10 @@ def test_figures_are_plain_dicts_with_float32_arrays_and_mark_diverged_runs():
     assert all(np.nanmax(t["y"]) < top for t in lines)
 
 
-def _unpack(b: str) -> np.ndarray:
-    return np.frombuffer(base64.b64decode(b), dtype="<f4")
-
-
-def test_the_canvas_draws_each_figure_with_its_own_numbers_and_guides():
-    """The page's canvas charts get every trace of the Plotly figure, the same
-    numbers (as float32), visibility, hover template, axes and guide lines."""
+def test_the_canvas_gets_each_figure_with_its_own_numbers_and_guides():
+    """The page's canvas charts (lab/ui/figure.py) get the Plotly figure
+    itself: every trace, the same numbers as float32, and the guide lines
+    and their labels."""
     sweep = run_sweep(
         replace(TINY, steps=20), variants=("none", "batch"), lrs=(0.05, 1e4)
     )
@@ -922,31 +920,22 @@ def test_the_canvas_draws_each_figure_with_its_own_numbers_and_guides():
         xiong_depth_figure(xiong, 4),
     ]
     for fig in figs:
-        spec = canvas_spec(fig)
-        layout = fig["layout"]
-        assert spec["title"] == layout["title"]["text"]
-        assert spec["x_title"] == layout["xaxis"]["title"]["text"]
-        assert spec["y_log"] == (layout["yaxis"]["type"] == "log")
-        assert len(spec["traces"]) == len(fig["data"])
-        for t, drawn in zip(fig["data"], spec["traces"], strict=True):
+        back = unpack(json.loads(json.dumps(encode(fig))))
+        assert back["layout"]["title"] == fig["layout"]["title"]
+        assert back["layout"]["shapes"] == fig["layout"]["shapes"]
+        assert back["layout"]["annotations"] == fig["layout"]["annotations"]
+        assert len(back["data"]) == len(fig["data"])
+        for t, drawn in zip(fig["data"], back["data"], strict=True):
             assert drawn["name"] == t["name"]
-            for k in ("x", "y"):
-                want = np.asarray(t[k], dtype=np.float32)
-                assert np.array_equal(_unpack(drawn[k]), want, equal_nan=True)
-            if "customdata" in t:
-                want = np.asarray(t["customdata"], dtype=np.float32)
-                assert np.array_equal(_unpack(drawn["custom"]), want, equal_nan=True)
-            assert drawn["visible"] == (t.get("visible", True) is True)
-            assert drawn["hover"] == (
-                None if t.get("hoverinfo") == "skip" else t["hovertemplate"]
-            )
-        assert len(spec["guides"]) == len(layout["shapes"])
-        labels = {a["text"] for a in layout["annotations"]}
-        assert {g["label"] for g in spec["guides"] if g["label"]} == labels
-    lr_spec = canvas_spec(figs[0])
-    assert lr_spec["y_range"] == list(figs[0]["layout"]["yaxis"]["range"])
-    assert lr_spec["x_ticks"]["text"] == ["0.05", "1e+04"]
-    assert [g["at"] for g in lr_spec["guides"] if g["axis"] == "x"] == [0.05]
+            for k in ("x", "y", "customdata"):
+                if k in t:
+                    want = np.asarray(t[k], dtype=np.float32)
+                    assert np.array_equal(drawn[k], want, equal_nan=True)
+            assert drawn.get("visible", True) == t.get("visible", True)
+            assert drawn.get("hovertemplate") == t.get("hovertemplate")
+    lr_axis = figs[0]["layout"]["xaxis"]
+    assert lr_axis["ticktext"] == ["0.05", "1e+04"]
+    assert [s["x0"] for s in figs[0]["layout"]["shapes"] if s["xref"] == "x"] == [0.05]
 
 
 def test_running_mean_is_trailing_and_keeps_nan():
