@@ -189,10 +189,19 @@ SERVE_OTHER = (
 # ---- biased vs unbiased ----
 
 VAR_TITLE = "Biased variance to normalize, unbiased in running_var"
-VAR_LATEX = (
-    r"\sigma^2_B=\tfrac{1}{N}\textstyle\sum_n (x_n-\mu_B)^2"
-    r"\qquad s^2_B=\tfrac{1}{N-1}\textstyle\sum_n (x_n-\mu_B)^2"
-    r"=\tfrac{N}{N-1}\,\sigma^2_B"
+# The two variances, σ²_B = (1/N)Σ(x − μ)² and s²_B = (1/(N − 1))Σ(x − μ)², as
+# HTML (a panel, lab/ui/panel.py, has no TeX): constant markup.
+_FRAC = '<span class="normlab-frac"><span>{}</span><span>{}</span></span>'
+VAR_FORMULA = (
+    "σ<sup>2</sup><sub>B</sub> = "
+    + _FRAC.format("1", "N")
+    + " Σ<sub>n</sub> (x<sub>n</sub> − μ<sub>B</sub>)<sup>2</sup>"
+    + '<span class="normlab-gap"></span>'
+    + "s<sup>2</sup><sub>B</sub> = "
+    + _FRAC.format("1", "N − 1")
+    + " Σ<sub>n</sub> (x<sub>n</sub> − μ<sub>B</sub>)<sup>2</sup> = "
+    + _FRAC.format("N", "N − 1")
+    + " σ<sup>2</sup><sub>B</sub>"
 )
 VAR_BODY = (
     "Batch {step}, feature {f}: N = {n}, μ = {mean}, Σ(x − μ)² = {ss}.\n\n"

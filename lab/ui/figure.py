@@ -29,7 +29,8 @@ column and row), ``curve`` (the trace's index) and ``index`` (the point's)."""
 
 
 @cache
-def _component() -> Callable:
+def component() -> Callable:
+    """The component itself (assets/figure.js), for this module and lab/ui/panel.py."""
     return st.components.v2.component(
         "normlab_figure", js=ASSET.read_text(encoding="utf-8"), isolate_styles=False
     )
@@ -81,8 +82,8 @@ def figure(
         "focus": None if focus is None else [int(focus[0]), int(focus[1])],
     }
     if on_click is None:
-        _component()(key=key, data=data)
+        component()(key=key, data=data)
     else:
-        _component()(
+        component()(
             key=key, data=data, on_click_change=partial(_clicked, key, on_click)
         )

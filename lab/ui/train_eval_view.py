@@ -68,6 +68,7 @@ from lab.train_eval_figures import (
     stream_figure,
 )
 from lab.ui.figure import Click, figure
+from lab.ui.panel import Chart, Panel, show
 from lab.ui.sync import UrlState, forget_scenario, link_note_and_scenario
 
 SYNC: UrlState[TrainEvalState] = UrlState("traineval", TrainEvalState, parse, to_params)
@@ -302,7 +303,7 @@ def _focus_from_pickers() -> None:
     ss[K("focus")] = (int(ss[K("pick_n")]), int(ss[K("pick_f")]))
 
 
-def _focus_from_chart(click: Click) -> None:
+def _focus_from_chart(chart: str, click: Click) -> None:
     """A heatmap cell was clicked: its row is the example, its column the feature."""
     st.session_state[K("focus")] = (int(click["y"]), int(click["x"]))
 
@@ -406,52 +407,67 @@ def _ticker() -> None:
 
 
 def _panels(view: LiveView, playing: bool) -> None:
-    stream_panel(view)
-    compare_panel(view, playing)
-    serving_panel(view)
-    variance_panel(view)
+    """The stream, the two modes, serving alone and the variance readout: two
+    panels (lab/ui/panel.py) around the focus pickers, so that a step redraws
+    two elements and two number inputs instead of some fifty elements."""
+    top = Panel()
+    _stream(top, view)
+    _compare_head(top, view)
+    show(top, K("panel_top"))
+    _pickers(view)
+    body = Panel()
+    _compare_body(body, view)
+    _serving(body, view)
+    _variance(body, view)
+    show(body, K("panel_body"), on_click=_focus_from_chart)
 
 
-def stream_panel(view: LiveView) -> None:
+def _stream(p: Panel, view: LiveView) -> None:
     s, ro = view.state, view.stream
-    st.subheader(T.STREAM_TITLE, divider="gray", anchor=False)
-    fig = stream_figure(view.trace, s.step, s.focus[1])
-    figure(fig, K("chart_stream"), "running-statistics")
-    m = _row()
-    _metric(
-        m,
-        f"running_mean[{ro.feature}]",
-        fmt(ro.running_mean),
-        help="What eval mode subtracts from this feature.",
+    p.heading(T.STREAM_TITLE)
+    p.figures(
+        [
+            Chart(
+                "stream",
+                stream_figure(view.trace, s.step, s.focus[1]),
+                "running-statistics",
+            )
+        ]
     )
-    _metric(
-        m,
-        "Data's mean",
-        fmt(ro.true_mean),
-        help="The mean of the distribution the next batch comes from.",
+    p.metrics(
+        [
+            (
+                f"running_mean[{ro.feature}]",
+                fmt(ro.running_mean),
+                "What eval mode subtracts from this feature.",
+            ),
+            (
+                "Data's mean",
+                fmt(ro.true_mean),
+                "The mean of the distribution the next batch comes from.",
+            ),
+            (
+                "Running − data",
+                f"{ro.lag:+.2f} σ".replace("-", "−"),
+                "(running_mean − the data's mean) in units of the data's std: 0 "
+                "when the estimate is up to date, negative when it lags below.",
+            ),
+            (
+                "Var ÷ truth",
+                fmt(ro.var_ratio),
+                "running_var / the data's variance: 1 when the estimate is right.",
+            ),
+        ]
     )
-    _metric(
-        m,
-        "Running − data",
-        f"{ro.lag:+.2f} σ".replace("-", "−"),
-        help="(running_mean − the data's mean) in units of the data's std: 0 when "
-        "the estimate is up to date, negative when it lags below.",
-    )
-    _metric(
-        m,
-        "Var ÷ truth",
-        fmt(ro.var_ratio),
-        help="running_var / the data's variance: 1 when the estimate is right.",
-    )
-    st.caption(T.STREAM_CAPTION + f" num_batches_tracked = {ro.num_batches_tracked}.")
+    p.caption(T.STREAM_CAPTION + f" num_batches_tracked = {ro.num_batches_tracked}.")
     if s.norm != "batch":
-        st.caption(T.STREAM_NOT_BN.format(name=FAMILY_NAMES[s.norm]))
+        p.caption(T.STREAM_NOT_BN.format(name=FAMILY_NAMES[s.norm]))
     if s.batch == 1:
-        st.warning(T.STREAM_ONE, icon=":material/block:")
+        p.callout("warning", T.STREAM_ONE)
     if view.torch_diff is None:
-        st.caption(T.TORCH_CHECK_ONE)
+        p.caption(T.TORCH_CHECK_ONE)
     else:
-        st.caption(
+        p.caption(
             T.TORCH_CHECK.format(
                 features=s.features,
                 momentum="None" if s.momentum is None else f"{s.momentum:g}",
@@ -459,6 +475,14 @@ def stream_panel(view: LiveView) -> None:
                 diff=f"{view.torch_diff:.1e}" if view.torch_diff else "0",
             )
         )
+
+
+def _compare_head(p: Panel, view: LiveView) -> None:
+    s = view.state
+    p.heading(T.COMPARE_TITLE)
+    p.text(T.COMPARE_INTRO.format(next=s.step + 1, step=s.step))
+    if s.step == 0 and s.norm == "batch":
+        p.caption(T.COMPARE_FRESH)
 
 
 def _pickers(view: LiveView) -> None:
@@ -493,121 +517,116 @@ def _exact(v: float) -> str:
     return "0 exactly" if v == 0 else fmt(v, small=True)
 
 
-def compare_panel(view: LiveView, playing: bool) -> None:
+def _compare_body(p: Panel, view: LiveView) -> None:
     s, comp = view.state, view.comparison
-    st.subheader(T.COMPARE_TITLE, divider="gray", anchor=False)
-    st.markdown(T.COMPARE_INTRO.format(next=s.step + 1, step=s.step))
-    if s.step == 0 and s.norm == "batch":
-        st.caption(T.COMPARE_FRESH)
-    _pickers(view)
     figs = dict(matrix_figures(comp, s.focus))
-    cells = [*st.columns(2), *st.columns(2)]
-    for col, key in zip(cells, ("train", "eval", "input", "diff"), strict=True):
-        with col:
-            figure(
-                figs[key],
-                K(f"chart_{key}"),
-                f"{key}-mode-heatmap",
-                on_click=_focus_from_chart,
-                focus=s.focus,
-            )
+    p.figures(
+        [
+            Chart(key, figs[key], f"{key}-mode-heatmap", clickable=True, focus=s.focus)
+            for key in ("train", "eval", "input", "diff")
+        ],
+        cols=2,
+    )
     f = s.focus[1]
-    m = _row()
-    _metric(
-        m,
-        "Largest |eval − train|",
-        _exact(comp.max_diff),
-        help="Over the whole batch.",
-    )
-    _metric(
-        m,
-        f"Eval mean, feature {f}",
-        fmt(view.eval_col[0]),
-        help=f"Mean of feature {f}'s outputs over the batch in eval mode. In train "
-        f"mode it is {fmt(view.train_col[0])}.",
-    )
-    _metric(
-        m,
-        f"Eval std, feature {f}",
-        fmt(view.eval_col[1]),
-        help=f"Their standard deviation in eval mode (train mode: "
-        f"{fmt(view.train_col[1])}). 0 and 1 only if the running statistics match "
-        "this batch.",
-    )
-    _metric(
-        m,
-        "Largest |alone − eval|",
-        _exact(comp.max_alone_diff),
-        help="Each example served alone in train mode, against its eval output.",
+    p.metrics(
+        [
+            ("Largest |eval − train|", _exact(comp.max_diff), "Over the whole batch."),
+            (
+                f"Eval mean, feature {f}",
+                fmt(view.eval_col[0]),
+                f"Mean of feature {f}'s outputs over the batch in eval mode. In "
+                f"train mode it is {fmt(view.train_col[0])}.",
+            ),
+            (
+                f"Eval std, feature {f}",
+                fmt(view.eval_col[1]),
+                f"Their standard deviation in eval mode (train mode: "
+                f"{fmt(view.train_col[1])}). 0 and 1 only if the running statistics "
+                "match this batch.",
+            ),
+            (
+                "Largest |alone − eval|",
+                _exact(comp.max_alone_diff),
+                "Each example served alone in train mode, against its eval output.",
+            ),
+        ]
     )
     if s.norm != "batch" and comp.max_diff == 0:
-        st.success(T.SAME_EXACTLY.format(name=FAMILY_NAMES[s.norm]))
-    _families_table(view)
+        p.callout("success", T.SAME_EXACTLY.format(name=FAMILY_NAMES[s.norm]))
+    rows = []
+    for fam in PAGE_FAMILIES:
+        c = view.families[fam]
+        keeps = "yes: eval differs" if fam == "batch" else "none"
+        rows.append(
+            [FAMILY_NAMES[fam], keeps, _exact(c.max_diff), _exact(c.max_alone_diff)]
+        )
+    p.table(
+        [
+            "Family",
+            "Running statistics",
+            "Largest |eval − train|",
+            "Largest |served alone − eval|",
+        ],
+        rows,
+        align="llrr",
+    )
+    p.caption(T.FAMILIES_CAPTION)
     seen = set()
     for note in (*comp.train.notes, *comp.eval.notes):
         if note.code not in seen:
             seen.add(note.code)
-            st.caption(note.message)
+            p.caption(note.message)
 
 
-def _families_table(view: LiveView) -> None:
-    lines = [
-        "| Family | Running statistics | Largest \\|eval − train\\| "
-        "| Largest \\|served alone − eval\\| |",
-        "| --- | --- | ---: | ---: |",
-    ]
-    for fam in PAGE_FAMILIES:
-        c = view.families[fam]
-        keeps = "yes: eval differs" if fam == "batch" else "none"
-        lines.append(
-            f"| {FAMILY_NAMES[fam]} | {keeps} | {_exact(c.max_diff)} "
-            f"| {_exact(c.max_alone_diff)} |"
-        )
-    st.markdown("\n".join(lines))
-    st.caption(T.FAMILIES_CAPTION)
-
-
-def serving_panel(view: LiveView) -> None:
+def _serving(p: Panel, view: LiveView) -> None:
     s, comp = view.state, view.comparison
     n = s.focus[0]
-    st.subheader(T.SERVE_TITLE, divider="gray", anchor=False)
-    st.markdown(T.SERVE_INTRO.format(n=n))
+    p.heading(T.SERVE_TITLE)
+    p.text(T.SERVE_INTRO.format(n=n))
     x = comp.x[n]
     in_train = comp.train.output.numpy()[n]
     in_eval = comp.eval.output.numpy()[n]
-    lines = [
-        "| Feature | x | Train, in its batch | **Train, alone** | Eval, in its batch "
-        "| **Eval, alone** |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for f in range(s.features):
-        lines.append(
-            f"| {f} | {fmt(float(x[f]))} | {fmt(float(in_train[f]))} "
-            f"| **{fmt(float(comp.alone_train[n, f]))}** | {fmt(float(in_eval[f]))} "
-            f"| **{fmt(float(comp.alone_eval[n, f]))}** |"
-        )
-    st.markdown("\n".join(lines))
+    p.table(
+        [
+            "Feature",
+            "x",
+            "Train, in its batch",
+            "**Train, alone**",
+            "Eval, in its batch",
+            "**Eval, alone**",
+        ],
+        [
+            [
+                str(f),
+                fmt(float(x[f])),
+                fmt(float(in_train[f])),
+                f"**{fmt(float(comp.alone_train[n, f]))}**",
+                fmt(float(in_eval[f])),
+                f"**{fmt(float(comp.alone_eval[n, f]))}**",
+            ]
+            for f in range(s.features)
+        ],
+        align="rrrrrr",
+    )
     if s.norm == "batch":
-        st.markdown(T.SERVE_BN)
+        p.text(T.SERVE_BN)
     else:
-        st.markdown(T.SERVE_OTHER.format(name=FAMILY_NAMES[s.norm]))
+        p.text(T.SERVE_OTHER.format(name=FAMILY_NAMES[s.norm]))
 
 
-def variance_panel(view: LiveView) -> None:
+def _variance(p: Panel, view: LiveView) -> None:
     v = view.variance
-    st.subheader(T.VAR_TITLE, divider="gray", anchor=False)
-    st.latex(T.VAR_LATEX)
+    p.heading(T.VAR_TITLE)
+    p.formula(T.VAR_FORMULA)
     if v is None:
-        st.caption(T.VAR_NONE)
+        p.caption(T.VAR_NONE)
         return
     if v.unbiased is None:
-        st.markdown(
-            T.VAR_ONE.format(step=v.step, f=v.feature, before=fmt(v.var_before))
-        )
+        p.text(T.VAR_ONE.format(step=v.step, f=v.feature, before=fmt(v.var_before)))
         return
     nbt = int(view.trace.num_batches_tracked[v.step])
     m = f"1/{nbt}" if v.cumulative else fmt(v.factor)
-    st.markdown(
+    p.text(
         T.VAR_BODY.format(
             step=v.step,
             f=v.feature,
@@ -625,8 +644,8 @@ def variance_panel(view: LiveView) -> None:
         )
     )
     if v.cumulative:
-        st.caption(T.VAR_CUMULATIVE.format(nbt=nbt, step=v.step))
-    st.caption(T.VAR_WHY)
+        p.caption(T.VAR_CUMULATIVE.format(nbt=nbt, step=v.step))
+    p.caption(T.VAR_WHY)
 
 
 # ---- the classifier ----

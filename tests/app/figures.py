@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
+from lab.ui.panel import Panel, plain_text
+
 NAME = "normlab_figure"
 
 
@@ -37,20 +39,74 @@ def figure_elements(at: AppTest) -> list[Any]:
     ]
 
 
+def _data(e: Any) -> dict[str, Any]:
+    return unpack(json.loads(e.proto.json))
+
+
+def _charts(data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(name, figure) of one component: a chart, or a panel's charts in order."""
+    if "figure" in data:
+        return [("", data["figure"])]
+    return [
+        (c["name"], c["figure"])
+        for b in data.get("blocks", [])
+        if b["t"] == "figures"
+        for c in b["items"]
+    ]
+
+
 def figures(at: AppTest) -> list[dict[str, Any]]:
-    """Every canvas figure on the page, in order, as Plotly figure dicts."""
-    return [unpack(json.loads(e.proto.json))["figure"] for e in figure_elements(at)]
+    """Every canvas figure on the page, in order (a panel's (lab/ui/panel.py)
+    in their place among them), as Plotly figure dicts."""
+    return [f for e in figure_elements(at) for _, f in _charts(_data(e))]
 
 
-def figure_by_key(at: AppTest, key: str) -> dict[str, Any]:
+def figure_by_key(at: AppTest, key: str, chart: str = "") -> dict[str, Any]:
+    """The figure of component ``key``; of a panel, its chart named ``chart``."""
     found = [e for e in figure_elements(at) if e.key == key]
     assert len(found) == 1, key
-    return unpack(json.loads(found[0].proto.json))["figure"]
+    return dict(_charts(_data(found[0])))[chart]
 
 
-def click_figure(at: AppTest, key: str, x: float, y: float, curve: int = 0) -> AppTest:
+def panel_words(at: AppTest) -> str:
+    """Every word the page's panels show, as plain text (`Panel.words`)."""
+    out = []
+    for e in figure_elements(at):
+        data = _data(e)
+        if "blocks" in data:
+            out.append(Panel(blocks=data["blocks"]).words())
+    return " ".join(out)
+
+
+def panel_tables(at: AppTest, first: str) -> tuple[list[str], list[list[str]]]:
+    """(head, rows) as plain text of the panel table whose first column is
+    headed ``first``."""
+    for e in figure_elements(at):
+        for b in _data(e).get("blocks", []):
+            if b["t"] == "table" and plain_text(b["head"][0]) == first:
+                return [plain_text(h) for h in b["head"]], [
+                    [plain_text(c) for c in r] for r in b["rows"]
+                ]
+    raise AssertionError(f"no panel table headed {first!r}")
+
+
+def panel_metrics(at: AppTest) -> dict[str, str]:
+    """label → value of every readout in the page's panels."""
+    return {
+        label: value
+        for e in figure_elements(at)
+        for b in _data(e).get("blocks", [])
+        if b["t"] == "metrics"
+        for label, value, _ in b["items"]
+    }
+
+
+def click_figure(
+    at: AppTest, key: str, x: float, y: float, chart: str = "", curve: int = 0
+) -> AppTest:
     """Send what the component sends when a point or cell (column ``x``, row
-    ``y`` of a heatmap) of figure ``key`` is clicked, and run the page."""
+    ``y`` of a heatmap) of figure ``key`` (of a panel: its chart ``chart``) is
+    clicked, and run the page."""
     from streamlit.proto.WidgetStates_pb2 import WidgetState
     from streamlit.testing.v1.element_tree import Widget
 
@@ -58,6 +114,8 @@ def click_figure(at: AppTest, key: str, x: float, y: float, curve: int = 0) -> A
     ws = WidgetState()
     ws.id = f"$$STREAMLIT_INTERNAL_KEY_{found.proto.id}__events"
     payload = {"x": x, "y": y, "curve": curve, "index": 0}
+    if chart:
+        payload["chart"] = chart
     ws.json_trigger_value = json.dumps([{"event": "click", "value": payload}])
     found.__class__ = type(
         "Clicked", (type(found), Widget), {"_widget_state": property(lambda s: ws)}

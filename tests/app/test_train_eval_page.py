@@ -13,7 +13,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lab.train_eval import MAX_STEPS, SCENARIOS, TrainEvalState
-from tests.app.figures import click_figure, figure_by_key, figures
+from tests.app.figures import (
+    click_figure,
+    figure_by_key,
+    figures,
+    panel_metrics,
+    panel_tables,
+    panel_words,
+)
 
 TIMEOUT = 120
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -55,11 +62,18 @@ def shown_step(at: AppTest) -> int:
 
 
 def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+    """A readout: Streamlit's (the classifier) or a panel's (the live part)."""
+    found = [m.value for m in at.metric if m.label == label]
+    return found[0] if found else panel_metrics(at)[label]
 
 
 def text(at: AppTest) -> str:
-    return " ".join(m.value for m in at.markdown)
+    """Everything the page writes: markdown, and its panels' words."""
+    return " ".join([*(m.value for m in at.markdown), panel_words(at)])
+
+
+def captions(at: AppTest) -> str:
+    return " ".join([*(c.value for c in at.caption), panel_words(at)])
 
 
 def segmented(at: AppTest, key: str):
@@ -75,7 +89,7 @@ def test_the_default_view_shows_the_stream_both_modes_and_a_pitfall(at):
     assert shown_step(at) == TrainEvalState().step
     assert any("Gradual drift" in i.value for i in at.info)
     assert at.latex  # formulas: the variance readout and the side panel
-    assert "Checked against" in " ".join(c.value for c in at.caption)
+    assert "Checked against" in captions(at)
 
 
 @pytest.mark.parametrize(
@@ -124,9 +138,7 @@ def test_step_buttons_move_the_step_and_reset_returns_to_zero(at):
     at.button(key="traineval.b_reset").click().run()
     assert shown_step(at) == 0
     assert at.slider(key="traineval.step_view").value == 0
-    assert "Step 0: the layer has seen no batch" in " ".join(
-        c.value for c in at.caption
-    )
+    assert "Step 0: the layer has seen no batch" in captions(at)
 
 
 def test_play_advances_and_pause_stops_with_the_slider_back(at):
@@ -178,16 +190,17 @@ def test_layernorm_and_rmsnorm_show_a_difference_of_exactly_zero(at):
         visit(at, norm=norm, scenario="jump")
         assert metric(at, "Largest |eval − train|") == "0 exactly"
         assert metric(at, "Largest |alone − eval|") == "0 exactly"
-        assert any("exactly 0 everywhere" in s.value for s in at.success)
+        assert "exactly 0 everywhere" in panel_words(at)
     visit(at, scenario="jump")
     assert metric(at, "Largest |eval − train|") != "0 exactly"
 
 
 def test_batches_of_one_warn_and_serve_beta_in_train_mode(at):
     visit(at, scenario="one")
-    assert any("Batches of one" in w.value for w in at.warning)
-    rows = [r for r in at.markdown if r.value.startswith("| Feature |")]
-    assert rows and all("| **0** |" in line for line in rows[0].value.splitlines()[2:])
+    assert "Batches of one" in panel_words(at)
+    (head, rows) = panel_tables(at, "Feature")
+    alone = head.index("Train, alone")
+    assert rows and all(r[alone] == "0" for r in rows)
     assert "N = 1" in text(at)
 
 
@@ -197,7 +210,7 @@ def test_the_variance_readout_shows_both_variances_and_the_update(at):
     assert "Batch 30, feature 1: N = 4" in body
     assert "1.333× as large" in body
     visit(at, momentum="none", step="30")
-    assert "1/30" in " ".join(c.value for c in at.caption)
+    assert "1/30" in captions(at)
 
 
 def test_a_link_sets_every_control(at):
@@ -308,10 +321,11 @@ def test_extreme_combinations_render(at, batch, features, momentum, norm):
 
 def test_a_click_on_a_heatmap_cell_focuses_that_example_and_feature(at):
     visit(at)
-    click_figure(at, "traineval.chart_eval", x=2, y=5)  # column 2, row 5
+    click_figure(at, "traineval.panel_body", x=2, y=5, chart="eval")  # col 2, row 5
     assert at.number_input(key="traineval.pick_n").value == 5
     assert at.number_input(key="traineval.pick_f").value == 2
     assert "Feature 2:" in stream_chart(at)["layout"]["title"]["text"]
-    outline = figure_by_key(at, "traineval.chart_train")["layout"]["shapes"][-1]
+    train = figure_by_key(at, "traineval.panel_body", "train")
+    outline = train["layout"]["shapes"][-1]
     assert (outline["x0"], outline["y0"]) == (1.5, 4.5)
     assert at.query_params["focus"] == "5,2"

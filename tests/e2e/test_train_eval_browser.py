@@ -188,8 +188,9 @@ def next_step(page) -> tuple[float, int]:
     )
 
 
-CUT_LABELS = """() => Array.from(
-  document.querySelectorAll('[data-testid="stMetricLabel"]')).filter((label) =>
+LABELS = '[data-testid="stMetricLabel"], .normlab-metric-label'
+CUT_LABELS = f"""() => Array.from(
+  document.querySelectorAll('{LABELS}')).filter((label) =>
   [label, ...label.querySelectorAll('*')].some((e) =>
     e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflow !== 'visible'))
   .map((label) => label.innerText)"""
@@ -215,7 +216,7 @@ def test_every_readout_label_fits(chromium, warmed, width, height, scale):
                 timeout=120_000,
             )
             wait_idle(page, 120_000)
-            labels = page.locator('[data-testid="stMetricLabel"]')
+            labels = page.locator(LABELS)
             assert labels.count() >= 11
             assert page.evaluate(CUT_LABELS) == []
     finally:

@@ -1,0 +1,62 @@
+"""The little Markdown of the canvas panels (lab/ui/markup.py)."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lab.ui.markup import inline, to_html
+from lab.ui.panel import Panel
+
+
+def test_the_marks_the_copy_uses():
+    assert inline("**bold** and *it* and `x*y*z`") == (
+        "<strong>bold</strong> and <em>it</em> and <code>x*y*z</code>"
+    )
+    assert inline("[Ioffe](https://arxiv.org/abs/1502.03167)") == (
+        '<a href="https://arxiv.org/abs/1502.03167">Ioffe</a>'
+    )
+    assert inline("2 * 3 * 4 and x*y") == "2 * 3 * 4 and x*y"  # no italics
+
+
+def test_paragraphs_and_lists():
+    html = to_html("One\nline.\n\n- **a**: 1\n- b\nafter\n\n1. first\n2. second")
+    assert html == (
+        "<p>One line.</p><ul><li><strong>a</strong>: 1</li><li>b</li></ul>"
+        "<p>after</p><ol><li>first</li><li>second</li></ol>"
+    )
+
+
+@given(st.text())
+def test_no_input_becomes_markup(s):
+    """Whatever a link or a value carries, the tags in the output are ours."""
+    out = to_html(s)
+    stripped = (
+        out.replace("<p>", "")
+        .replace("</p>", "")
+        .replace("<ul>", "")
+        .replace("</ul>", "")
+        .replace("<ol>", "")
+        .replace("</ol>", "")
+        .replace("<li>", "")
+        .replace("</li>", "")
+        .replace("<strong>", "")
+        .replace("</strong>", "")
+        .replace("<em>", "")
+        .replace("</em>", "")
+        .replace("<code>", "")
+        .replace("</code>", "")
+    )
+    stripped = re.sub(r'<a href="[^"<>]*">|</a>', "", stripped)
+    assert "<" not in stripped and ">" not in stripped
+
+
+def test_a_panel_says_its_words_in_order():
+    p = Panel()
+    p.heading("Title")
+    p.text("Some **bold** text.")
+    p.metrics([("Label", "1.5", "help")])
+    p.table(["A", "B"], [["1", "**2**"]], align="lr")
+    assert p.words() == "Title Some bold text. Label: 1.5 A | B 1 | 2"
