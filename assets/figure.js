@@ -1358,7 +1358,7 @@ class Panel {
   update(blocks, setTriggerValue) {
     const keep = new Set();
     blocks.forEach((b, i) => {
-      const sig = b.t === "figures" ? `figures:${b.cols}:${b.items.map((c) => c.name).join(",")}` : JSON.stringify(b);
+      const sig = b.t === "figures" ? `figures:${b.cols}:${b.widths}:${b.items.map((c) => c.name).join(",")}` : JSON.stringify(b);
       let slot = this.nodes[i];
       if (!slot || slot.sig !== sig) {
         const node = this.build(b);
@@ -1457,6 +1457,7 @@ class Panel {
       case "figures": {
         const grid = el("div", "normlab-panel-figures");
         grid.style.setProperty("--cols", String(b.cols || 1));
+        if (b.widths) grid.style.gridTemplateColumns = b.widths.map((w) => `minmax(0, ${w}fr)`).join(" ");
         for (let k = 0; k < b.items.length; k++) grid.append(el("div", "normlab-panel-cell"));
         return grid;
       }

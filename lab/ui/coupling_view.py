@@ -45,12 +45,13 @@ from lab.norms import FAMILY_NAMES
 from lab.state import divisors
 from lab.texts import coupling as T
 from lab.ui.controls import divisor_slider
-from lab.ui.figure import Click, figure
+from lab.ui.figure import Click
+from lab.ui.panel import Chart, Panel, show
 from lab.ui.sync import UrlState, forget_scenario, link_note_and_scenario
 
 SYNC: UrlState[CouplingState] = UrlState("coupling", CouplingState, parse, to_params)
 K = SYNC.key
-PROBE_CHART = "coupling.chart_probe"
+PROBE = "probe"  # the probe heatmap's name in its panel
 PROGRESS_AFTER = 0.25
 """Seconds of computing after which a progress bar appears (cached runs: none)."""
 
@@ -66,7 +67,7 @@ def _apply_scenario() -> None:
     SYNC.write(clean(replace(scenario_base(key), **keep)))
 
 
-def _focus_from_chart(click: Click) -> None:
+def _focus_from_chart(chart: str, click: Click) -> None:
     """A cell of the probe heatmap was clicked: nudge that cell instead."""
     st.session_state[K("focus")] = (int(click["y"]), int(click["x"]))
 
@@ -292,10 +293,9 @@ def _values(state: CouplingState) -> dict[str, Any]:
     }
 
 
-def _chart(fig: dict, name: str) -> None:
-    """A chart on the canvas component, keyed by its name so that a change of
-    the controls redraws it in place."""
-    figure(fig, K(f"fig-{name}"), name)
+def _chart(name: str, fig: dict, **kw: Any) -> Chart:
+    """A chart of the view's panel; ``name`` is its id and its PNG's name."""
+    return Chart(name, fig, name, **kw)
 
 
 class _Progress:
@@ -318,32 +318,11 @@ class _Progress:
         return time.perf_counter() - self.start
 
 
-class _MetricRow:
-    """Metrics side by side that wrap onto a new line when the page is narrow."""
-
-    def __init__(self) -> None:
-        self.box = st.container(horizontal=True, gap="medium")
-
-    def metric(self, label: str, value: Any, help: str | None = None) -> None:
-        self.box.metric(label, value, help=help, width="content")
-
-
-def _metric_row(n: int) -> list[_MetricRow]:
-    row = _MetricRow()
-    return [row] * n
-
-
-def _chart_pair() -> tuple[Any, Any]:
-    """Two charts side by side, each as wide as half the main column."""
-    left, right = st.columns(2, gap="medium")
-    return left, right
-
-
 def _zero(v: float) -> str:
     return "0 (exactly)" if v == 0 else fmt(v, small=True)
 
 
-def show_spread(state: CouplingState) -> None:
+def show_spread(state: CouplingState, p: Panel) -> None:
     i, j = state.focus
     progress = _Progress("Resampling batch-mates…")
     curve = spread_curve(
@@ -356,48 +335,56 @@ def show_spread(state: CouplingState) -> None:
         on_step=progress,
     )
     progress.close()
-    _chart(
-        spread_figure(
-            curve.sizes,
-            curve.spreads,
-            batch=state.batch,
-            highlight=state.norm,
-            reference=curve.reference,
-        ),
-        "spread-vs-batch",
+    spread = spread_figure(
+        curve.sizes,
+        curve.spreads,
+        batch=state.batch,
+        highlight=state.norm,
+        reference=curve.reference,
     )
     at = curve.at
     if at is None:
-        st.info(T.BATCH_OF_ONE, icon=":material/info:")
+        p.figures([_chart("spread-vs-batch", spread)])
+        p.callout("info", T.BATCH_OF_ONE)
     else:
-        _chart(
-            outputs_figure(at.feature, feature=j, example=i, batch=state.batch),
-            "outputs-at-batch",
-        )
-        row = _MetricRow()
-        row.metric(
-            f"BatchNorm spread, B = {state.batch}",
-            fmt(at.spread["batch"]),
-            help="Train mode: statistics from the batch.",
-        )
-        row.metric(
-            "Fitted exponent",
-            fmt(curve.slope.exponent),
-            help="Slope of log(spread) against log(B) for B ≥ 4; 1/√B is −0.5.",
+        p.figures(
+            [
+                _chart("spread-vs-batch", spread),
+                _chart(
+                    "outputs-at-batch",
+                    outputs_figure(at.feature, feature=j, example=i, batch=state.batch),
+                ),
+            ]
         )
         per_example = max(at.spread[t] for t in TRACES[1:])
-        row.metric(
-            "Every other family",
-            _zero(per_example),
-            help="Largest spread of BatchNorm (eval), LayerNorm, RMSNorm and "
-            "GroupNorm.",
+        p.metrics(
+            [
+                (
+                    f"BatchNorm spread, B = {state.batch}",
+                    fmt(at.spread["batch"]),
+                    "Train mode: statistics from the batch.",
+                ),
+                (
+                    "Fitted exponent",
+                    fmt(curve.slope.exponent),
+                    "Slope of log(spread) against log(B) for B ≥ 4; 1/√B is −0.5.",
+                ),
+                (
+                    "Every other family",
+                    _zero(per_example),
+                    "Largest spread of BatchNorm (eval), LayerNorm, RMSNorm and "
+                    "GroupNorm.",
+                ),
+            ]
         )
-    st.caption(T.RESAMPLED.format(resamples=state.resamples))
+    p.caption(T.RESAMPLED.format(resamples=state.resamples))
 
 
-def show_probe(state: CouplingState) -> None:
-    i, j = state.focus
-    p = probe(
+def show_probe(state: CouplingState, p: Panel) -> None:
+    """The lead, the nudged cell's inputs (widgets, between two panels), then
+    the heatmap of ∂y/∂x with the per-example bars and the readouts."""
+    i = state.focus[0]
+    pr = probe(
         state.population,
         state.batch,
         state.norm,
@@ -405,111 +392,114 @@ def show_probe(state: CouplingState) -> None:
         state.training,
         state.focus,
     )
-    heat = probe_heatmap(p.column, focus=state.focus, outline=p.outline)
+    show(p, K("panel_lead"))
     _pickers(state)
-    left, right = st.columns([4, 1])
-    with left:
-        figure(
-            heat,
-            PROBE_CHART,
-            f"probe-{state.norm}",
-            on_click=_focus_from_chart,
-            focus=state.focus,
-        )
-    with right:
-        _chart(
-            blocks_figure(p.blocks, example=i, height=heat["layout"]["height"]),
-            "probe-per-example",
-        )
+    p = Panel()
+    heat = probe_heatmap(pr.column, focus=state.focus, outline=pr.outline)
+    p.figures(
+        [
+            _chart(PROBE, heat, clickable=True, focus=state.focus),
+            _chart(
+                "probe-per-example",
+                blocks_figure(pr.blocks, example=i, height=heat["layout"]["height"]),
+            ),
+        ],
+        widths=(4, 1),
+    )
     total = state.batch * state.features
-    cols = _metric_row(4)
-    cols[0].metric(
-        "Self-effect",
-        fmt(p.self_effect),
-        help=f"∂y[{i}, {j}]/∂x[{i}, {j}]: how the nudged cell's own output moves. "
-        "The colour range is set by the other cells, so this one may saturate.",
+    other = "none" if pr.other is None else f"{pr.other[0]}"
+    p.metrics(
+        [
+            (
+                "Self-effect",
+                fmt(pr.self_effect),
+                "The colour range is set by the other cells, so this one may saturate.",
+            ),
+            (
+                "Outputs moved",
+                f"{pr.moved_outputs}/{total}",
+                "Outputs whose derivative with respect to the nudged cell is not 0.",
+            ),
+            (
+                "Examples moved",
+                f"{pr.moved_examples}/{state.batch}",
+                f"Examples with any output that depends on example {i}'s input.",
+            ),
+            (
+                "Loudest other",
+                other,
+                f"The other example that hears example {i} most, ‖∂y_n/∂x_{i}‖"
+                + ("" if pr.other is None else f" = {fmt(pr.other[1])}")
+                + ".",
+            ),
+        ]
     )
-    cols[1].metric(
-        "Outputs moved",
-        f"{p.moved_outputs}/{total}",
-        help="Outputs whose derivative with respect to the nudged cell is not 0.",
-    )
-    cols[2].metric(
-        "Examples moved",
-        f"{p.moved_examples}/{state.batch}",
-        help=f"Examples with any output that depends on example {i}'s input.",
-    )
-    other = "none" if p.other is None else f"{p.other[0]}"
-    cols[3].metric(
-        "Loudest other",
-        other,
-        help=f"The other example that hears example {i} most, ‖∂y_n/∂x_{i}‖"
-        + ("" if p.other is None else f" = {fmt(p.other[1])}")
-        + ".",
-    )
-    st.caption(T.PROBE_PICK + T.PROBE_FD.format(err=fmt(p.fd_error, small=True)))
-    for note in p.notes:
-        st.caption(note)
+    p.caption(T.PROBE_PICK + T.PROBE_FD.format(err=fmt(pr.fd_error, small=True)))
+    for note in pr.notes:
+        p.caption(note)
+    show(p, K("panel_body"), on_click=_focus_from_chart)
 
 
-def show_oneclass(state: CouplingState) -> None:
+def show_oneclass(state: CouplingState, p: Panel) -> None:
     i, _ = state.focus
     comp = composition(state.population, state.batch, i, state.groups)
-    _chart(composition_figure(comp, example=i), "one-class-batch")
+    p.figures([_chart("one-class-batch", composition_figure(comp, example=i))])
     cls = "A" if comp.focus_class == 1 else "B"
 
     def class_mean(trace: str, comp_key: str) -> float:
         m = comp.labels[comp_key] == comp.focus_class
         return float(comp.scores[trace, comp_key][m].mean())
 
-    cols = _metric_row(4)
-    cols[0].metric(
-        "BN, mixed",
-        fmt(class_mean("batch", "mixed")),
-        help=f"Mean class score of the class-{cls} examples in the mixed batch "
-        "(BatchNorm in training).",
-    )
-    cols[1].metric(
-        "BN, one class",
-        fmt(class_mean("batch", "one")),
-        help=f"Mean class score of the same class-{cls} examples in a batch of "
-        "their own class only (BatchNorm in training).",
-    )
-    cols[2].metric(
-        "BN eval, one class",
-        fmt(class_mean("batch_eval", "one")),
-        help=f"Mean class score of the class-{cls} examples, BatchNorm in eval "
-        "mode: running statistics do not depend on the batch.",
-    )
-    cols[3].metric(
-        "LayerNorm, one class",
-        fmt(class_mean("layer", "one")),
-        help=f"Mean class score of the class-{cls} examples under LayerNorm, "
-        "which normalizes each example on its own.",
+    p.metrics(
+        [
+            (
+                "BN, mixed",
+                fmt(class_mean("batch", "mixed")),
+                f"Mean class score of the class-{cls} examples in the mixed batch "
+                "(BatchNorm in training).",
+            ),
+            (
+                "BN, one class",
+                fmt(class_mean("batch", "one")),
+                f"Mean class score of the same class-{cls} examples in a batch of "
+                "their own class only (BatchNorm in training).",
+            ),
+            (
+                "BN eval, one class",
+                fmt(class_mean("batch_eval", "one")),
+                f"Mean class score of the class-{cls} examples, BatchNorm in eval "
+                "mode: running statistics do not depend on the batch.",
+            ),
+            (
+                "LayerNorm, one class",
+                fmt(class_mean("layer", "one")),
+                f"Mean class score of the class-{cls} examples under LayerNorm, "
+                "which normalizes each example on its own.",
+            ),
+        ]
     )
     changes = "; ".join(
         f"{TRACE_NAMES[t]} {_zero(comp.focus_change[t])}" for t in TRACES
     )
-    st.caption(
+    p.caption(
         f"How far example {i}'s output moves between the two batches (largest "
         f"change over its features): {changes}."
     )
 
 
-def show_ghost(state: CouplingState) -> None:
+def show_ghost(state: CouplingState, p: Panel) -> None:
     i, j = state.focus
     pop = state.population
     split = split_batch(pop, state.batch, state.ghosts)
     shard = shard_of(i, split.sizes)
-    left, right = _chart_pair()
-    with left:
-        _chart(
-            shard_means_figure(split, feature=j, example_shard=shard, what="ghost"),
-            "ghost-means",
-        )
+    means = _chart(
+        "ghost-means",
+        shard_means_figure(split, feature=j, example_shard=shard, what="ghost"),
+    )
     sizes = tuple(g for g in ghost_sizes(state.batch) if g >= 2)
     if not sizes:
-        st.info(T.GHOST_OF_ONE, icon=":material/info:")
+        p.figures([means], cols=2)
+        p.callout("info", T.GHOST_OF_ONE)
         return
     progress = _Progress("Resampling ghost batches…")
     result = split_spread(
@@ -520,80 +510,87 @@ def show_ghost(state: CouplingState) -> None:
         for g in sizes
     ]
     progress.close()
-    with right:
-        _chart(
-            ghost_spread_figure(
-                np.asarray(sizes),
-                np.asarray(result.per_shard),
-                np.asarray(plain),
-                batch=state.batch,
-                current=state.ghost,
-            ),
-            "ghost-spread",
-        )
+    spread = _chart(
+        "ghost-spread",
+        ghost_spread_figure(
+            np.asarray(sizes),
+            np.asarray(result.per_shard),
+            np.asarray(plain),
+            batch=state.batch,
+            current=state.ghost,
+        ),
+    )
+    p.figures([means, spread], cols=2)
     if state.ghost == 1:
-        st.warning(T.GHOST_OF_ONE, icon=":material/warning:")
+        p.callout("warning", T.GHOST_OF_ONE)
     idx = sizes.index(state.ghost) if state.ghost in sizes else None
-    cols = _metric_row(4)
-    cols[0].metric("Ghost batches", f"{state.ghosts} × {state.ghost}")
-    cols[1].metric(
-        "(μ, σ) pairs",
-        state.ghosts * state.features,
-        help="One pair per ghost batch and feature.",
+    p.metrics(
+        [
+            ("Ghost batches", f"{state.ghosts} × {state.ghost}", None),
+            (
+                "(μ, σ) pairs",
+                str(state.ghosts * state.features),
+                "One pair per ghost batch and feature.",
+            ),
+            (
+                f"Spread, ghosts of {state.ghost}",
+                "—" if idx is None else fmt(result.per_shard[idx]),
+                f"Example {i}'s output across resampled batches of {state.batch}.",
+            ),
+            (
+                f"Spread, one batch of {state.batch}",
+                fmt(result.per_shard[-1]) if sizes[-1] == state.batch else "—",
+                "Plain BatchNorm on the whole batch.",
+            ),
+        ]
     )
-    cols[2].metric(
-        f"Spread, ghosts of {state.ghost}",
-        "—" if idx is None else fmt(result.per_shard[idx]),
-        help=f"Example {i}'s output across resampled batches of {state.batch}.",
-    )
-    cols[3].metric(
-        f"Spread, one batch of {state.batch}",
-        fmt(result.per_shard[-1]) if sizes[-1] == state.batch else "—",
-        help="Plain BatchNorm on the whole batch.",
-    )
-    st.caption(
+    p.caption(
         f"Example {i} is in ghost batch {shard} (examples "
         f"{sum(split.sizes[:shard])}–{sum(split.sizes[: shard + 1]) - 1})."
     )
 
 
-def _device_table(split: Any, j: int) -> list[dict[str, Any]]:
-    rows = []
-    for k, n in enumerate(split.counts):
-        rows.append(
-            {
-                "device": str(k),
-                "n": int(n),
-                "Σx": float(split.sums[k, j]),
-                "Σx²": float(split.squares[k, j]),
-                "μ": float(split.means[k, j]),
-                "σ²": float(split.variances[k, j]),
-            }
+def _device_rows(split: Any, j: int) -> list[list[str]]:
+    """Each device's n, Σx, Σx², μ, σ² of feature ``j``, then their all-reduce."""
+
+    def row(name: str, n: int, *vals: float) -> list[str]:
+        return [name, str(n), *(f"{v:.5g}".replace("-", "−") for v in vals)]
+
+    rows = [
+        row(
+            str(k),
+            int(n),
+            float(split.sums[k, j]),
+            float(split.squares[k, j]),
+            float(split.means[k, j]),
+            float(split.variances[k, j]),
         )
+        for k, n in enumerate(split.counts)
+    ]
     rows.append(
-        {
-            "device": "all-reduce (SyncBN)",
-            "n": int(split.counts.sum()),
-            "Σx": float(split.sums[:, j].sum()),
-            "Σx²": float(split.squares[:, j].sum()),
-            "μ": float(split.mean[j]),
-            "σ²": float(split.var[j]),
-        }
+        row(
+            "all-reduce (SyncBN)",
+            int(split.counts.sum()),
+            float(split.sums[:, j].sum()),
+            float(split.squares[:, j].sum()),
+            float(split.mean[j]),
+            float(split.var[j]),
+        )
     )
     return rows
 
 
-def show_devices(state: CouplingState) -> None:
+def show_devices(state: CouplingState, p: Panel) -> None:
     i, j = state.focus
     pop = state.population
     split = split_batch(pop, state.batch, state.devices)
     device = shard_of(i, split.sizes)
-    left, right = _chart_pair()
-    with left:
+    charts = [
         _chart(
-            shard_means_figure(split, feature=j, example_shard=device, what="device"),
             "device-means",
+            shard_means_figure(split, feature=j, example_shard=device, what="device"),
         )
+    ]
     parts = tuple(
         k
         for k in sorted({1, 2, 4, 8, 16, state.devices})
@@ -603,44 +600,39 @@ def show_devices(state: CouplingState) -> None:
         progress = _Progress("Resampling across devices…")
         result = split_spread(pop, i, state.batch, state.resamples, parts)
         progress.close()
-        with right:
-            _chart(
-                device_spread_figure(result, current=state.devices),
-                "device-spread",
-            )
-    st.markdown(
+        charts.append(
+            _chart("device-spread", device_spread_figure(result, current=state.devices))
+        )
+    p.figures(charts, cols=2)
+    p.text(
         f"**SyncBatchNorm's arithmetic for feature {j}.** Each device sends n, Σx "
         "and Σx²; one all-reduce sums them; μ = Σx/N and σ² = Σx²/N − μ² are "
         "the whole batch's statistics (last row). The device rows' μ and σ² are "
         "what plain BatchNorm uses on each device."
     )
-    st.dataframe(
-        _device_table(split, j),
-        hide_index=True,
-        column_config={
-            c: st.column_config.NumberColumn(format="%.5g")
-            for c in ("Σx", "Σx²", "μ", "σ²")
-        },
-    )
-    cols = _metric_row(3)
-    cols[0].metric(
-        "SyncBN vs whole batch",
-        _zero(split.sync_error),
-        help="Largest |SyncBatchNorm output − BatchNorm on the concatenated batch|.",
-    )
-    cols[1].metric(
-        "Per-device BN vs whole batch",
-        fmt(split.shard_error),
-        help="Largest |per-device BatchNorm output − BatchNorm on the whole batch|.",
-    )
+    p.table(["device", "n", "Σx", "Σx²", "μ", "σ²"], _device_rows(split, j), "lrrrrr")
     sizes = shard_sizes(state.batch, state.devices)
-    cols[2].metric(
-        f"Example {i}'s device",
-        str(device),
-        help=f"Device {device} holds {sizes[device]} of the {state.batch} examples.",
+    p.metrics(
+        [
+            (
+                "SyncBN vs whole batch",
+                _zero(split.sync_error),
+                "Largest |SyncBatchNorm output − BatchNorm on the concatenated batch|.",
+            ),
+            (
+                "Per-device BN vs whole batch",
+                fmt(split.shard_error),
+                "Largest |per-device BatchNorm output − BatchNorm on the whole batch|.",
+            ),
+            (
+                f"Example {i}'s device",
+                str(device),
+                f"Device {device} holds {sizes[device]} of the {state.batch} examples.",
+            ),
+        ]
     )
     if min(sizes) == 1 and state.devices > 1:
-        st.warning(T.DEVICE_OF_ONE, icon=":material/warning:")
+        p.callout("warning", T.DEVICE_OF_ONE)
 
 
 SECTIONS = {
@@ -653,9 +645,14 @@ SECTIONS = {
 
 
 def main_panel(state: CouplingState) -> None:
-    """The view's one-line lead, then its charts and readouts."""
-    st.markdown(T.VIEWS[state.view].lead.format(**_values(state)))
-    SECTIONS[state.view](state)
+    """The view's one-line lead, then its charts and readouts: one panel
+    (lab/ui/panel.py), so a move redraws one element (the probe: two, around
+    its inputs)."""
+    p = Panel()
+    p.text(T.VIEWS[state.view].lead.format(**_values(state)))
+    SECTIONS[state.view](state, p)
+    if state.view != "probe":
+        show(p, K("panel_body"))
 
 
 BODY_FRAGMENT = "coupling.body"

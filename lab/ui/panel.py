@@ -94,12 +94,19 @@ class Panel:
             }
         )
 
-    def figures(self, charts: Sequence[Chart], cols: int = 1) -> None:
-        """Canvas charts, ``cols`` side by side (one column on a phone)."""
+    def figures(
+        self,
+        charts: Sequence[Chart],
+        cols: int = 1,
+        widths: Sequence[float] | None = None,
+    ) -> None:
+        """Canvas charts, ``cols`` side by side (or one per entry of
+        ``widths``, in those proportions); one column on a phone."""
         self.blocks.append(
             {
                 "t": "figures",
-                "cols": cols,
+                "cols": len(widths) if widths else cols,
+                "widths": [float(w) for w in widths] if widths else None,
                 "items": [
                     {
                         "name": c.name,

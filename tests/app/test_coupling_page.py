@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from lab.coupling_state import VIEWS
 from lab.texts.coupling import SCENARIOS, TITLE, VIEW_LABELS
 from lab.texts.families import SCENARIO_LEFT
-from tests.app.figures import figures
+from tests.app.figures import figures, panel_metrics, panel_tables, panel_words
 
 LEFT = SCENARIO_LEFT.split("}")[1][:30]  # "…, changed.** The controls have"
 
@@ -39,7 +39,9 @@ def run(**params: str) -> AppTest:
 
 
 def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+    """A readout: the view's panel's (lab/ui/panel.py) or Streamlit's."""
+    found = [m.value for m in at.metric if m.label == label]
+    return found[0] if found else panel_metrics(at)[label]
 
 
 def group(at: AppTest, key: str):
@@ -47,7 +49,8 @@ def group(at: AppTest, key: str):
 
 
 def text(at: AppTest) -> str:
-    return " ".join(m.value for m in [*at.markdown, *at.caption, *at.info])
+    streamlit = [m.value for m in [*at.markdown, *at.caption, *at.info]]
+    return " ".join([*streamlit, panel_words(at)])
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.key)
@@ -110,7 +113,7 @@ def test_no_mode_is_named_for_a_family_whose_mode_does_not_matter(view):
     only BatchNorm's traces, titles and readouts may say train or eval."""
     for norm in ("layer", "rms", "group"):
         at = run(view=view, norm=norm)
-        words = text(at) + " ".join(m.label for m in at.metric)
+        words = text(at) + " ".join(panel_metrics(at))
         words += json.dumps(
             [
                 f["layout"] | {"names": [t.get("name") for t in f["data"]]}
@@ -126,7 +129,7 @@ def test_no_mode_is_named_for_a_family_whose_mode_does_not_matter(view):
 
 def test_a_batch_of_one_explains_that_the_curve_starts_at_two():
     at = run(batch="1")
-    assert any("curve starts at 2" in i.value for i in at.info)
+    assert "curve starts at 2" in panel_words(at)
 
 
 def test_switching_view_shows_that_view_and_keeps_the_scenario():
@@ -214,10 +217,17 @@ def test_picking_a_scenario_sets_its_controls_and_keeps_the_seed():
 
 def test_the_devices_view_shows_syncbatchnorm_s_arithmetic():
     at = run(scenario="gpus")
-    table = at.dataframe[0].value
-    assert len(table) == 9 and table["device"].iloc[-1].startswith("all-reduce")
-    assert table["n"].iloc[:-1].sum() == table["n"].iloc[-1] == 32
-    assert table["Σx"].iloc[:-1].sum() == pytest.approx(table["Σx"].iloc[-1])
+    head, rows = panel_tables(at, "device")
+    col = {h: k for k, h in enumerate(head)}
+
+    def num(cell: str) -> float:
+        return float(cell.replace("−", "-"))
+
+    assert len(rows) == 9 and rows[-1][0].startswith("all-reduce")
+    n = [int(r[col["n"]]) for r in rows]
+    assert sum(n[:-1]) == n[-1] == 32
+    sums = [num(r[col["Σx"]]) for r in rows]
+    assert sum(sums[:-1]) == pytest.approx(sums[-1], rel=1e-4)
     assert (
         metric(at, "SyncBN vs whole batch") == "0 (exactly)"
         or float(metric(at, "SyncBN vs whole batch").split()[0]) < 1e-5

@@ -45,8 +45,9 @@ def main_text(page) -> str:
 
 
 def metric_value(page, label: str) -> str:
-    block = page.locator("[data-testid='stMetric']").filter(has_text=label).first
-    return block.locator("[data-testid='stMetricValue']").inner_text()
+    """A readout of the view's panel (lab/ui/panel.py)."""
+    block = page.locator(".normlab-metric").filter(has_text=label).first
+    return block.locator(".normlab-metric-value").inner_text()
 
 
 def batch_step(page, key: str, expect: int) -> None:
@@ -131,7 +132,7 @@ def test_switching_family_changes_what_moves(open_coupling):
     page.wait_for_url(re.compile(r"norm=layer"))
     wait_idle(page)
     page.wait_for_function(
-        "() => [...document.querySelectorAll('[data-testid=\"stMetric\"]')]"
+        "() => [...document.querySelectorAll('.normlab-metric')]"
         ".some((m) => m.innerText.includes('1/16'))"
     )
     assert metric_value(page, "Examples moved") == "1/16"
