@@ -450,32 +450,36 @@ def show_oneclass(state: CouplingState, p: Panel) -> None:
         m = comp.labels[comp_key] == comp.focus_class
         return float(comp.scores[trace, comp_key][m].mean())
 
+    readouts = (  # label, trace, batch, what the mean is of
+        ("BN, mixed", "batch", "mixed", "in the mixed batch (BatchNorm in training)"),
+        (
+            "BN, one class",
+            "batch",
+            "one",
+            "in a batch of their own class only (BatchNorm in training)",
+        ),
+        (
+            "BN eval, one class",
+            "batch_eval",
+            "one",
+            "with BatchNorm in eval mode: running statistics do not depend on "
+            "the batch",
+        ),
+        (
+            "LayerNorm, one class",
+            "layer",
+            "one",
+            "under LayerNorm, which normalizes each example on its own",
+        ),
+    )
     p.metrics(
         [
             (
-                "BN, mixed",
-                fmt(class_mean("batch", "mixed")),
-                f"Mean class score of the class-{cls} examples in the mixed batch "
-                "(BatchNorm in training).",
-            ),
-            (
-                "BN, one class",
-                fmt(class_mean("batch", "one")),
-                f"Mean class score of the same class-{cls} examples in a batch of "
-                "their own class only (BatchNorm in training).",
-            ),
-            (
-                "BN eval, one class",
-                fmt(class_mean("batch_eval", "one")),
-                f"Mean class score of the class-{cls} examples, BatchNorm in eval "
-                "mode: running statistics do not depend on the batch.",
-            ),
-            (
-                "LayerNorm, one class",
-                fmt(class_mean("layer", "one")),
-                f"Mean class score of the class-{cls} examples under LayerNorm, "
-                "which normalizes each example on its own.",
-            ),
+                label,
+                fmt(class_mean(trace, key)),
+                f"Mean class score of the class-{cls} examples {what}.",
+            )
+            for label, trace, key, what in readouts
         ]
     )
     changes = "; ".join(
