@@ -1467,8 +1467,25 @@ class Panel {
   }
 }
 
+// Controls a panel says are off (lab/ui/panel.py show(off=)), by their
+// container's class: dimmed (assets/style.css) and inert, so neither pointer
+// nor keyboard reaches them, while the label and its help stay readable.
+// Python draws them enabled: redrawing a control only to disable it would
+// redraw the sidebar. Attributes React does not manage.
+function switchOff(off) {
+  const parts = '[data-testid="stSlider"] > :not([data-testid="stWidgetLabel"]), ' +
+    '[data-testid="stButtonGroup"] > :not([data-testid="stWidgetLabel"])';
+  for (const [cls, isOff] of Object.entries(off || {})) {
+    for (const box of document.getElementsByClassName(cls)) {
+      box.toggleAttribute("data-normlab-off", isOff);
+      for (const part of box.querySelectorAll(parts)) part.inert = isOff;
+    }
+  }
+}
+
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
+  if (data.off) switchOff(data.off);
   if (data.blocks) {
     let root = parentElement.querySelector(".normlab-panel");
     if (!root) {

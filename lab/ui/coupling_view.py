@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -46,6 +47,7 @@ from lab.state import divisors
 from lab.texts import coupling as T
 from lab.ui.controls import divisor_slider
 from lab.ui.figure import Click
+from lab.ui.fragments import draws_outside
 from lab.ui.panel import Chart, Panel, show
 from lab.ui.sync import UrlState, forget_scenario, link_note_and_scenario
 
@@ -124,24 +126,45 @@ def begin() -> tuple[CouplingState, str | None]:
 
 
 _SIDEBAR_DRAWN = K("_sidebar_drawn")
+_OPTIONS_DRAWN = K("_options_drawn")
+GROUPS_FRAGMENT = "coupling.groups-control"
+GHOST_FRAGMENT = "coupling.ghost-control"
+DEVICES_FRAGMENT = "coupling.devices-control"
 
 
 def _sidebar_view(state: CouplingState) -> tuple:
     """What the sidebar and the scenario line show beyond the controls' own
-    values (the scenario, which controls are off, the sliders' ranges): while
-    it is unchanged, a control's move need not redraw them."""
+    values and what the control fragments redraw: while it is unchanged, a
+    control's move need not redraw the sidebar."""
+    return (state.scenario,)
+
+
+def _options(state: CouplingState) -> dict[str, Any]:
+    """What each control fragment draws beyond its value: the slider's range."""
+    return {
+        GROUPS_FRAGMENT: tuple(divisors(state.features)),
+        GHOST_FRAGMENT: tuple(ghost_sizes(state.batch)),
+        DEVICES_FRAGMENT: min(MAX_DEVICES, state.batch),
+    }
+
+
+def bound(state: CouplingState) -> dict[str, bool]:
+    """The controls only some views (or families) use, and whether each is off
+    now, by the class Streamlit gives the control's container.
+
+    They are switched off in the browser by the view's panel (assets/figure.js:
+    dimmed, inert), not drawn with ``disabled=``: a view switch then redraws the
+    body alone, not the sidebar (each slider costs the browser ~10 ms, as the
+    Lab measured; docs/streamlit.md).
+    """
     view = state.view
-    return (
-        state.scenario,
-        view not in ("probe", "spread"),
-        view != "probe" or state.norm != "batch",
-        view != "ghost",
-        view != "devices",
-        view == "probe",
-        tuple(divisors(state.features)),
-        tuple(ghost_sizes(state.batch)),
-        min(MAX_DEVICES, state.batch),
-    )
+    return {
+        "st-key-coupling-ctl-norm": view not in ("probe", "spread"),
+        "st-key-coupling-ctl-mode": view != "probe" or state.norm != "batch",
+        "st-key-coupling-ctl-ghost": view != "ghost",
+        "st-key-coupling-ctl-devices": view != "devices",
+        "st-key-coupling-ctl-resamples": view == "probe",
+    }
 
 
 def _changed() -> None:
@@ -153,9 +176,13 @@ def _changed() -> None:
     switched off or on, a slider's range, the scenario turning "Custom", a note
     on the link) redraws the whole page.
     """
-    if st.session_state.get(_SIDEBAR_DRAWN) != (_sidebar_view(_settled()), None):
+    state = _settled()
+    ss = st.session_state
+    if ss.get(_SIDEBAR_DRAWN) != (_sidebar_view(state), None):
         st.rerun()
-    st.rerun(BODY_FRAGMENT)
+    drawn = ss.get(_OPTIONS_DRAWN, {})
+    changed = [k for k, v in _options(state).items() if drawn.get(k) != v]
+    st.rerun([BODY_FRAGMENT, *changed])
 
 
 def _slider(name: str, label: str, **kw: Any) -> None:
@@ -182,6 +209,7 @@ def view_switch() -> None:
         format_func=T.VIEW_LABELS.get,
         key=K("view"),
         required=True,
+        on_change=_changed,
         help=T.HELP["view"],
         label_visibility="collapsed",
     )
@@ -189,7 +217,6 @@ def view_switch() -> None:
 
 def sidebar(state: CouplingState) -> CouplingState:
     """Draw the controls; return the state they describe."""
-    ss = st.session_state
     with st.sidebar:
         st.selectbox(
             "Scenario",
@@ -201,62 +228,35 @@ def sidebar(state: CouplingState) -> CouplingState:
             on_change=_apply_scenario,
             help=T.HELP["scenario"],
         )
-        probing = state.view == "probe"
-        st.segmented_control(
-            "Normalization",
-            FAMILIES,
-            format_func=FAMILY_NAMES.get,
-            key=K("norm"),
-            required=True,
-            on_change=_changed,
-            help=T.HELP["norm"],
-            disabled=state.view not in ("probe", "spread"),
-        )
-        st.segmented_control(
-            "Mode",
-            ("train", "eval"),
-            format_func=str.capitalize,
-            key=K("mode"),
-            required=True,
-            on_change=_changed,
-            help=T.HELP["mode"],
-            disabled=not probing or state.norm != "batch",
-        )
+        with st.container(key="coupling-ctl-norm"):
+            st.segmented_control(
+                "Normalization",
+                FAMILIES,
+                format_func=FAMILY_NAMES.get,
+                key=K("norm"),
+                required=True,
+                on_change=_changed,
+                help=T.HELP["norm"],
+            )
+        with st.container(key="coupling-ctl-mode"):
+            st.segmented_control(
+                "Mode",
+                ("train", "eval"),
+                format_func=str.capitalize,
+                key=K("mode"),
+                required=True,
+                on_change=_changed,
+                help=T.HELP["mode"],
+            )
         _slider("batch", "Batch size")
         _slider("features", "Features")
-        divisor_slider(
-            "Groups (GroupNorm)",
-            divisors(state.features),
-            K("groups"),
-            T.HELP["groups"],
-            of="1 feature",
-            on_change=_changed,
-        )
-        divisor_slider(
-            "Ghost batch size",
-            ghost_sizes(state.batch),
-            K("ghost"),
-            T.HELP["ghost"],
-            of="a batch of 1",
-            on_change=_changed,
-            disabled=state.view != "ghost",
-        )
-        if state.batch > 1:
-            st.slider(
-                "Devices",
-                1,
-                min(MAX_DEVICES, state.batch),
-                step=1,
-                key=K("devices"),
-                on_change=_changed,
-                help=T.HELP["devices"],
-                disabled=state.view != "devices",
-            )
-        else:
-            st.caption("Devices: 1, a batch of 1 cannot be split.")
+        groups_place = st.container()
+        ghost_place = st.container(key="coupling-ctl-ghost")
+        devices_place = st.container(key="coupling-ctl-devices")
         with st.expander("Data and experiment", expanded=True):
             _slider("gap", "Class separation")
-            _slider("resamples", "Resamples", disabled=state.view == "probe")
+            with st.container(key="coupling-ctl-resamples"):
+                _slider("resamples", "Resamples")
             st.number_input(
                 "Seed",
                 0,
@@ -266,9 +266,81 @@ def sidebar(state: CouplingState) -> CouplingState:
                 on_change=_changed,
                 help=T.HELP["seed"],
             )
-    if state.batch == 1:
-        ss[K("devices")] = 1
+    groups_control(groups_place)
+    ghost_control(ghost_place)
+    devices_control(devices_place)
     return clean(SYNC.read())
+
+
+def _drawn(fragment: str, state: CouplingState) -> None:
+    ss = st.session_state
+    ss[_OPTIONS_DRAWN] = {
+        **ss.get(_OPTIONS_DRAWN, {}),
+        fragment: _options(state)[fragment],
+    }
+
+
+def _divisor_control(
+    fragment: str,
+    name: str,
+    label: str,
+    options: Callable[[CouplingState], Sequence[int]],
+    of: str,
+) -> Callable[[Any], None]:
+    """A select slider over ``options(state)`` (divisors of the feature count or
+    of the batch) in a fragment of its own, drawn into its sidebar place: a
+    move that changes the options reruns it and the body, not the sidebar."""
+
+    @st.fragment(key=fragment)
+    @draws_outside
+    def control(place: Any) -> None:
+        state = clean(SYNC.read())
+        _drawn(fragment, state)
+        st.session_state[K(name)] = getattr(state, name)  # valid (clean)
+        with place:
+            divisor_slider(
+                label, options(state), K(name), T.HELP[name], of=of, on_change=_changed
+            )
+
+    return control
+
+
+groups_control = _divisor_control(
+    GROUPS_FRAGMENT,
+    "groups",
+    "Groups (GroupNorm)",
+    lambda s: divisors(s.features),
+    "1 feature",
+)
+ghost_control = _divisor_control(
+    GHOST_FRAGMENT,
+    "ghost",
+    "Ghost batch size",
+    lambda s: ghost_sizes(s.batch),
+    "a batch of 1",
+)
+
+
+@st.fragment(key=DEVICES_FRAGMENT)
+@draws_outside
+def devices_control(place: Any) -> None:
+    """The number of devices (at most the batch)."""
+    state = clean(SYNC.read())
+    _drawn(DEVICES_FRAGMENT, state)
+    st.session_state[K("devices")] = state.devices
+    with place:
+        if state.batch > 1:
+            st.slider(
+                "Devices",
+                1,
+                min(MAX_DEVICES, state.batch),
+                step=1,
+                key=K("devices"),
+                on_change=_changed,
+                help=T.HELP["devices"],
+            )
+        else:
+            st.caption("Devices: 1, a batch of 1 cannot be split.")
 
 
 def scenario_line(state: CouplingState, note: str | None) -> None:
@@ -437,7 +509,7 @@ def show_probe(state: CouplingState, p: Panel) -> None:
     p.caption(T.PROBE_PICK + T.PROBE_FD.format(err=fmt(pr.fd_error, small=True)))
     for note in pr.notes:
         p.caption(note)
-    show(p, K("panel_body"), on_click=_focus_from_chart)
+    show(p, K("panel_body"), on_click=_focus_from_chart, off=bound(state))
 
 
 def show_oneclass(state: CouplingState, p: Panel) -> None:
@@ -656,7 +728,7 @@ def main_panel(state: CouplingState) -> None:
     p.text(T.VIEWS[state.view].lead.format(**_values(state)))
     SECTIONS[state.view](state, p)
     if state.view != "probe":
-        show(p, K("panel_body"))
+        show(p, K("panel_body"), off=bound(state))
 
 
 BODY_FRAGMENT = "coupling.body"

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,11 +147,20 @@ def _clicked(key: str, on_click: Callable[[str, Click], None]) -> None:
 
 
 def show(
-    panel: Panel, key: str, on_click: Callable[[str, Click], None] | None = None
+    panel: Panel,
+    key: str,
+    on_click: Callable[[str, Click], None] | None = None,
+    off: Mapping[str, bool] | None = None,
 ) -> None:
     """Draw ``panel`` under ``key`` (updated in place on the next run); a click
-    on a clickable chart calls ``on_click(chart name, click)``."""
-    data = {"blocks": panel.blocks}
+    on a clickable chart calls ``on_click(chart name, click)``.
+
+    ``off`` names controls elsewhere on the page by their container's class
+    (``st-key-…``) and whether each is switched off now: dimmed and inert in
+    the browser, so that a change of what applies need not redraw them."""
+    data: dict[str, Any] = {"blocks": panel.blocks}
+    if off is not None:
+        data["off"] = dict(off)
     if on_click is None:
         component()(key=key, data=data)
     else:

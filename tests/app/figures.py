@@ -90,6 +90,14 @@ def panel_tables(at: AppTest, first: str) -> tuple[list[str], list[list[str]]]:
     raise AssertionError(f"no panel table headed {first!r}")
 
 
+def panel_off(at: AppTest) -> dict[str, bool]:
+    """Which controls the page's panels switch off in the browser, by class."""
+    out: dict[str, bool] = {}
+    for e in figure_elements(at):
+        out |= _data(e).get("off") or {}
+    return out
+
+
 def panel_metrics(at: AppTest) -> dict[str, str]:
     """label → value of every readout in the page's panels."""
     return {

@@ -11,7 +11,13 @@ from streamlit.testing.v1 import AppTest
 from lab.coupling_state import VIEWS
 from lab.texts.coupling import SCENARIOS, TITLE, VIEW_LABELS
 from lab.texts.families import SCENARIO_LEFT
-from tests.app.figures import figures, panel_metrics, panel_tables, panel_words
+from tests.app.figures import (
+    figures,
+    panel_metrics,
+    panel_off,
+    panel_tables,
+    panel_words,
+)
 
 LEFT = SCENARIO_LEFT.split("}")[1][:30]  # "…, changed.** The controls have"
 
@@ -139,12 +145,16 @@ def test_switching_view_shows_that_view_and_keeps_the_scenario():
     for view in (*VIEWS[1:], VIEWS[0]):
         group(at, "coupling.view").set_value(view).run()
         assert not at.exception
+        # the switch reruns the body alone (AppTest's tree then holds only it)
+        assert len(figures(at)) == CHARTS[view]
+        at.run()
         assert group(at, "coupling.view").value == view
         assert len(figures(at)) == CHARTS[view]
         assert at.selectbox(key="coupling.scenario").value == room.key
         assert any(room.sentence in i.value for i in at.info)
         assert not any(LEFT in i.value for i in at.info)
     group(at, "coupling.view").set_value("probe").run()
+    at.run()
     heat = figures(at)[0]
     assert heat["data"][0]["type"] == "heatmap"
     assert "which outputs move" in heat["layout"]["title"]["text"]
@@ -171,9 +181,23 @@ def test_batchnorm_in_eval_mode_moves_only_the_nudged_cell():
 
 
 def test_the_mode_control_only_applies_to_batchnorm_in_the_probe():
-    assert group(run(), "coupling.mode").disabled
-    assert not group(run(view="probe"), "coupling.mode").disabled
-    assert group(run(view="probe", norm="layer"), "coupling.mode").disabled
+    """Switched off in the browser by the view's panel, not redrawn disabled."""
+    mode = "st-key-coupling-ctl-mode"
+    assert panel_off(run())[mode]
+    assert not panel_off(run(view="probe"))[mode]
+    assert panel_off(run(view="probe", norm="layer"))[mode]
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_each_view_switches_off_exactly_the_controls_it_does_not_use(view):
+    off = panel_off(run(view=view))
+    assert off == {
+        "st-key-coupling-ctl-norm": view not in ("probe", "spread"),
+        "st-key-coupling-ctl-mode": view != "probe",  # BatchNorm, the default
+        "st-key-coupling-ctl-ghost": view != "ghost",
+        "st-key-coupling-ctl-devices": view != "devices",
+        "st-key-coupling-ctl-resamples": view == "probe",
+    }
 
 
 def test_a_link_sets_the_nudged_cell():

@@ -240,3 +240,37 @@ def test_the_nudged_cell_is_reachable_by_keyboard_and_follows_clicks(open_coupli
     page.wait_for_url(re.compile(r"focus=11%2C4\b"))
     wait_idle(page)
     assert example.input_value() == "11" and feature.input_value() == "4"
+
+
+OFF = """(cls) => {
+  const box = document.querySelector('.' + cls);
+  const part = box && box.querySelector(
+    '[data-testid="stButtonGroup"] > :not([data-testid="stWidgetLabel"]),'
+    + ' [data-testid="stSlider"] > :not([data-testid="stWidgetLabel"])');
+  return box && part ? [box.hasAttribute('data-normlab-off'), part.inert] : null;
+}"""
+
+
+def test_a_view_switch_turns_the_controls_it_does_not_use_off(open_coupling):
+    """The view's panel switches off the controls the view does not use
+    (dimmed, out of reach of pointer and keyboard) and back on."""
+    page = open_coupling()
+    assert page.evaluate(OFF, "st-key-coupling-ctl-mode") == [True, True]
+    assert page.evaluate(OFF, "st-key-coupling-ctl-resamples") == [False, False]
+    page.locator("[data-testid='stMain'] button").filter(
+        has=page.get_by_text("Coupling probe", exact=True)
+    ).click()
+    page.wait_for_url(re.compile(r"view=probe"))
+    wait_idle(page)
+    wait_charts(page, 2)
+    assert page.evaluate(OFF, "st-key-coupling-ctl-mode") == [False, False]
+    assert page.evaluate(OFF, "st-key-coupling-ctl-resamples") == [True, True]
+    # the same control element: the sidebar was not redrawn
+    assert (
+        page.evaluate(
+            "() => document.querySelector('.st-key-coupling-ctl-mode').dataset.mark"
+        )
+        == "kept"
+    )
+    sidebar_button(page, "Eval").click()  # reachable now
+    page.wait_for_url(re.compile(r"mode=eval"))
