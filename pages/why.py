@@ -17,16 +17,4 @@ st.title(TITLE, anchor=False)
 st.markdown(INTRO)
 view.scenario_line(state, note)
 share_view("why.share", "the same network, runs and settings")
-res = view.results(state, view.progress_slot())
-if res.sweep is None:
-    view.too_heavy(state)
-    view.side_panel()
-else:
-    view.sweep_header(res)
-    main, side = st.columns([3, 2], gap="large")
-    with main:
-        view.sweep_verdict(state, res)
-    with side:
-        view.side_panel()
-    view.lr_views(state, res)
-view.xiong_section(state, res)
+view.body()

@@ -93,12 +93,35 @@ def _apply_scenario() -> None:
     SYNC.write(replace(scenario_base(key), **keep))
 
 
+BODY_FRAGMENT = "why.body"
+_SIDEBAR_DRAWN = K("_sidebar_drawn")
+
+
+def _changed() -> None:
+    """A run control moved: rerun the body (the runs, their views and the
+    transformer section), not the sidebar, unless what the sidebar and the
+    scenario line show changes (the scenario turning "Custom", a note on the
+    link). A full rerun redraws all eight controls, ~10 ms a slider in the
+    browser (bench/latency.py)."""
+    if st.session_state.get(_SIDEBAR_DRAWN) != (settle(SYNC.read()).scenario, None):
+        st.rerun()
+    st.rerun(BODY_FRAGMENT)
+
+
 def _slider(name: str, label: str) -> None:
     spec = NUMERIC[name]
     lo, hi, step = spec.lo, spec.hi, spec.step
     if spec.integer:
         lo, hi, step = int(lo), int(hi), int(step)
-    st.slider(label, lo, hi, step=step, key=K(name), help=T.HELP[name])
+    st.slider(
+        label,
+        lo,
+        hi,
+        step=step,
+        key=K(name),
+        help=T.HELP[name],
+        on_change=_changed,
+    )
 
 
 def sidebar() -> tuple[WhyState, str | None]:
@@ -118,8 +141,16 @@ def sidebar() -> tuple[WhyState, str | None]:
             help=T.HELP["scenario"],
         )
         _slider("depth", "Depth (layers)")
-        st.select_slider("Width", WIDTHS, key=K("width"), help=T.HELP["width"])
-        st.select_slider("Batch size", BATCHES, key=K("batch"), help=T.HELP["batch"])
+        st.select_slider(
+            "Width", WIDTHS, key=K("width"), help=T.HELP["width"], on_change=_changed
+        )
+        st.select_slider(
+            "Batch size",
+            BATCHES,
+            key=K("batch"),
+            help=T.HELP["batch"],
+            on_change=_changed,
+        )
         _slider("steps", "SGD steps")
         st.segmented_control(
             "Initialization",
@@ -128,6 +159,7 @@ def sidebar() -> tuple[WhyState, str | None]:
             key=K("init"),
             required=True,
             help=T.HELP["init"],
+            on_change=_changed,
         )
         _slider("noise", "Noise after BatchNorm (noisy BN)")
         st.number_input(
@@ -137,11 +169,13 @@ def sidebar() -> tuple[WhyState, str | None]:
             step=1,
             key=K("seed"),
             help=T.HELP["seed"],
+            on_change=_changed,
         )
     return settle(SYNC.read()), note
 
 
 def scenario_line(state: WhyState, note: str | None) -> None:
+    st.session_state[_SIDEBAR_DRAWN] = (state.scenario, note)
     link_note_and_scenario(note, T.SCENARIO_BY_KEY.get(state.scenario), SYNC)
 
 
@@ -423,3 +457,26 @@ def side_panel() -> None:
     with tabs[2]:
         st.markdown(T.SIDE_RUNS)
         st.markdown(T.SIDE_HONEST)
+
+
+@st.fragment(key=BODY_FRAGMENT)
+def body() -> None:
+    """The runs and everything drawn from them, as one fragment: a run control
+    reruns this, not the sidebar (`_changed`). The URL is written first, before
+    any run starts: a run can take seconds, and a control changed meanwhile
+    stops this run before its end."""
+    state = settle(SYNC.read())
+    SYNC.end(state)
+    res = results(state, progress_slot())
+    if res.sweep is None:
+        too_heavy(state)
+        side_panel()
+    else:
+        sweep_header(res)
+        main, side = st.columns([3, 2], gap="large")
+        with main:
+            sweep_verdict(state, res)
+        with side:
+            side_panel()
+        lr_views(state, res)
+    xiong_section(state, res)
