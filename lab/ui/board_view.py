@@ -39,7 +39,7 @@ from lab.texts.families import (
     FORMULAS,
     TRAIN_EVAL,
 )
-from lab.ui.controls import divisor_slider
+from lab.ui.controls import divisor_slider, range_slider
 from lab.ui.fragments import draws_outside
 from lab.ui.heatmaps import heatmap_pair
 from lab.ui.sync import UrlState, forget_scenario, link_note_and_scenario, share_view
@@ -107,20 +107,7 @@ def _changed() -> None:
 
 
 def _slider(name: str, label: str, **kw: Any) -> None:
-    spec = NUMERIC[name]
-    lo, hi, step = spec.lo, spec.hi, spec.step
-    if spec.integer:
-        lo, hi, step = int(lo), int(hi), int(step)
-    st.slider(
-        label,
-        lo,
-        hi,
-        step=step,
-        key=K(name),
-        help=HELP[name],
-        on_change=_changed,
-        **kw,
-    )
+    range_slider(label, NUMERIC[name], K(name), HELP[name], _changed, **kw)
 
 
 def sidebar() -> tuple[BoardState, str | None]:

@@ -2,10 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 import streamlit as st
+
+
+class Range(Protocol):
+    """A numeric setting's range (each page's ``NUMERIC`` specs)."""
+
+    lo: float
+    hi: float
+    step: float
+    integer: bool
+
+
+def range_slider(
+    label: str,
+    spec: Range,
+    key: str,
+    help_text: str,
+    on_change: Callable[[], None] | None = None,
+    **kw: Any,
+) -> None:
+    """A slider over a numeric setting's range, in whole numbers when the
+    setting is one (so the widget's value has the type the state parses)."""
+    lo, hi, step = spec.lo, spec.hi, spec.step
+    if spec.integer:
+        lo, hi, step = int(lo), int(hi), int(step)
+    st.slider(
+        label, lo, hi, step=step, key=key, help=help_text, on_change=on_change, **kw
+    )
 
 
 def divisor_slider(

@@ -45,7 +45,7 @@ from lab.coupling_state import (
 from lab.norms import FAMILY_NAMES
 from lab.state import divisors
 from lab.texts import coupling as T
-from lab.ui.controls import divisor_slider
+from lab.ui.controls import divisor_slider, range_slider
 from lab.ui.figure import Click
 from lab.ui.fragments import draws_outside
 from lab.ui.panel import Chart, Panel, show
@@ -186,20 +186,7 @@ def _changed() -> None:
 
 
 def _slider(name: str, label: str, **kw: Any) -> None:
-    spec = NUMERIC[name]
-    lo, hi, step = spec.lo, spec.hi, spec.step
-    if spec.integer:
-        lo, hi, step = int(lo), int(hi), int(step)
-    st.slider(
-        label,
-        lo,
-        hi,
-        step=step,
-        key=K(name),
-        on_change=_changed,
-        help=T.HELP[name],
-        **kw,
-    )
+    range_slider(label, NUMERIC[name], K(name), T.HELP[name], _changed, **kw)
 
 
 def view_switch() -> None:

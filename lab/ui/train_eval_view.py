@@ -67,6 +67,7 @@ from lab.train_eval_figures import (
     stale_figure,
     stream_figure,
 )
+from lab.ui.controls import range_slider
 from lab.ui.figure import Click, figure
 from lab.ui.panel import Chart, Panel, show
 from lab.ui.sync import UrlState, forget_scenario, link_note_and_scenario
@@ -142,20 +143,7 @@ def finish() -> None:
 
 
 def _slider(name: str, label: str, **kw: Any) -> None:
-    spec = NUMERIC[name]
-    lo, hi, step = spec.lo, spec.hi, spec.step
-    if spec.integer:
-        lo, hi, step = int(lo), int(hi), int(step)
-    st.slider(
-        label,
-        lo,
-        hi,
-        step=step,
-        key=K(name),
-        on_change=_changed,
-        help=T.HELP[name],
-        **kw,
-    )
+    range_slider(label, NUMERIC[name], K(name), T.HELP[name], _changed, **kw)
 
 
 def sidebar() -> tuple[TrainEvalState, str | None]:

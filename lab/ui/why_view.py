@@ -13,6 +13,7 @@ import streamlit as st
 
 from lab import why_figures as F
 from lab.texts import why as T
+from lab.ui.controls import range_slider
 from lab.ui.figure import figure
 from lab.ui.sync import UrlState, forget_scenario, link_note_and_scenario
 from lab.why import (
@@ -109,19 +110,7 @@ def _changed() -> None:
 
 
 def _slider(name: str, label: str) -> None:
-    spec = NUMERIC[name]
-    lo, hi, step = spec.lo, spec.hi, spec.step
-    if spec.integer:
-        lo, hi, step = int(lo), int(hi), int(step)
-    st.slider(
-        label,
-        lo,
-        hi,
-        step=step,
-        key=K(name),
-        help=T.HELP[name],
-        on_change=_changed,
-    )
+    range_slider(label, NUMERIC[name], K(name), T.HELP[name], _changed)
 
 
 def sidebar() -> tuple[WhyState, str | None]:
