@@ -1,9 +1,9 @@
 """Plotly figures as plain dicts, with every colour and scale of the lab in one place.
 
 Plain dicts with float32 numpy arrays because they are ~10× cheaper to build than
-``plotly.graph_objects`` and travel as base64 (see NOTES.md); the pages pass them
-to ``st.plotly_chart`` (or the Lab's heatmap component) unchanged, and a notebook
-can pass them to ``plotly.io.show``.
+``plotly.graph_objects`` (docs/streamlit.md, "Where the time of one interaction
+goes"); the pages hand them to their canvas components (lab/ui/figure.py, the
+Lab's heatmaps) unchanged, and a notebook can pass them to ``plotly.io.show``.
 """
 
 from __future__ import annotations

@@ -1097,7 +1097,8 @@ def _heatmap(
     show_scale: bool = True,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """A clickable heatmap: a transparent marker per cell carries clicks and
-    hover, because heatmap cells emit no selection events (NOTES.md)."""
+    hover, because Plotly's heatmap cells emit no selection events
+    (docs/streamlit.md, "Clicks and selections")."""
     rows, cols = np.divmod(np.arange(z.size, dtype=np.int32), z.shape[1])
     fig = {
         "data": [

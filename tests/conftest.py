@@ -1,5 +1,5 @@
 """Shared test settings. A skipped test is a failure here: a test that cannot run
-proves nothing, and CI must not pass by skipping (see DEVELOPERS.md)."""
+proves nothing, and CI must not pass by skipping (README, "Test it")."""
 
 from __future__ import annotations
 
