@@ -241,3 +241,34 @@ def test_play_keeps_the_rate_its_caption_states(open_page):
     page.get_by_role("button", name=re.compile("Pause")).click()
     measured = (s1 - s0) / ((t1 - t0) / 1000)
     assert abs(measured - rate) <= 0.1 * rate, (measured, rate)
+
+
+def test_play_never_shows_an_empty_running_statistics_chart(open_page):
+    """Issue 12: one frame of Play showed the running-statistics chart empty.
+    Every animation frame for 4 s of playing: the stream chart is on the page,
+    drawn, and marks a step."""
+    page = open_page("?step=10")
+    page.get_by_role("button", name=re.compile("Play")).click()
+    page.wait_for_function(
+        f"() => document.querySelectorAll('.normlab-figure')[{STREAM}]"
+        "?.layout?.shapes?.[1]?.x0 > 11",
+        timeout=60_000,
+    )
+    gaps = page.evaluate(
+        f"""() => new Promise((resolve) => {{
+          const gaps = [];
+          const end = performance.now() + 4000;
+          const look = () => {{
+            const gd = document.querySelectorAll('.normlab-figure')[{STREAM}];
+            const canvas = gd && gd.querySelector('canvas');
+            const ok = gd && gd.dataset.drawn && canvas && canvas.width > 0
+              && gd.layout && gd.layout.shapes[1].x0 > 0;
+            if (!ok) gaps.push(Math.round(performance.now()));
+            if (performance.now() < end) requestAnimationFrame(look);
+            else resolve(gaps);
+          }};
+          look();
+        }})"""
+    )
+    page.get_by_role("button", name=re.compile("Pause")).click()
+    assert gaps == []
