@@ -54,8 +54,9 @@ def test_a_new_run_trains_in_a_worker_and_the_next_student_shares_it(warmed, chr
         wait_idle(b, 120_000)
         assert b.get_by_test_id("stProgress").count() == 0
         b.wait_for_function(
-            "n => document.querySelectorAll('.js-plotly-plot').length === n",
-            arg=len(seen["charts"]),
+            "([m, n]) => document.querySelectorAll('[data-testid=\"stMetric\"]')"
+            ".length === m && document.querySelectorAll('[data-numbers]').length === n",
+            arg=[len(seen["metrics"]), len(seen["drawn"])],
             timeout=60_000,
         )
         wait_idle(b, 120_000)
