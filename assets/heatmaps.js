@@ -533,6 +533,9 @@ export default function (component) {
   if (!root.readouts) root.readouts = new Readouts(parentElement);
   // The family drawn: assets/style.css shows only its part of the side panel.
   root.dataset.norm = data.norm;
+  // the side panel shows this family's part (assets/style.css), by <body>'s
+  // attribute rather than body:has(...), re-matched on every change
+  document.body.dataset.labNorm = data.norm;
   try {
     root.lab.update(data, setStateValue);
     root.readouts.update(data.readouts, data.focus);

@@ -959,7 +959,13 @@ export default function (component) {
     parentElement.appendChild(root);
     root.view = new View(root);
   }
-  if (data.norm) root.dataset.norm = data.norm;
+  if (data.norm) {
+    root.dataset.norm = data.norm;
+    // The side panel shows this family's part (assets/style.css): a rule on
+    // <body>'s attribute, not body:has(...), which Chromium re-matched against
+    // the whole page on every change (~30 ms a move on the largest tensor).
+    document.body.dataset.tensorNorm = data.norm;
+  }
   try {
     root.view.update(data, setStateValue);
   } catch (err) {

@@ -57,3 +57,10 @@ def test_the_stylesheet_closes_every_block():
         depth += (ch == "{") - (ch == "}")
         assert depth >= 0, "a '}' closes nothing"
     assert depth == 0, f"{depth} block(s) left open"
+
+
+def test_the_stylesheet_has_no_angle_bracket():
+    """lab/ui/theme.py injects it as <style> through st.html, whose sanitizer
+    dropped the whole stylesheet when a comment said "<body>" (every page lost
+    its styles)."""
+    assert "<" not in (ROOT / "assets" / "style.css").read_text()

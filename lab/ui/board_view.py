@@ -257,10 +257,11 @@ def diagnosis(board: Board) -> None:
 def side_panel(state: BoardState) -> None:
     """The family's formula and cheat sheet, drawn for every family at once.
 
-    Only the shown family's part is visible: the heatmap component marks its root
-    with the family (``data-norm``) and assets/style.css hides the others. So a
-    family switch reruns the board fragment alone and the side panel follows
-    without a rerun of its own, which cost ~20 ms in the browser (KaTeX, tabs).
+    Only the shown family's part is visible: the heatmap component names the
+    family on ``<body>`` (``data-lab-norm``) and assets/style.css hides the
+    others. So a family switch reruns the board fragment alone and the side
+    panel follows without a rerun of its own, which cost ~20 ms in the browser
+    (KaTeX, tabs).
     The mode changes the BatchNorm formula; moving it reruns the whole page.
     """
     for norm in BOARD_FAMILIES:

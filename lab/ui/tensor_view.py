@@ -302,9 +302,10 @@ def pitfall(view: TensorView) -> None:
 def side_panel() -> None:
     """The recipe, each family's set and cheat sheet, and how to pick a cell.
 
-    Drawn once for every family, outside the body fragment: the canvas roots
-    name the family shown (``data-norm``) and assets/style.css hides the other
-    families' parts, so a family switch re-renders no formula or tab.
+    Drawn once for every family, outside the body fragment: the canvas names
+    the family shown on ``<body>`` (``data-tensor-norm``) and assets/style.css
+    hides the other families' parts, so a family switch re-renders no formula
+    or tab.
     """
     st.markdown(SIDE_WHAT)
     st.latex(SET_LATEX)
