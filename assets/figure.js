@@ -725,7 +725,7 @@ class Figure {
       }
     }
     // zero line
-    if (s.zeroline !== false && a.type === "linear" && !grid === false) {
+    if (s.zeroline !== false && a.type === "linear" && grid) {
       const p = a.map(0);
       if (p > Math.min(...a.px) + 1 && p < Math.max(...a.px) - 1) {
         ctx.globalAlpha = 0.3;
