@@ -426,7 +426,7 @@ def _server(args) -> Iterator[tuple[str, list[int]]]:
         yield args.url.rstrip("/"), [int(p) for p in args.pids.split(",") if p]
         return
     if args.replicas:
-        from tests.e2e.harness import free_port
+        from bench.harness import free_port
 
         proc = subprocess.Popen(
             [
@@ -455,7 +455,7 @@ def _server(args) -> Iterator[tuple[str, list[int]]]:
             proc.send_signal(signal.SIGTERM)
             proc.wait(30)
         return
-    from tests.e2e.harness import serve
+    from bench.harness import serve
 
     with serve("app.py") as url:
         out = subprocess.run(

@@ -20,8 +20,8 @@ import threading
 import time
 
 from bench.classroom import Student
+from bench.harness import browser, serve
 from bench.pages.lab import Lab
-from tests.e2e.harness import browser, serve
 
 
 class Trainer(threading.Thread):

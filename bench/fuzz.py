@@ -3,7 +3,7 @@
     python -m bench.fuzz                      # 300 examples a page, every page
     python -m bench.fuzz --pages lab why --examples 50
 
-The same fuzzer as the short run in the tests (tests/app/fuzzing.py), with new
+The same fuzzer as the short run in the tests (bench/fuzzing.py), with new
 random examples each run. Prints, per page, the examples run, the runs of the
 page they made, and the time; stops at the first failure with hypothesis's
 shrunk example. The totals are recorded in bench/fuzz.json.
@@ -28,7 +28,7 @@ os.environ["NORMLAB_WORKERS"] = "0"
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as hs  # noqa: E402
 
-from tests.app.fuzzing import PAGES, fuzz_once, light_training  # noqa: E402
+from bench.fuzzing import PAGES, fuzz_once, light_training  # noqa: E402
 
 RECORD = ROOT / "bench" / "fuzz.json"
 

@@ -20,7 +20,7 @@ import argparse
 import statistics
 import time
 
-from tests.e2e.harness import ROOT, browser, serve, wait_idle
+from bench.harness import ROOT, browser, serve, wait_idle
 
 
 def timed(action, changed, page) -> float:

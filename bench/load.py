@@ -38,8 +38,8 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.async_api import async_playwright  # noqa: E402
 
+from bench.harness import CHROMIUM, CHROMIUM_ARGS, IDLE, serve  # noqa: E402
 from bench.latency import cell_centre  # noqa: E402
-from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS, IDLE, serve  # noqa: E402
 
 RECORD = ROOT / "bench" / "load.json"
 CHART = "document.querySelectorAll('.normlab-heatmap canvas')"

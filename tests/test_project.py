@@ -64,3 +64,11 @@ def test_the_stylesheet_has_no_angle_bracket():
     dropped the whole stylesheet when a comment said "<body>" (every page lost
     its styles)."""
     assert "<" not in (ROOT / "assets" / "style.css").read_text()
+
+
+def test_bench_never_imports_the_tests():
+    """bench/ and tests/ share bench/harness.py and bench/fuzzing.py; a script
+    in bench/ must run without the test tree (issue 13)."""
+    for path in sorted((ROOT / "bench").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"^\s*(from|import)\s+tests\b", text, re.M), path

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from typing import ClassVar
 
+from bench.harness import figure_cell
 from bench.latency import centre, timed, wait_idle
-from tests.e2e.harness import figure_cell
 
 PLOTS = "document.querySelectorAll('.normlab-figure')"
 STREAM, TRAIN = 0, 1  # chart order on the page: the stream, then the heatmaps

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from tests.e2e.harness import browser, serve, wait_idle
+from bench.harness import browser, serve, wait_idle
 
 
 def pytest_collection_modifyitems(items):

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.e2e.harness import (
+from bench.harness import (
     figure_cell,
     same_view_in_new_browser,
     shared_link,

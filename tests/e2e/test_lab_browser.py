@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from bench.harness import ROOT, serve, shared_link, wait_idle
 from bench.latency import cell_point
-from tests.e2e.harness import ROOT, serve, shared_link, wait_idle
 
 SCREENSHOT = ROOT / "assets" / "screenshot.png"
 

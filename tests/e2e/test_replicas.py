@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import ROOT, free_port, shared_link, wait_idle
+from bench.harness import ROOT, free_port, shared_link, wait_idle
 
 CANVAS = ".normlab-heatmap canvas[data-plot]"
 

@@ -12,13 +12,13 @@ import re
 
 import pytest
 
-from lab.tensor import TensorState, build_view, fmt
-from tests.e2e.harness import (
+from bench.harness import (
     same_view_in_new_browser,
     shared_link,
     view_numbers,
     wait_idle,
 )
+from lab.tensor import TensorState, build_view, fmt
 
 ONE = "?view=one"
 ROOTS = "document.querySelectorAll('.normlab-tensor')"

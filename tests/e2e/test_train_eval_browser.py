@@ -7,14 +7,14 @@ import re
 import numpy as np
 import pytest
 
-from lab.train_eval import TrainEvalState, build_live
-from tests.e2e.harness import (
+from bench.harness import (
     figure_cell,
     same_view_in_new_browser,
     shared_link,
     view_numbers,
     wait_idle,
 )
+from lab.train_eval import TrainEvalState, build_live
 
 CHARTS = 6  # the stream, four heatmaps, one pitfall chart
 STREAM, TRAIN = 0, 1  # chart order on the page

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from tests.e2e.harness import (
+from bench.harness import (
     same_view_in_new_browser,
     shared_link,
     view_numbers,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import view_numbers, wait_idle
+from bench.harness import view_numbers, wait_idle
 
 DONE = "one example at a time in train mode"
 

@@ -1,4 +1,4 @@
-"""Start the real app server and a headless Chromium: shared by e2e tests and bench/.
+"""Start the real app server and a headless Chromium, for bench/ and the e2e tests.
 
 Debian's chromium at /usr/bin/chromium (never a downloaded browser), with the flags
 this sandbox needs. A missing browser is an error, not a skip.
@@ -17,7 +17,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("LAB_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",

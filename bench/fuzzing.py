@@ -38,7 +38,7 @@ import lab.tensor
 import lab.train_eval
 import lab.why
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TIMEOUT = 180
 
 
