@@ -166,6 +166,17 @@ def view_numbers(page) -> dict:
     )
 
 
+def wait_for_as_many(page, seen: dict, timeout: float = 120_000) -> None:
+    """Wait until ``page`` shows as many readouts and drawn components as the
+    view ``seen`` (`view_numbers`) did: then the two can be compared."""
+    page.wait_for_function(
+        "([m, n]) => document.querySelectorAll('[data-testid=\"stMetric\"]')"
+        ".length === m && document.querySelectorAll('[data-numbers]').length === n",
+        arg=[len(seen["metrics"]), len(seen["drawn"])],
+        timeout=timeout,
+    )
+
+
 def same_view_in_new_browser(chromium, link: str, seen: dict, ready) -> None:
     """Open ``link`` in a new browser context; the same numbers must show."""
     context = chromium.new_context(viewport={"width": 1400, "height": 1000})
@@ -173,12 +184,7 @@ def same_view_in_new_browser(chromium, link: str, seen: dict, ready) -> None:
         fresh = context.new_page()
         fresh.goto(link)
         ready(fresh)
-        fresh.wait_for_function(
-            "([m, n]) => document.querySelectorAll('[data-testid=\"stMetric\"]')"
-            ".length === m && document.querySelectorAll('[data-numbers]').length === n",
-            arg=[len(seen["metrics"]), len(seen["drawn"])],
-            timeout=120_000,
-        )
+        wait_for_as_many(fresh, seen)
         wait_idle(fresh, 120_000)
         now = view_numbers(fresh)
         assert now["metrics"] == seen["metrics"]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.harness import view_numbers, wait_idle
+from bench.harness import view_numbers, wait_for_as_many, wait_idle
 
 DONE = "one example at a time in train mode"
 
@@ -53,12 +53,7 @@ def test_a_new_run_trains_in_a_worker_and_the_next_student_shares_it(warmed, chr
         b.get_by_text(DONE, exact=False).first.wait_for(timeout=60_000)
         wait_idle(b, 120_000)
         assert b.get_by_test_id("stProgress").count() == 0
-        b.wait_for_function(
-            "([m, n]) => document.querySelectorAll('[data-testid=\"stMetric\"]')"
-            ".length === m && document.querySelectorAll('[data-numbers]').length === n",
-            arg=[len(seen["metrics"]), len(seen["drawn"])],
-            timeout=60_000,
-        )
+        wait_for_as_many(b, seen, 60_000)
         wait_idle(b, 120_000)
         assert view_numbers(b) == seen
         assert len(_results()) == 3  # nothing trained twice
