@@ -1,6 +1,6 @@
 """Plotly figures of the Batch coupling page, as plain dicts with float32 arrays.
 
-Colours: the diverging scale and chart config come from `lab.figures`; the
+Colours: the diverging scale comes from `lab.figures`; the
 families get the Okabe–Ito palette (colour-blind safe), one colour per trace on
 every chart of the page, and distinct marker shapes, so traces that lie exactly
 on top of each other (every per-example family at zero) stay visible.
@@ -14,7 +14,7 @@ import numpy as np
 
 from lab.coupling import BATCH_GRID, TRACE_NAMES, TRACES
 from lab.coupling_batches import COMPOSITION_ROWS, Composition, Split, SplitSpread
-from lab.figures import CHART_CONFIG, DIVERGING, HALO, OUTLINE, symmetric_range
+from lab.figures import DIVERGING, HALO, OUTLINE, symmetric_range
 
 TRACE_COLORS: dict[str, str] = {
     "batch": "#D55E00",
@@ -49,14 +49,6 @@ ROW_LABELS: dict[tuple[str, str], str] = {
     ): f"{TRACE_NAMES[trace]}, {'mixed' if comp == 'mixed' else 'one class'}"
     for trace, comp in COMPOSITION_ROWS
 }
-
-
-def config(filename: str) -> dict[str, Any]:
-    """The lab's chart toolbar, with a PNG file name for this chart."""
-    return CHART_CONFIG | {
-        "toImageButtonOptions": CHART_CONFIG["toImageButtonOptions"]
-        | {"filename": filename}
-    }
 
 
 def _f32(values: Any) -> np.ndarray:

@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 
-from lab.figures import CHART_CONFIG
 from lab.why import SMOOTH, landscape_series, lr_label, running_mean
 from lab.why_models import VARIANT_NAMES
 from lab.why_runs import QUANTILES, Sweep, XiongResult
@@ -35,14 +34,6 @@ def _f32(a: Any) -> np.ndarray:
 def _rgba(hex_color: str, alpha: float) -> str:
     r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
     return f"rgba({r},{g},{b},{alpha})"
-
-
-def config(filename: str) -> dict[str, Any]:
-    """Plotly's chart config with a PNG file name for the camera button."""
-    return CHART_CONFIG | {
-        "toImageButtonOptions": CHART_CONFIG["toImageButtonOptions"]
-        | {"filename": filename}
-    }
 
 
 def _layout(

@@ -30,7 +30,7 @@ column and row), ``curve`` (the trace's index) and ``index`` (the point's)."""
 
 @cache
 def component() -> Callable:
-    """The component itself (assets/figure.js), for this module and lab/ui/panel.py."""
+    """The component (assets/figure.js), created once per process."""
     return st.components.v2.component(
         "normlab_figure", js=ASSET.read_text(encoding="utf-8"), isolate_styles=False
     )
@@ -64,6 +64,19 @@ def _clicked(key: str, on_click: Callable[[Click], None]) -> None:
         on_click(click)
 
 
+def mount(
+    key: str, data: dict[str, Any], on_click: Callable[[Click], None] | None
+) -> None:
+    """Mount the component under ``key`` with ``data`` (a figure, or a panel's
+    blocks: lab/ui/panel.py); ``on_click`` gets each click's `Click`."""
+    if on_click is None:
+        component()(key=key, data=data)
+    else:
+        component()(
+            key=key, data=data, on_click_change=partial(_clicked, key, on_click)
+        )
+
+
 def figure(
     fig: Mapping[str, Any],
     key: str,
@@ -81,9 +94,4 @@ def figure(
         "clickable": on_click is not None,
         "focus": None if focus is None else [int(focus[0]), int(focus[1])],
     }
-    if on_click is None:
-        component()(key=key, data=data)
-    else:
-        component()(
-            key=key, data=data, on_click_change=partial(_clicked, key, on_click)
-        )
+    mount(key, data, on_click)

@@ -16,7 +16,7 @@ Build a `Panel`, then `show` it under a key::
     show(p, "traineval.stream")
 
 Text is the lab's copy in the little Markdown of `lab.ui.markup` (escaped
-first). A test reads a panel's words with `Panel.text` or, on a page run in
+first). A test reads a panel's words with `Panel.words` or, on a page run in
 AppTest, from the data the component was handed (tests/app/figures.py).
 """
 
@@ -28,9 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import streamlit as st
-
-from lab.ui.figure import Click, component, encode
+from lab.ui.figure import Click, encode, mount
 from lab.ui.markup import inline, to_html
 
 LEVELS = ("info", "success", "warning")
@@ -139,11 +137,14 @@ def plain_text(markup: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", markup))
 
 
-def _clicked(key: str, on_click: Callable[[str, Click], None]) -> None:
-    value = st.session_state.get(key)
-    click = value.get("click") if hasattr(value, "get") else None
-    if isinstance(click, dict) and {"chart", "x", "y"} <= click.keys():
-        on_click(str(click["chart"]), click)
+def _on_chart(on_click: Callable[[str, Click], None]) -> Callable[[Click], None]:
+    """A panel's click names its chart (assets/figure.js adds ``chart``)."""
+
+    def clicked(click: Click) -> None:
+        if "chart" in click:
+            on_click(str(click["chart"]), click)
+
+    return clicked
 
 
 def show(
@@ -161,11 +162,4 @@ def show(
     data: dict[str, Any] = {"blocks": panel.blocks}
     if off is not None:
         data["off"] = dict(off)
-    if on_click is None:
-        component()(key=key, data=data)
-    else:
-        component()(
-            key=key,
-            data=data,
-            on_click_change=lambda: _clicked(key, on_click),
-        )
+    mount(key, data, None if on_click is None else _on_chart(on_click))

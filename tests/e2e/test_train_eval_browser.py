@@ -65,6 +65,15 @@ def wait_step(page, step: int) -> None:
     wait_idle(page)
 
 
+def wait_past(page, step: int) -> None:
+    """Wait (while playing) until the stream chart marks a step after ``step``."""
+    page.wait_for_function(
+        f"() => document.querySelectorAll('.normlab-figure')[{STREAM}]"
+        f"?.layout?.shapes?.[1]?.x0 > {step}",
+        timeout=60_000,
+    )
+
+
 def cell_click(page, chart: int, row: int, col: int) -> None:
     page.mouse.click(*figure_cell(page, chart, row, col))
 
@@ -119,11 +128,7 @@ def test_steps_and_cell_clicks_write_the_url_and_back_returns(open_page):
 def test_play_advances_and_pause_stops_and_records_the_step(open_page):
     page = open_page("?step=10")
     page.get_by_role("button", name=re.compile("Play")).click()
-    page.wait_for_function(
-        f"() => document.querySelectorAll('.normlab-figure')[{STREAM}]"
-        "?.layout?.shapes?.[1]?.x0 >= 16",
-        timeout=60_000,
-    )
+    wait_past(page, 15)
     assert "step=10" in page.url  # playing adds no history entries
     page.get_by_role("button", name=re.compile("Pause")).click()
     page.get_by_role("button", name=re.compile("Play")).wait_for()
@@ -230,11 +235,7 @@ def test_play_keeps_the_rate_its_caption_states(open_page):
     caption = page.get_by_text(re.compile(r"Playing: \d+ batches a second"))
     caption.wait_for()
     rate = float(re.search(r"Playing: (\d+)", caption.inner_text()).group(1))
-    page.wait_for_function(
-        f"() => document.querySelectorAll('.normlab-figure')[{STREAM}]"
-        "?.layout?.shapes?.[1]?.x0 > 12",
-        timeout=60_000,
-    )
+    wait_past(page, 12)
     t0, s0 = next_step(page)  # read as each step lands, so neither end is stale
     page.wait_for_timeout(10_000)
     t1, s1 = next_step(page)
@@ -249,11 +250,7 @@ def test_play_never_shows_an_empty_running_statistics_chart(open_page):
     drawn, and marks a step."""
     page = open_page("?step=10")
     page.get_by_role("button", name=re.compile("Play")).click()
-    page.wait_for_function(
-        f"() => document.querySelectorAll('.normlab-figure')[{STREAM}]"
-        "?.layout?.shapes?.[1]?.x0 > 11",
-        timeout=60_000,
-    )
+    wait_past(page, 11)
     gaps = page.evaluate(
         f"""() => new Promise((resolve) => {{
           const gaps = [];
