@@ -32,11 +32,11 @@ from hypothesis import strategies as hs
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
 
-import lab.coupling_state
-import lab.state
-import lab.tensor
-import lab.train_eval
-import lab.why
+import lab.board.state
+import lab.coupling.state
+import lab.tensor.state
+import lab.train_eval.state
+import lab.why.state
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TIMEOUT = 180
@@ -53,21 +53,21 @@ class Page:
 PAGES: dict[str, Page] = {
     p.name: p
     for p in (
-        Page("lab", None, "Normalization Lab", tuple(lab.state.SPECS)),
-        Page("tensor", "pages/tensor.py", "Tensor view", tuple(lab.tensor.SPECS)),
+        Page("lab", None, "Normalization Lab", tuple(lab.board.state.SPECS)),
+        Page("tensor", "pages/tensor.py", "Tensor view", tuple(lab.tensor.state.SPECS)),
         Page(
             "coupling",
             "pages/coupling.py",
             "Batch coupling",
-            tuple(lab.coupling_state.SPECS),
+            tuple(lab.coupling.state.SPECS),
         ),
         Page(
             "train_eval",
             "pages/train_eval.py",
             "Train vs eval",
-            tuple(lab.train_eval.SPECS),
+            tuple(lab.train_eval.state.PAGE.specs),
         ),
-        Page("why", "pages/why.py", "Why normalize", tuple(lab.why.SPECS)),
+        Page("why", "pages/why.py", "Why normalize", tuple(lab.why.state.SPECS)),
     )
 }
 
@@ -142,7 +142,7 @@ def check(at: AppTest, page: Page, doing: str) -> None:
 def settle(at: AppTest, page: Page) -> None:
     """After a run that reran only named fragments, show the whole page.
 
-    A control may rerun just one fragment (lab.ui.board_view._changed); the
+    A control may rerun just one fragment (lab.ui.page.Page.changed); the
     browser keeps the rest of the page, but AppTest's tree holds only the last
     run's elements. A run with nothing changed draws the whole page again. An
     exception in the fragment-only run is kept for `check` to report.
@@ -275,21 +275,27 @@ def light_training() -> Iterator[None]:
     """Run the pages' training for a few steps only, and forget those results after.
 
     The fuzz looks for crashes in what the pages do with any setting; the full
-    runs' numbers are tested elsewhere (tests/unit/test_why.py,
-    tests/unit/test_train_eval.py) and would cost seconds per new setting.
+    runs' numbers are tested elsewhere (tests/unit/why/, tests/unit/train_eval/)
+    and would cost seconds per new setting.
     """
-    from lab import train_eval_classifier as clf
-    from lab.ui import why_view
+    from lab.train_eval import classifier as clf
+    from lab.train_eval import costs as clf_costs
+    from lab.why import view as why_view
 
-    saved = (why_view.run_sweep, why_view.xiong_sweep, clf.TRAIN_STEPS, clf.FT_STEPS)
+    saved = (
+        why_view.run_sweep,
+        why_view.xiong_sweep,
+        clf.TRAIN_STEPS,
+        clf_costs.FT_STEPS,
+    )
     why_view.run_sweep = partial(why_view.run_sweep, until=2)
     why_view.xiong_sweep = partial(why_view.xiong_sweep, repeats=1)
-    clf.TRAIN_STEPS, clf.FT_STEPS = 20, 4
+    clf.TRAIN_STEPS, clf_costs.FT_STEPS = 20, 4
     clf.MEMO.clear()
     try:
         yield
     finally:
         why_view.run_sweep, why_view.xiong_sweep = saved[0], saved[1]
-        clf.TRAIN_STEPS, clf.FT_STEPS = saved[2], saved[3]
+        clf.TRAIN_STEPS, clf_costs.FT_STEPS = saved[2], saved[3]
         clf.MEMO.clear()
         why_view.store.clear()  # the next store() reloads the shipped results

@@ -153,7 +153,7 @@ def view_numbers(page) -> dict:
 
     ``drawn``: what the canvas components record of their pictures and text in
     ``data-numbers``, since a canvas has no DOM to read: every chart's traces,
-    shapes and annotations (assets/figure.js), every panel's blocks, the Lab's
+    shapes and annotations (lab/ui/figure.js), every panel's blocks, the Lab's
     heatmaps and the Tensor view's canvases (values, sets, focus, captions,
     readouts). ``metrics``: Streamlit's own readouts."""
     return page.evaluate(

@@ -13,7 +13,7 @@ the machine's load average is recorded with the numbers.
 ``--write`` recomputes the default view's classifier results (every pitfall at
 the default seed and shift) with the page's code, times it, and writes
 assets/train_eval_default.json, which the page loads instead of training on a
-first visit (`lab.train_eval_cache`); tests/unit/test_train_eval.py checks that
+first visit (`lab.train_eval.cache`); tests/unit/train_eval/test_cache.py checks
 the file matches what the code computes now.
 """
 
@@ -35,13 +35,13 @@ RECORD = ROOT / "bench" / "train_eval_classifier.json"
 STEPS = {
     "default view (3 trainings + serving)": """
 for fam in C.FAMILIES:
-    C.serving_costs(fam, 0)
+    K.serving_costs(fam, 0)
 """,
-    "stale pitfall (after the default view)": "C.stale_costs(0)",
-    "fine-tuning pitfall, one shift": "C.finetune_costs(0, 1.0)",
-    "stream trace (200 engine steps)": "T.stream_trace(T.StreamSpec(), 0.1)",
+    "stale pitfall (after the default view)": "K.stale_costs(0)",
+    "fine-tuning pitfall, one shift": "K.finetune_costs(0, 1.0)",
+    "stream trace (200 engine steps)": "S.stream_trace(S.StreamSpec(), 0.1)",
     "live panels, one new step": """
-T.build_live(T.TrainEvalState(step=101))
+build_live(TrainEvalState(step=101))
 """,
 }
 
@@ -49,8 +49,11 @@ CHILD = """
 import json, sys, time
 sys.path.insert(0, {root!r})
 import torch
-from lab import train_eval_classifier as C
-from lab import train_eval as T
+from lab.train_eval import classifier as C
+from lab.train_eval import costs as K
+from lab.train_eval import stream as S
+from lab.train_eval.model import build_live
+from lab.train_eval.state import TrainEvalState
 out = {{}}
 for name, code in {steps!r}.items():
     t = time.perf_counter()
@@ -67,7 +70,7 @@ def cold_run() -> dict[str, float]:
     code = CHILD.format(
         root=str(ROOT),
         steps=STEPS,
-        warm="T.build_live(T.TrainEvalState(step=102))",
+        warm="build_live(TrainEvalState(step=102))",
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
@@ -78,8 +81,8 @@ def cold_run() -> dict[str, float]:
 def write_shipped() -> None:
     """Compute the default view's results in this process and ship them."""
     sys.path.insert(0, str(ROOT))
-    from lab import train_eval_cache as cache
-    from lab import train_eval_classifier as C
+    from lab.train_eval import cache
+    from lab.train_eval import classifier as C
 
     C.MEMO.clear()
     seed, shift = cache.DEFAULT.cseed, cache.DEFAULT.cshift

@@ -9,10 +9,11 @@ CPU"; this measures it (wall clock, single-threaded torch as the page runs it)
 and records the numbers in bench/why_sweep.json with the machine's load, since
 other work on the same cores slows the runs. ``--write`` regenerates the
 shipped default results with exactly the code the page runs, from the default
-seed; tests/unit/test_why.py recomputes part of them and compares. It also
-trains every scenario with each seed of `lab.why.SEEDS` (no norm, BatchNorm,
-LayerNorm, RMSNorm) and ships the seed table the page reads its spread from,
-and each scenario's seed-0 sweep, so a scenario opens without training.
+seed; tests/unit/why/test_arrays.py recomputes part of them and compares. It
+also trains every scenario with each seed of `lab.why.verdicts.SEEDS` (no norm,
+BatchNorm, LayerNorm, RMSNorm) and ships the seed table the page reads its
+spread from, and each scenario's seed-0 sweep, so a scenario opens without
+training.
 """
 
 from __future__ import annotations
@@ -31,11 +32,13 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 
-from lab.texts.why import SCENARIOS  # noqa: E402
-from lab.why import SEEDS, default_state, scenario_base, seed_row  # noqa: E402
-from lab.why_cache import SHIPPED  # noqa: E402
-from lab.why_models import VARIANTS  # noqa: E402
-from lab.why_runs import run_sweep, save_results, xiong_sweep  # noqa: E402
+from lab.why.arrays import save_results  # noqa: E402
+from lab.why.cache import SHIPPED  # noqa: E402
+from lab.why.models import VARIANTS  # noqa: E402
+from lab.why.runs import run_sweep  # noqa: E402
+from lab.why.state import PAGE, SCENARIOS  # noqa: E402
+from lab.why.verdicts import SEEDS, seed_row  # noqa: E402
+from lab.why.xiong import xiong_sweep  # noqa: E402
 
 RECORD = ROOT / "bench" / "why_sweep.json"
 
@@ -46,7 +49,7 @@ def main() -> None:
     ap.add_argument("--write", action="store_true", help=f"write {SHIPPED.name}")
     args = ap.parse_args()
 
-    state = default_state()
+    state = PAGE.initial()
     config = state.config
     sweeps, xiongs = [], []
     for r in range(args.repeats):
@@ -85,7 +88,7 @@ def main() -> None:
         table, extra = {}, []
         t0 = time.perf_counter()
         for scenario in SCENARIOS:
-            base = scenario_base(scenario.key).config
+            base = PAGE.base(scenario.key).config
             rows = []
             for seed in SEEDS:
                 c = replace(base, seed=seed)

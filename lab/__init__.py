@@ -15,12 +15,13 @@
 - `torch_snippet`: PyTorch code that rebuilds a view with torch.nn.
 """
 
-from lab.activations import ActivationSpec, make_activations
-from lab.board import Board, board_figures, build_board
-from lab.export import matrix_csv, stats_csv, torch_snippet
-from lab.norms import FAMILIES, FAMILY_NAMES, NormResult, normalize, num_statistics
-from lab.scenarios import SCENARIOS, Scenario
-from lab.state import BoardState
+from lab.board.export import matrix_csv, stats_csv, torch_snippet
+from lab.board.figures import board_figures
+from lab.board.model import Board, build_board
+from lab.board.state import SCENARIOS, BoardState
+from lab.core.activations import ActivationSpec, make_activations
+from lab.core.norms import FAMILIES, FAMILY_NAMES, NormResult, normalize, num_statistics
+from lab.core.page import Scenario
 
 __all__ = [
     "FAMILIES",

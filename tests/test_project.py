@@ -37,14 +37,6 @@ def test_torch_is_pinned_to_the_cpu_build_on_disk():
     assert "torch==2.13.0" in reqs.splitlines()
 
 
-def test_no_streamlit_outside_the_ui_modules_of_lab():
-    for path in (ROOT / "lab").rglob("*.py"):
-        if "ui" in path.relative_to(ROOT / "lab").parts:
-            continue
-        text = path.read_text(encoding="utf-8")
-        assert not re.search(r"^\s*(import|from)\s+streamlit", text, re.M), path
-
-
 def test_the_stylesheet_closes_every_block():
     """Two merges each dropped a closing brace from assets/style.css, so every
     rule after them (the canvas charts' legend, the Tensor view's tables) was

@@ -128,7 +128,7 @@ class Tensor:
         return [int(v) for v in got.split(",")]
 
     def _point(self, canvas, cell) -> tuple[float, float]:
-        """Page coordinates where a click reaches ``cell`` (assets/tensor.js)."""
+        """Page coordinates where a click reaches ``cell`` (lab/tensor/tensor.js)."""
         pt = canvas.evaluate("(c, f) => c.normlabPoint(f)", list(cell))
         if pt is None:
             raise RuntimeError(f"cell {cell} cannot be clicked in this canvas")

@@ -10,7 +10,7 @@ from typing import ClassVar
 from bench.latency import centre, timed, wait_idle
 
 CHARTS = 7
-# The charts are canvases (assets/figure.js); each records the title it drew.
+# The charts are canvases (lab/ui/figure.js); each records the title it drew.
 TITLES = (
     "Array.from(document.querySelectorAll('.normlab-figure[data-title]'),"
     " (c) => c.dataset.title)"

@@ -1,5 +1,5 @@
 """Any of the lab's Plotly figure dicts, drawn by a canvas component
-(assets/figure.js) instead of ``st.plotly_chart``.
+(lab/ui/figure.js) instead of ``st.plotly_chart``.
 
 Measured here (bench/latency.py, bench/pages/train_eval.py): ``st.plotly_chart``
 remounts a chart whenever its figure changes, and one Plotly chart costs
@@ -12,49 +12,38 @@ functions returning Plotly's format, so a notebook shows the same picture with
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Mapping
-from functools import cache, partial
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import streamlit as st
 
-ASSET = Path(__file__).resolve().parents[2] / "assets" / "figure.js"
+from lab.core.figures import encode
+from lab.ui import components
+
+HERE = Path(__file__).parent
+FILES = tuple(
+    HERE / name
+    for name in (
+        "figure_base.js",
+        "figure.js",
+        "figure_axes.js",
+        "figure_traces.js",
+        "figure_input.js",
+        "panel.js",
+    )
+)
+"""The component's files, in load order (figure.js says what each holds)."""
 
 Click = Mapping[str, Any]
 """What a click sends: ``x`` and ``y`` of the point or cell (a heatmap cell's
 column and row), ``curve`` (the trace's index) and ``index`` (the point's)."""
 
 
-@cache
 def component() -> Callable:
-    """The component (assets/figure.js), created once per process."""
-    return st.components.v2.component(
-        "normlab_figure", js=ASSET.read_text(encoding="utf-8"), isolate_styles=False
-    )
-
-
-def encode(value: Any) -> Any:
-    """The figure with every numeric numpy array as base64 float32 (and its
-    shape), the rest as JSON takes it: a 16×4 heatmap's numbers travel as 340
-    characters instead of a nested list of reprs."""
-    if isinstance(value, np.ndarray):
-        if value.dtype.kind in "biuf":
-            a = np.ascontiguousarray(value, dtype=np.float32)
-            return {
-                "__f32": base64.b64encode(a.tobytes()).decode("ascii"),
-                "shape": list(a.shape),
-            }
-        return value.tolist()
-    if isinstance(value, Mapping):
-        return {str(k): encode(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [encode(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+    """The component (lab/ui/figure.js), created once per process."""
+    return components.component("normlab_figure", *FILES)
 
 
 def _clicked(key: str, on_click: Callable[[Click], None]) -> None:

@@ -1,144 +1,17 @@
-"""A page section drawn by one component: headings, text, readouts, tables and
-canvas charts (assets/figure.js), updated in place.
-
-Why: every Streamlit element a fragment rerun sends is re-rendered by React in
-the browser, ~1–3 ms each on these machines, and the Train vs eval step
-fragment sent ~50 (bench/latency.py: the browser's main thread spent ~170 ms
-per Step against a bare app's ~27 ms). A panel is one element: the browser
-rewrites only the blocks whose content changed. Widgets stay Streamlit's own.
-
-Build a `Panel`, then `show` it under a key::
-
-    p = Panel()
-    p.heading("Running statistics")
-    p.figures([Chart("stream", fig, "running-statistics")])
-    p.metrics([("running_mean[0]", "1.63", "What eval mode subtracts.")])
-    show(p, "traineval.stream")
-
-Text is the lab's copy in the little Markdown of `lab.ui.markup` (escaped
-first). A test reads a panel's words with `Panel.words` or, on a page run in
-AppTest, from the data the component was handed (tests/app/figures.py).
-"""
+"""Draw a `lab.core.panel.Panel` (headings, text, readouts, tables and canvas
+charts in one element, updated in place: lab/core/panel.py says why)."""
 
 from __future__ import annotations
 
-import html
-import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from lab.ui.figure import Click, encode, mount
-from lab.ui.markup import inline, to_html
-
-LEVELS = ("info", "success", "warning")
-
-
-@dataclass(frozen=True)
-class Chart:
-    """One canvas chart in a panel: ``name`` is its id within the panel,
-    ``filename`` its PNG's; ``clickable`` charts report clicks, the keyboard
-    cursor starting at ``focus`` (row, column)."""
-
-    name: str
-    fig: dict[str, Any]
-    filename: str
-    clickable: bool = False
-    focus: tuple[int, int] | None = None
-
-
-@dataclass
-class Panel:
-    blocks: list[dict[str, Any]] = field(default_factory=list)
-
-    def heading(self, text: str) -> None:
-        """A section heading with a rule under it, as ``st.subheader(divider=)``."""
-        self.blocks.append({"t": "heading", "html": inline(text)})
-
-    def text(self, md: str) -> None:
-        self.blocks.append({"t": "text", "html": to_html(md)})
-
-    def caption(self, md: str) -> None:
-        self.blocks.append({"t": "caption", "html": to_html(md)})
-
-    def formula(self, markup: str) -> None:
-        """A displayed formula, as HTML with ``<sub>``/``<sup>``: constant
-        markup from lab/texts/ only (it is not escaped), never a value that
-        came from a link or an upload."""
-        self.blocks.append({"t": "formula", "html": markup})
-
-    def callout(self, level: str, md: str) -> None:
-        """A coloured box, as ``st.info`` / ``st.success`` / ``st.warning``."""
-        if level not in LEVELS:
-            raise ValueError(f"level must be one of {LEVELS}")
-        self.blocks.append({"t": "callout", "level": level, "html": to_html(md)})
-
-    def metrics(self, items: Sequence[tuple[str, str, str | None]]) -> None:
-        """Readouts side by side: (label, value, help), help shown on a "?"."""
-        self.blocks.append(
-            {"t": "metrics", "items": [[a, b, c or ""] for a, b, c in items]}
-        )
-
-    def table(
-        self, head: Sequence[str], rows: Sequence[Sequence[str]], align: str = ""
-    ) -> None:
-        """A table; ``align`` has one letter per column, "l" or "r" (numbers)."""
-        self.blocks.append(
-            {
-                "t": "table",
-                "head": [inline(h) for h in head],
-                "rows": [[inline(c) for c in r] for r in rows],
-                "align": align or "l" * len(head),
-            }
-        )
-
-    def figures(
-        self,
-        charts: Sequence[Chart],
-        cols: int = 1,
-        widths: Sequence[float] | None = None,
-    ) -> None:
-        """Canvas charts, ``cols`` side by side (or one per entry of
-        ``widths``, in those proportions); one column on a phone."""
-        self.blocks.append(
-            {
-                "t": "figures",
-                "cols": len(widths) if widths else cols,
-                "widths": [float(w) for w in widths] if widths else None,
-                "items": [
-                    {
-                        "name": c.name,
-                        "figure": encode(c.fig),
-                        "filename": c.filename,
-                        "clickable": c.clickable,
-                        "focus": None if c.focus is None else list(c.focus),
-                    }
-                    for c in charts
-                ],
-            }
-        )
-
-    def words(self) -> str:
-        """Every word the panel shows (headings, text, readouts, tables), as
-        plain text: what a test checks sentences against."""
-        out = []
-        for b in self.blocks:
-            if "html" in b:
-                out.append(b["html"])
-            elif b["t"] == "metrics":
-                out += [f"{a}: {v}" for a, v, _ in b["items"]]
-            elif b["t"] == "table":
-                out += [" | ".join(r) for r in [b["head"], *b["rows"]]]
-        return plain_text(" ".join(out))
-
-
-def plain_text(markup: str) -> str:
-    """The words of a panel's markup, tags dropped and entities read."""
-    return html.unescape(re.sub(r"<[^>]+>", "", markup))
+from lab.core.panel import Panel
+from lab.ui.figure import Click, mount
 
 
 def _on_chart(on_click: Callable[[str, Click], None]) -> Callable[[Click], None]:
-    """A panel's click names its chart (assets/figure.js adds ``chart``)."""
+    """A panel's click names its chart (lab/ui/figure.js adds ``chart``)."""
 
     def clicked(click: Click) -> None:
         if "chart" in click:

@@ -12,17 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, fields
-from functools import cache
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 import streamlit as st
 
-from lab.texts.families import SCENARIO_LEFT
+from lab.core.families import SCENARIO_LEFT
+from lab.ui.components import component
 
 S = TypeVar("S")
 
-_CURRENT_PAGE = "_lab.page"
+CURRENT_PAGE = "_lab.page"
 
 
 def _url_now() -> dict[str, list[str]]:
@@ -77,8 +77,8 @@ class UrlState(Generic[S]):
         ensure_routed()
         ss = st.session_state
         url = _url_now()
-        arrived = ss.get(_CURRENT_PAGE) != self.prefix
-        ss[_CURRENT_PAGE] = self.prefix
+        arrived = ss.get(CURRENT_PAGE) != self.prefix
+        ss[CURRENT_PAGE] = self.prefix
         saved = ss.get(self.key("_state"))
         if arrived and not url and saved is not None:
             # Back from another page: Streamlit dropped the query string on the
@@ -121,26 +121,19 @@ class UrlState(Generic[S]):
         ss[self.key("_url")] = _canonical(params)
 
 
-_SHARE_JS = Path(__file__).resolve().parents[2] / "assets" / "share.js"
-
-
-@cache
-def _share_component() -> Callable:
-    return st.components.v2.component(
-        "normlab_share", js=_SHARE_JS.read_text(encoding="utf-8"), isolate_styles=False
-    )
+_SHARE_JS = Path(__file__).with_name("share.js")
 
 
 def share_view(key: str, what: str) -> None:
     """'Share this view' for a page whose fragments rerun on their own.
 
-    The link is read from the address bar in the browser (assets/share.js):
+    The link is read from the address bar in the browser (lab/ui/share.js):
     every run, fragment or not, writes the page's state there, while a link
     built here would go stale whenever a fragment reruns without this control.
     """
     with st.popover("Share this view", icon=":material/share:", width="content"):
         st.caption(f"This link opens exactly this view: {what}.")
-        _share_component()(key=key)
+        component("normlab_share", _SHARE_JS)(key=key)
 
 
 def link_note_and_scenario(

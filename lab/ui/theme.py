@@ -6,7 +6,8 @@ from functools import cache
 from pathlib import Path
 
 import streamlit as st
-import torch
+
+from lab.core.threads import use_one_thread
 
 CSS = Path(__file__).resolve().parents[2] / "assets" / "style.css"
 
@@ -22,12 +23,5 @@ def apply() -> None:
 
 
 def single_threaded_torch() -> None:
-    """Run torch's CPU kernels on one thread in the app.
-
-    The lab's tensors are tiny, and on a shared 2-core host torch's OpenMP
-    threads spin-wait for cores other processes hold: 200 BatchNorm1d forwards
-    took 1.4 s instead of 4 ms under load. Checked every run because torch's
-    setting can differ between Streamlit's script threads.
-    """
-    if torch.get_num_threads() != 1:
-        torch.set_num_threads(1)
+    """One torch thread in this script thread (lab/core/threads.py says why)."""
+    use_one_thread()

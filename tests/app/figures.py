@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from lab.ui.panel import Panel, plain_text
+from lab.core.panel import Panel, plain_text
 
 NAME = "normlab_figure"
 

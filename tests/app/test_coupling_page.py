@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lab.coupling_state import VIEWS
-from lab.texts.coupling import SCENARIOS, TITLE, VIEW_LABELS
-from lab.texts.families import SCENARIO_LEFT
+from lab.core.families import SCENARIO_LEFT
+from lab.coupling.state import SCENARIOS, VIEWS
+from lab.coupling.texts import TITLE, VIEW_LABELS
 from tests.app.figures import (
     figures,
     panel_metrics,
@@ -182,7 +182,7 @@ def test_batchnorm_in_eval_mode_moves_only_the_nudged_cell():
 
 def test_the_mode_control_only_applies_to_batchnorm_in_the_probe():
     """Switched off in the browser by the view's panel, not redrawn disabled."""
-    mode = "st-key-coupling-ctl-mode"
+    mode = "st-key-coupling-mode"
     assert panel_off(run())[mode]
     assert not panel_off(run(view="probe"))[mode]
     assert panel_off(run(view="probe", norm="layer"))[mode]
@@ -192,11 +192,11 @@ def test_the_mode_control_only_applies_to_batchnorm_in_the_probe():
 def test_each_view_switches_off_exactly_the_controls_it_does_not_use(view):
     off = panel_off(run(view=view))
     assert off == {
-        "st-key-coupling-ctl-norm": view not in ("probe", "spread"),
-        "st-key-coupling-ctl-mode": view != "probe",  # BatchNorm, the default
-        "st-key-coupling-ctl-ghost": view != "ghost",
-        "st-key-coupling-ctl-devices": view != "devices",
-        "st-key-coupling-ctl-resamples": view == "probe",
+        "st-key-coupling-norm": view not in ("probe", "spread"),
+        "st-key-coupling-mode": view != "probe",  # BatchNorm, the default
+        "st-key-coupling-ghost": view != "ghost",
+        "st-key-coupling-devices": view != "devices",
+        "st-key-coupling-resamples": view == "probe",
     }
 
 

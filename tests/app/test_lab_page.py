@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lab.norms import FAMILY_NAMES
-from lab.scenarios import SCENARIO_BY_KEY, SCENARIOS
-from lab.state import BOARD_FAMILIES
-from lab.texts.families import SCENARIO_LEFT
+from lab.board.state import BOARD_FAMILIES, PAGE, SCENARIOS
+from lab.core.families import SCENARIO_LEFT
+from lab.core.norms import FAMILY_NAMES
 
 TIMEOUT = 60
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -207,7 +206,7 @@ def test_picking_a_scenario_sets_its_controls():
 
 def test_moving_a_control_away_from_the_scenario_makes_it_custom():
     at = run(scenario="tiny")
-    title = SCENARIO_BY_KEY["tiny"].title
+    title = PAGE.by_key["tiny"].title
     assert any(i.value.startswith(f"**{title}.**") for i in at.info)
     next(s for s in at.slider if s.label == "Batch size").set_value(20).run()
     assert at.selectbox(key="lab.scenario").value == "custom"

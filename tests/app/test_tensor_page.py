@@ -11,8 +11,11 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Widget
 
-from lab.tensor import MAX_C, MAX_N, MAX_SIDE, SCENARIOS, divisors
-from lab.texts.tensor import CLICK_NOTE
+from lab.core.helpers import divisors
+from lab.tensor.data import MAX_C, MAX_N, MAX_SIDE
+from lab.tensor.state import SCENARIOS
+from lab.tensor.texts import CLICK_NOTE
+from tests.app.pages import open_page, visit
 
 TIMEOUT = 60
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -21,25 +24,11 @@ APP = str(Path(__file__).resolve().parents[2] / "app.py")
 @pytest.fixture(scope="module")
 def at() -> AppTest:
     """One app session on the Tensor view; each test sets its own URL first."""
-    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    app.run()
-    app.switch_page("pages/tensor.py").run()
-    assert not app.exception
-    return app
-
-
-def visit(at: AppTest, **params: str) -> AppTest:
-    """Arrive on the page through a link with ``params`` (like a shared URL)."""
-    at.query_params.clear()
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page("pages/tensor.py", TIMEOUT)
 
 
 def component(at: AppTest, key: str) -> dict:
-    """What the page hands one of its canvas components (assets/tensor.js)."""
+    """What the page hands one of its canvas components (lab/tensor/tensor.js)."""
     found = [e for e in at.main if getattr(e, "key", "") == key]
     assert len(found) == 1, key
     return json.loads(found[0].proto.json)
@@ -281,7 +270,7 @@ def test_the_pitfall_shows_both_computations_and_their_difference(at):
 
 
 def test_the_share_link_holds_the_view(at):
-    """The link is the address bar's (assets/share.js): the page writes its
+    """The link is the address bar's (lab/ui/share.js): the page writes its
     whole state there on every run; here, a move's change shows up in it."""
     visit(at, view="one", norm="instance", focus="1,2,0,1")
     assert any(getattr(e, "key", "") == "tensor.share" for e in at.main)

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lab.train_eval import MAX_STEPS, SCENARIOS, TrainEvalState
+from lab.train_eval.state import SCENARIOS, TrainEvalState
+from lab.train_eval.stream import MAX_STEPS
 from tests.app.figures import (
     click_figure,
     figure_by_key,
@@ -21,6 +22,7 @@ from tests.app.figures import (
     panel_tables,
     panel_words,
 )
+from tests.app.pages import open_page, visit
 
 TIMEOUT = 120
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -29,21 +31,7 @@ PLAYING = "traineval._playing"
 
 @pytest.fixture(scope="module")
 def at() -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    app.run()
-    app.switch_page("pages/train_eval.py").run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
-
-
-def visit(at: AppTest, **params: str) -> AppTest:
-    """Arrive on the page through a link with ``params``."""
-    at.query_params.clear()
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page("pages/train_eval.py", TIMEOUT)
 
 
 def charts(at: AppTest) -> list[dict]:
@@ -159,7 +147,7 @@ def test_play_advances_and_pause_stops_with_the_slider_back(at):
 def test_play_states_the_rate_it_keeps_and_slow_ticks_catch_up(at):
     """Issue 12: the caption said "2 steps every 0.5 s" while ticks came every
     0.6–0.8 s (~2.5 steps/s). Now each tick moves by the time it took."""
-    from lab.ui import train_eval_view as V
+    from lab.train_eval import view as V
 
     visit(at, step="20")
     at.button(key="traineval.b_play").click().run()

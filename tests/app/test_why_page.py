@@ -15,13 +15,16 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lab.texts import why as T
-from lab.texts.families import SCENARIO_LEFT
-from lab.ui import why_view
-from lab.why import default_state, landscape_verdict, parse, scenario_base
-from lab.why_cache import sweep_key, xiong_key
-from lab.why_runs import LR_GRID, SweepConfig, run_sweep, xiong_sweep
+from lab.core.families import SCENARIO_LEFT
+from lab.why import texts as T
+from lab.why import view as why_view
+from lab.why.cache import sweep_key, xiong_key
+from lab.why.runs import LR_GRID, SweepConfig, run_sweep
+from lab.why.state import PAGE
+from lab.why.verdicts import landscape_verdict
+from lab.why.xiong import xiong_sweep
 from tests.app.figures import figure_elements, unpack
+from tests.app.pages import open_page, visit
 
 TIMEOUT = 90
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -40,24 +43,11 @@ def prefill(config: SweepConfig, seed: int | None = None) -> None:
 
 @pytest.fixture(scope="module")
 def at() -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    app.run()
-    app.switch_page("pages/why.py").run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
-
-
-def visit(at: AppTest, **params: str) -> AppTest:
-    at.query_params.clear()
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page("pages/why.py", TIMEOUT)
 
 
 def figures(at: AppTest) -> list[dict]:
-    """The Plotly figures the page hands its canvas charts (assets/figure.js)."""
+    """The Plotly figures the page hands its canvas charts (lab/ui/figure.js)."""
     return [
         unpack(json.loads(e.proto.json))["figure"]
         for e in figure_elements(at)
@@ -92,23 +82,23 @@ def test_the_default_view_opens_from_the_shipped_results(at):
 
 def test_the_metrics_are_the_highest_rates_the_runs_reached(at):
     visit(at)
-    sweep = why_view.store().get(sweep_key(default_state().config))
+    sweep = why_view.store().get(sweep_key(PAGE.initial().config))
     for m, v in zip(at.metric, sweep.runs, strict=True):
         hi = sweep.highest_lr(v)
         assert m.value == ("—" if hi is None else f"{hi:.2g}")
 
 
-@pytest.mark.parametrize("key", list(T.SCENARIO_BY_KEY))
+@pytest.mark.parametrize("key", list(PAGE.by_key))
 def test_every_scenario_renders_its_runs_without_exception(at, key):
-    prefill(scenario_base(key).config, seed=0)
+    prefill(PAGE.base(key).config, seed=0)
     visit(at, scenario=key)
     assert at.selectbox(key="why.scenario").value == key
-    assert any(T.SCENARIO_BY_KEY[key].title in i.value for i in at.info)
+    assert any(PAGE.by_key[key].title in i.value for i in at.info)
     assert len(figures(at)) == 7
 
 
 def test_picking_a_scenario_sets_its_controls_and_keeps_the_seed(at):
-    prefill(scenario_base("deeper").config, seed=0)
+    prefill(PAGE.base("deeper").config, seed=0)
     visit(at, lr="1")
     at.selectbox(key="why.scenario").set_value("deeper").run()
     assert not at.exception
@@ -118,7 +108,7 @@ def test_picking_a_scenario_sets_its_controls_and_keeps_the_seed(at):
 
 def test_moving_a_control_away_from_the_scenario_makes_it_custom(at):
     # Changed on purpose (issue 12): the default view is the 6-layer scenario.
-    config = replace(default_state().config, depth=11)
+    config = replace(PAGE.initial().config, depth=11)
     prefill(config)
     visit(at)
     at.slider(key="why.depth").set_value(11).run()
@@ -127,7 +117,7 @@ def test_moving_a_control_away_from_the_scenario_makes_it_custom(at):
     assert "11 layers of 64 units" in text(at)
     # the scenario's sentence is gone; its box says the view has left it
     left = [i.value for i in at.info if "6 layers" in i.value]
-    assert left == [SCENARIO_LEFT.format(title=T.SCENARIO_BY_KEY["six_layers"].title)]
+    assert left == [SCENARIO_LEFT.format(title=PAGE.by_key["six_layers"].title)]
 
 
 def test_the_learning_rate_picker_changes_the_views_not_the_runs(at):
@@ -157,7 +147,7 @@ def test_every_control_at_its_extremes_renders(at):
         {"init": "torch", "lr": "0.01", "blocks": "24", "noise": "0.25"},
     ]
     for params in cases:
-        state, note = parse(params)
+        state, note = PAGE.parse(params)
         assert note is None
         prefill(state.config)
         visit(at, **params)
@@ -166,7 +156,7 @@ def test_every_control_at_its_extremes_renders(at):
 
 def test_a_sweep_too_heavy_for_the_server_is_refused_with_a_clear_message(at):
     params = {"depth": "20", "width": "128", "batch": "256", "steps": "400"}
-    config = parse(params)[0].config
+    config = PAGE.parse(params)[0].config
     visit(at, **params)
     assert why_view.store().get(sweep_key(config)) is None  # nothing was trained
     assert any("about 17.8× the default sweep's work" in e.value for e in at.error)
@@ -176,7 +166,7 @@ def test_a_sweep_too_heavy_for_the_server_is_refused_with_a_clear_message(at):
 
 def test_a_small_sweep_trains_through_the_page_and_is_then_stored(at):
     params = {"depth": "4", "width": "32", "batch": "16", "steps": "50", "seed": "0"}
-    config = parse(params)[0].config
+    config = PAGE.parse(params)[0].config
     assert why_view.store().get(sweep_key(config)) is None
     visit(at, **params)
     assert "Trained just now" in text(at)
@@ -199,7 +189,7 @@ def test_a_small_sweep_trains_through_the_page_and_is_then_stored(at):
     ],
 )
 def test_hostile_links_render_with_a_note_and_no_traceback(at, params):
-    prefill(parse(params)[0].config)
+    prefill(PAGE.parse(params)[0].config)
     visit(at, **params)
     assert len(figures(at)) == 7
     notes = [w.value for w in at.warning]
@@ -211,10 +201,10 @@ def test_the_landscape_box_is_the_verdict_on_the_runs_on_screen_with_the_seed_sp
     at,
 ):
     visit(at)
-    sweep = why_view.store().get(sweep_key(default_state().config))
-    entry = why_view.seed_entry(default_state())
+    sweep = why_view.store().get(sweep_key(PAGE.initial().config))
+    entry = why_view.seed_entry(PAGE.initial())
     assert entry is not None
-    _, expected = landscape_verdict(sweep, default_state().lr, entry)
+    _, expected = landscape_verdict(sweep, PAGE.initial().lr, entry)
     boxes = [b.value for b in [*at.success, *at.info, *at.warning]]
     assert expected in boxes
     assert "Over seeds 0–4 of this scenario at lr 0.1" in expected
@@ -222,7 +212,7 @@ def test_the_landscape_box_is_the_verdict_on_the_runs_on_screen_with_the_seed_sp
 
 
 def test_a_custom_view_says_the_seed_spread_is_for_the_scenarios(at):
-    config = replace(default_state().config, depth=5)
+    config = replace(PAGE.initial().config, depth=5)
     prefill(config)
     visit(at, scenario="custom", depth="5")
     assert any(T.SEEDS_CUSTOM in b.value for b in [*at.info, *at.success, *at.warning])

@@ -53,3 +53,20 @@ def open_lab(page, app_url):
         return page
 
     return _open
+
+
+@pytest.fixture(scope="session")
+def warmed(app_url, chromium):
+    """The server after one visit to its home page, before any deep link.
+
+    A deep link to a page on a server nobody has opened yet is routed through
+    app.py (lab.ui.sync.ensure_routed, tested on its own in
+    test_lab_browser.py); the page tests start after that, so they test the
+    page rather than the first-visit routing.
+    """
+    context = chromium.new_context()
+    page = context.new_page()
+    page.goto(f"{app_url}/")
+    wait_idle(page, 120_000)
+    context.close()
+    return app_url

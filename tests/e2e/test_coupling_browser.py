@@ -64,26 +64,10 @@ def sidebar_button(page, text: str):
     return page.locator("[data-testid='stSidebar'] button", has_text=text)
 
 
-@pytest.fixture(scope="module")
-def navigation_ready(app_url, chromium):
-    """Load the app's root once before any deep link.
-
-    On a freshly started server Streamlit serves a deep link to /coupling as a
-    legacy pages/ app (the page alone, no st.navigation, no wide layout) until
-    some session has run app.py's st.navigation; the flag is server-wide.
-    """
-    context = chromium.new_context()
-    page = context.new_page()
-    page.goto(app_url)
-    wait_idle(page)
-    context.close()
-    return app_url
-
-
 @pytest.fixture
-def open_coupling(page, navigation_ready):
+def open_coupling(page, warmed):
     """Open the Batch coupling page with a query string and wait for its charts."""
-    app_url = navigation_ready
+    app_url = warmed
 
     def _open(query: str = "", charts: int = 2) -> object:
         page.goto(f"{app_url}/coupling{'?' + query if query else ''}")
@@ -255,15 +239,15 @@ def test_a_view_switch_turns_the_controls_it_does_not_use_off(open_coupling):
     """The view's panel switches off the controls the view does not use
     (dimmed, out of reach of pointer and keyboard) and back on."""
     page = open_coupling()
-    assert page.evaluate(OFF, "st-key-coupling-ctl-mode") == [True, True]
-    assert page.evaluate(OFF, "st-key-coupling-ctl-resamples") == [False, False]
+    assert page.evaluate(OFF, "st-key-coupling-mode") == [True, True]
+    assert page.evaluate(OFF, "st-key-coupling-resamples") == [False, False]
     page.locator("[data-testid='stMain'] button").filter(
         has=page.get_by_text("Coupling probe", exact=True)
     ).click()
     page.wait_for_url(re.compile(r"view=probe"))
     wait_idle(page)
     wait_charts(page, 2)
-    assert page.evaluate(OFF, "st-key-coupling-ctl-mode") == [False, False]
-    assert page.evaluate(OFF, "st-key-coupling-ctl-resamples") == [True, True]
+    assert page.evaluate(OFF, "st-key-coupling-mode") == [False, False]
+    assert page.evaluate(OFF, "st-key-coupling-resamples") == [True, True]
     sidebar_button(page, "Eval").click()  # reachable now
     page.wait_for_url(re.compile(r"mode=eval"))

@@ -1,6 +1,6 @@
 """The Tensor view in a real browser: the real server, headless Chromium, clicks.
 
-The cubes and flat maps are canvases (assets/tensor.js); each records what it
+The cubes and flat maps are canvases (lab/tensor/tensor.js); each records what it
 drew in data attributes (``data-focus``, ``data-set``, ``data-numbers``) and
 offers ``canvas.normlabPoint([n, c, h, w])``, a point where a click reaches
 that cell, so the tests click exactly where a person would.
@@ -18,7 +18,9 @@ from bench.harness import (
     view_numbers,
     wait_idle,
 )
-from lab.tensor import TensorState, build_view, fmt
+from lab.core.helpers import fmt
+from lab.tensor.model import build_view
+from lab.tensor.state import TensorState
 
 ONE = "?view=one"
 ROOTS = "document.querySelectorAll('.normlab-tensor')"
@@ -30,23 +32,6 @@ DRAWN = (
 CUBES = ".normlab-tensor[data-kind='cubes'] canvas"
 UNFOLDED = ".normlab-tensor[data-layout='unfolded'] canvas"
 PITFALL = ".normlab-tensor[data-layout='example'] canvas"
-
-
-@pytest.fixture(scope="module")
-def warmed(app_url, chromium):
-    """Load the home page once before any deep link.
-
-    On a fresh server, Streamlit runs a first request for /tensor in its legacy
-    `pages/`-folder mode, which skips app.py (no wide layout, its own page list)
-    until someone has opened /. That is a property of the app's folder layout,
-    reported to the lead; these tests are about the page.
-    """
-    context = chromium.new_context()
-    page = context.new_page()
-    page.goto(app_url)
-    wait_idle(page)
-    context.close()
-    return app_url
 
 
 def ready(page) -> None:

@@ -14,22 +14,11 @@ from bench.harness import (
     view_numbers,
     wait_idle,
 )
-from lab.train_eval import TrainEvalState, build_live
+from lab.train_eval.model import build_live
+from lab.train_eval.state import TrainEvalState
 
 CHARTS = 6  # the stream, four heatmaps, one pitfall chart
 STREAM, TRAIN = 0, 1  # chart order on the page
-
-
-@pytest.fixture(scope="module")
-def warmed(app_url, chromium):
-    """Load the home page once before any deep link (see test_tensor_browser.py:
-    a fresh server runs a first deep link in its legacy pages/ mode)."""
-    context = chromium.new_context()
-    page = context.new_page()
-    page.goto(app_url)
-    wait_idle(page)
-    context.close()
-    return app_url
 
 
 @pytest.fixture

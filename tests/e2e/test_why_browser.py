@@ -21,28 +21,12 @@ CHARTS = 7
 RUN_TIMEOUT = 120_000  # a real sweep on a busy 2-core machine
 
 
-@pytest.fixture(scope="module")
-def app_started(app_url, chromium):
-    """Open the app's root once, so the server runs app.py before any deep link.
-
-    On a fresh server, a deep link to a file in pages/ runs that file alone
-    until some session has run app.py (Streamlit's multipage v1 fallback; see
-    the report), and these tests check the app, not that fallback.
-    """
-    context = chromium.new_context()
-    page = context.new_page()
-    page.goto(f"{app_url}/")
-    wait_idle(page, RUN_TIMEOUT)
-    context.close()
-    return app_url
-
-
 @pytest.fixture
-def open_why(page, app_started):
+def open_why(page, warmed):
     """Open the page through a link with ``query`` and wait for every chart."""
 
     def _open(query: str = "") -> object:
-        page.goto(f"{app_started}/why{query}")
+        page.goto(f"{warmed}/why{query}")
         wait_charts(page)
         return page
 

@@ -11,15 +11,16 @@ import pytest
 import torch
 from torch.testing import assert_close
 
-from lab.board import build_board
-from lab.export import (
+from lab.board.export import (
     describe,
     matrix_csv,
     read_matrix_csv,
     stats_csv,
     torch_snippet,
 )
-from lab.state import BOARD_FAMILIES, BoardState, divisors, scenario_base
+from lab.board.model import build_board
+from lab.board.state import BOARD_FAMILIES, PAGE, BoardState
+from lab.core.helpers import divisors
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,7 +32,7 @@ STATES = [
     BoardState(shift=0.0, drift=1.3, offset=2.0, spread=0.7, gamma=-1.5, beta=0.4),
     BoardState(eps=1e-2, features=12, groups=3, seed=123456),
     BoardState(batch=1),
-    scenario_base("mixed"),
+    PAGE.base("mixed"),
 ]
 
 

@@ -7,9 +7,10 @@ import json
 
 import numpy as np
 
-from lab.train_eval import TrainEvalState, build_live
-from lab.train_eval_figures import matrix_figures, stream_figure
-from lab.ui.figure import encode
+from lab.core.figures import encode
+from lab.train_eval.figures import matrix_figures, stream_figure
+from lab.train_eval.model import build_live
+from lab.train_eval.state import TrainEvalState
 from tests.app.figures import unpack
 
 

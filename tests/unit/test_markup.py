@@ -7,8 +7,8 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lab.ui.markup import inline, to_html
-from lab.ui.panel import Panel
+from lab.core.markup import inline, to_html
+from lab.core.panel import Panel
 
 
 def test_the_marks_the_copy_uses():

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from torch import nn
 from torch.testing import assert_close
 
-from lab.norms import FAMILIES, default_eps, normalize, num_statistics, param_shape
+from lab.core.norms import FAMILIES, default_eps, normalize, num_statistics, param_shape
 
 DTYPES = (torch.float32, torch.float64)
 

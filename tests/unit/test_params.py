@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from lab.params import Choice, Eps, Ints, Num, read_params, summarize, write_params
+from lab.core.params import Choice, Eps, Ints, Num, read_params, summarize, write_params
 
 SPECS = {
     "n": Num(1, 10, 1, integer=True),

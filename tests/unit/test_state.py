@@ -8,72 +8,39 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lab.scenarios import SCENARIOS
-from lab.state import (
+from lab.board.state import (
     BOARD_FAMILIES,
-    EPS_CHOICES,
-    NUMERIC,
+    PAGE,
+    SCENARIOS,
     BoardState,
     clean,
-    matches_scenario,
-    parse,
-    scenario_base,
-    to_params,
 )
 
 
 def test_an_empty_link_is_the_default_view():
-    state, note = parse({})
+    state, note = PAGE.parse({})
     assert state == BoardState()
     assert note is None
-    assert to_params(BoardState()) == {}
-
-
-@st.composite
-def states(draw):
-    values = {}
-    for name, spec in NUMERIC.items():
-        k = draw(st.integers(0, round((spec.hi - spec.lo) / spec.step)))
-        values[name] = spec.snap(spec.lo + k * spec.step)
-    values["norm"] = draw(st.sampled_from(BOARD_FAMILIES))
-    values["mode"] = draw(st.sampled_from(["train", "eval"]))
-    values["colors"] = draw(st.sampled_from(["shared", "own"]))
-    values["eps"] = draw(st.sampled_from(EPS_CHOICES))
-    values["focus"] = (draw(st.integers(0, 70)), draw(st.integers(0, 70)))
-    values["scenario"] = draw(st.sampled_from(["custom"] + [s.key for s in SCENARIOS]))
-    state = clean(BoardState(**values))
-    if state.scenario != "custom" and not matches_scenario(state, state.scenario):
-        state = replace(state, scenario="custom")
-    return state
-
-
-@settings(max_examples=300, deadline=None)
-@given(states())
-def test_every_valid_state_round_trips_through_its_link(state):
-    params = to_params(state)
-    assert all(isinstance(v, str) for v in params.values())
-    back, note = parse(params)
-    assert note is None
-    assert back == state
+    assert PAGE.to_params(BoardState()) == {}
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.key)
 def test_a_scenario_link_is_one_parameter(scenario):
-    state = scenario_base(scenario.key)
-    params = to_params(state)
+    state = PAGE.base(scenario.key)
+    params = PAGE.to_params(state)
     assert params == ({} if scenario.key == "stable" else {"scenario": scenario.key})
-    assert parse(params) == (state, None)
+    assert PAGE.parse(params) == (state, None)
 
 
 def test_switching_family_keeps_the_scenario():
-    state = replace(scenario_base("outlier"), norm="layer")
-    assert matches_scenario(state, "outlier")
-    assert to_params(state) == {"scenario": "outlier", "norm": "layer"}
+    state = replace(PAGE.base("outlier"), norm="layer")
+    assert PAGE.matches(state, "outlier")
+    assert PAGE.to_params(state) == {"scenario": "outlier", "norm": "layer"}
 
 
 def test_moving_a_scenario_control_leaves_the_scenario():
-    state = replace(scenario_base("tiny"), batch=16)
-    assert not matches_scenario(state, "tiny")
+    state = replace(PAGE.base("tiny"), batch=16)
+    assert not PAGE.matches(state, "tiny")
 
 
 HOSTILE = [
@@ -102,25 +69,25 @@ HOSTILE = [
 
 @pytest.mark.parametrize(("params", "expected"), HOSTILE)
 def test_hostile_links_fall_back_with_one_note_naming_the_parameter(params, expected):
-    state, note = parse(params)
+    state, note = PAGE.parse(params)
     assert state == clean(state)
     assert note is not None and expected in note
 
 
 def test_clamped_values_land_inside_the_range():
-    state, _ = parse({"batch": "1e308", "features": "-3", "outlier": "1e9"})
+    state, _ = PAGE.parse({"batch": "1e308", "features": "-3", "outlier": "1e9"})
     assert (state.batch, state.features, state.outlier) == (64, 1, 100.0)
 
 
 def test_notes_never_echo_markup_from_the_link():
     payload = "<img src=x onerror=alert(1)>[x](javascript:alert(1))"
-    _, note = parse({payload: "1", "norm": payload, "batch": payload})
+    _, note = PAGE.parse({payload: "1", "norm": payload, "batch": payload})
     assert "<" not in note and "javascript" not in note and "](" not in note
     assert "unknown parameter unreadable names" in note
 
 
 def test_many_unknown_names_are_summarized():
-    _, note = parse({f"p{i}": "1" for i in range(10)})
+    _, note = PAGE.parse({f"p{i}": "1" for i in range(10)})
     assert "and 7 more" in note
 
 
@@ -133,7 +100,7 @@ def test_many_unknown_names_are_summarized():
     )
 )
 def test_any_query_string_parses_to_a_valid_state(params):
-    state, note = parse(params)
+    state, note = PAGE.parse(params)
     assert state == clean(state)
     assert state.norm in BOARD_FAMILIES
     assert 1 <= state.batch <= 64 and 1 <= state.features <= 64

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lab.workers import (
+from lab.core.workers import (
     Task,
     Workers,
     code_version,
@@ -140,13 +140,13 @@ def test_results_are_written_whole_or_not_at_all(tmp_path):
 
 
 def test_keys_change_with_parameters_and_with_the_code():
-    v = code_version("lab.workers")
+    v = code_version("lab.core.workers")
     assert result_key("sweep", {"depth": 8}, v) == result_key("sweep", {"depth": 8}, v)
     assert result_key("sweep", {"depth": 8}, v) != result_key("sweep", {"depth": 9}, v)
     assert result_key("sweep", {"depth": 8}, v) != result_key(
         "sweep", {"depth": 8}, "x"
     )
-    assert len(v) == 12 and v != code_version("lab.norms")
+    assert len(v) == 12 and v != code_version("lab.core.norms")
 
 
 def test_the_pool_leaves_the_server_a_core_and_follows_the_environment(
@@ -171,9 +171,10 @@ def test_the_pool_leaves_the_server_a_core_and_follows_the_environment(
 def test_a_sweep_and_a_classifier_computed_in_a_worker_equal_the_in_thread_ones(
     one_worker,
 ):
-    from lab import train_eval_classifier as C
-    from lab.why_cache import RunStore, sweep_key, sweep_task
-    from lab.why_runs import SweepConfig, run_sweep
+    from lab.train_eval import classifier as C
+    from lab.train_eval import costs as K
+    from lab.why.cache import RunStore, sweep_key, sweep_task
+    from lab.why.runs import SweepConfig, run_sweep
 
     cfg = SweepConfig(depth=2, width=8, steps=5, batch=16, seed=11)
     far = one_worker.run("why-test-sweep", sweep_task(cfg), lambda f, m: 0)
@@ -190,11 +191,11 @@ def test_a_sweep_and_a_classifier_computed_in_a_worker_equal_the_in_thread_ones(
     C.MEMO.workers = one_worker
     try:
         C.MEMO.clear()
-        far_costs = C.serving_costs("layer", 13)
+        far_costs = K.serving_costs("layer", 13)
     finally:
         C.MEMO.workers = None
         C.MEMO.clear()
-    assert far_costs == C.serving_costs("layer", 13)
+    assert far_costs == K.serving_costs("layer", 13)
     assert list(one_worker.results.glob("train_eval-serving-*.npz"))
 
 

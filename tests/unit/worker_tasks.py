@@ -1,4 +1,4 @@
-"""Small computations for tests of `lab.workers` (importable by a spawned worker)."""
+"""Small computations for tests of `lab.core.workers` (importable by a worker)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""The Batch coupling page (``/coupling``): who else is in the room."""

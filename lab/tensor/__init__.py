@@ -1,0 +1,1 @@
+"""The Tensor view page (``/tensor``): Wu & He's (N, C, H·W) cube, live."""

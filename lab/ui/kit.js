@@ -1,0 +1,200 @@
+// Normalization Lab: what every canvas component shares. lab/ui/components.py
+// puts this file before each component's own files, so these functions are in
+// scope wherever a component draws.
+
+// ---- data from Python ----
+
+// A numpy array sent as base64 (lab.core.figures.b64 / encode): its bytes as
+// a typed array of ``Type``.
+function decode(b64, Type = Float32Array) {
+  const bin = atob(b64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return new Type(bytes.buffer);
+}
+
+// ---- the page's theme ----
+
+// Streamlit's theme colours and font, read from its CSS variables at draw
+// time, so light and dark themes both read well.
+function theme(el) {
+  const css = getComputedStyle(el);
+  return {
+    text: css.getPropertyValue("--st-text-color").trim() || "#31333f",
+    font: css.getPropertyValue("--st-font").trim() || "sans-serif",
+    background: css.getPropertyValue("--st-background-color").trim() || "#ffffff",
+  };
+}
+
+// ---- numbers ----
+
+// As lab.core.helpers.fmt prints numbers: 3 decimals, a true minus, no −0.
+function fmt(v) {
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? "NaN" : v > 0 ? "∞" : "−∞";
+  let s = Math.abs(v) >= 1e4 ? v.toExponential(3) : v.toFixed(3).replace(/\.?0+$/, "");
+  if (s === "-0" || s === "0") return "0";
+  return s.replace("-", "−");
+}
+
+// Round ticks for a colour bar symmetric around zero, ±zmax.
+function niceTicks(zmax) {
+  const raw = zmax / 2;
+  const p = Math.pow(10, Math.floor(Math.log10(raw)));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * p).find((s) => raw / s <= 1.5) || raw;
+  const ticks = [];
+  for (let v = -Math.floor(zmax / step) * step; v <= zmax + 1e-9; v += step) ticks.push(v);
+  return ticks;
+}
+
+// ---- colours ----
+
+function hexToRgb(hex) {
+  const n = parseInt(hex.slice(1), 16);
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+}
+
+// A colour scale's stops ([position, [r, g, b]] pairs) as flat arrays:
+// positions, then red, green, blue.
+function flatStops(stops) {
+  return [0, 1, 2, 3].map((k) =>
+    Float64Array.from(stops, ([p, rgb]) => (k === 0 ? p : rgb[k - 1])),
+  );
+}
+
+// Linear interpolation between the scale's stops, as Plotly does; writes the
+// colour's red, green and blue into out[at..at+2]. Flat arrays: this runs once
+// a cell, 8,192 times for a 64×64 pair (~1.8 ms with [p, [r, g, b]] pairs).
+function rgbAt(stops, t, out, at) {
+  const P = stops[0], R = stops[1], G = stops[2], B = stops[3];
+  if (!(t >= 0)) t = 0;
+  if (t > 1) t = 1;
+  let i = 1;
+  while (i < P.length - 1 && P[i] < t) i++;
+  const u = P[i] > P[i - 1] ? (t - P[i - 1]) / (P[i] - P[i - 1]) : 0;
+  out[at] = Math.round(R[i - 1] + (R[i] - R[i - 1]) * u);
+  out[at + 1] = Math.round(G[i - 1] + (G[i] - G[i - 1]) * u);
+  out[at + 2] = Math.round(B[i - 1] + (B[i] - B[i - 1]) * u);
+}
+
+function colorAt(stops, t) {
+  const c = [0, 0, 0];
+  rgbAt(stops, t, c, 0);
+  return `rgb(${c[0]},${c[1]},${c[2]})`;
+}
+
+// ---- canvases ----
+
+// Size ``canvas`` to width × height CSS pixels at the screen's pixel ratio
+// (sharp on a high-density screen); return its context, cleared and scaled so
+// that drawing is in CSS pixels. Resizing only when the size changed keeps a
+// redraw from reallocating the bitmap.
+function fitCanvas(canvas, width, height) {
+  const dpr = window.devicePixelRatio || 1;
+  const w = Math.round(width * dpr), h = Math.round(height * dpr);
+  if (canvas.width !== w || canvas.height !== h) {
+    canvas.width = w;
+    canvas.height = h;
+    canvas.style.width = `${width}px`;
+    canvas.style.height = `${height}px`;
+  }
+  const ctx = canvas.getContext("2d");
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.clearRect(0, 0, width, height);
+  return ctx;
+}
+
+// Save ``canvas`` as ``filename``.png exactly as drawn, on the page's
+// background (a transparent PNG would show the viewer's own background).
+function savePng(canvas, background, filename) {
+  const out = document.createElement("canvas");
+  out.width = canvas.width;
+  out.height = canvas.height;
+  const ctx = out.getContext("2d");
+  ctx.fillStyle = background || "#ffffff";
+  ctx.fillRect(0, 0, out.width, out.height);
+  ctx.drawImage(canvas, 0, 0);
+  out.toBlob((blob) => {
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = `${filename}.png`;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  }, "image/png");
+}
+
+// A chart's parts, created on ``owner``: a focusable canvas the screen reader
+// reads as an image, the hover tip, and the "PNG" button (calling
+// ``owner.save()``) when ``png`` names what it saves.
+function chartParts(owner, png) {
+  owner.canvas = document.createElement("canvas");
+  owner.canvas.tabIndex = 0;
+  owner.canvas.setAttribute("role", "img");
+  owner.tip = document.createElement("div");
+  owner.tip.className = "normlab-tip";
+  owner.button = document.createElement("button");
+  owner.button.className = "normlab-png";
+  owner.button.type = "button";
+  owner.button.textContent = "PNG";
+  if (png) owner.button.title = `Save this ${png} as a PNG`;
+  owner.button.addEventListener("click", () => owner.save());
+}
+
+// A vertical colour bar right of ``box`` for a scale symmetric around zero,
+// ±zmax, its ticks written by ``label``.
+function colorBar(ctx, stops, box, zmax, th, label = fmt) {
+  const x = box.x + box.w + 14, w = 12;
+  for (let i = 0; i < box.h; i++) {
+    ctx.fillStyle = colorAt(stops, 1 - i / box.h);
+    ctx.fillRect(x, box.y + i, w, 1.5);
+  }
+  ctx.fillStyle = th.text;
+  ctx.globalAlpha = 0.8;
+  ctx.font = `11px ${th.font}`;
+  ctx.textAlign = "left";
+  ctx.textBaseline = "middle";
+  for (const v of niceTicks(zmax)) {
+    ctx.fillText(label(v), x + w + 4, box.y + (1 - (v + zmax) / (2 * zmax)) * box.h);
+  }
+  ctx.globalAlpha = 1;
+}
+
+// ---- controls elsewhere on the page ----
+
+// Controls a view does not use, by their container's class (lab.ui.page.Page.off):
+// dimmed (assets/style.css) and inert, so neither pointer nor keyboard reaches
+// them, while the label and its help stay readable. Python draws them enabled:
+// redrawing a control only to disable it would redraw the sidebar (a slider
+// costs ~10 ms in the browser). Attributes React does not manage.
+//
+// The map is kept and applied again whenever Streamlit adds elements to the
+// page: a control mounted after the component's update (the sidebar drawn
+// late on a busy machine, a fragment redrawing its control) is switched off
+// too, not only at the next update.
+const OFF_PARTS = '[data-testid="stSlider"] > :not([data-testid="stWidgetLabel"]), ' +
+  '[data-testid="stButtonGroup"] > :not([data-testid="stWidgetLabel"])';
+let offMap = {};
+let offWatch = null;
+
+function applyOff() {
+  for (const [cls, isOff] of Object.entries(offMap)) {
+    for (const box of document.getElementsByClassName(cls)) {
+      if (box.hasAttribute("data-normlab-off") !== isOff) {
+        box.toggleAttribute("data-normlab-off", isOff);
+      }
+      for (const part of box.querySelectorAll(OFF_PARTS)) {
+        if (part.inert !== isOff) part.inert = isOff;
+      }
+    }
+  }
+}
+
+function switchOff(off) {
+  offMap = off || {};
+  applyOff();
+  if (!offWatch && Object.keys(offMap).length) {
+    offWatch = new MutationObserver(applyOff);
+    offWatch.observe(document.body, { childList: true, subtree: true });
+  }
+}

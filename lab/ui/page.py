@@ -1,0 +1,393 @@
+"""The page kit: what every page's Streamlit side does the same way.
+
+A topic's view makes one `Page` from its `lab.core.page.PageSpec` and its help
+texts, and every page then has the same shape (pages/<topic>.py)::
+
+    state, note = view.sidebar()      # Page.begin, then the topic's controls
+    PAGE.header(TITLE, INTRO, state, note, share="what the link keeps")
+    view.body(state)                  # fragments made with Page.fragment
+
+**Where the URL is written.** One rule: every run that draws the page's body
+writes the state into the address bar before any slow work — a full run in
+`Page.header`, a fragment's own rerun at its start (`Page.fragment`). A run
+that a widget change interrupts never reaches its later lines, and a fragment
+rerun never reaches the end of the page.
+
+**Which part reruns.** Every control's ``on_change`` is `Page.changed`: it
+reruns only the page's body fragments unless what the sidebar shows beyond the
+controls' own values changes (the scenario turning "Custom", a note on the link
+to clear, a control's options): a full rerun redraws every sidebar control in
+the browser, a few ms each and ~10 ms a slider (docs/streamlit.md). A control
+drawn inside a fragment that only changes what that fragment shows (a chart's
+look-at picker) passes ``on_change=None``: Streamlit then reruns that fragment
+alone.
+
+**Controls a view does not use** are switched off in the browser (dimmed,
+inert; `Page.off`) rather than redrawn with ``disabled=``: the page's
+component carries the map and lab/ui/kit.js applies it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any, Generic, TypeVar
+
+import streamlit as st
+from streamlit.errors import StreamlitInvalidLayoutContextError
+
+from lab.core.helpers import MAX_SEED
+from lab.core.page import CUSTOM, PageSpec
+from lab.ui.controls import divisor_slider, range_slider
+from lab.ui.sync import (
+    CURRENT_PAGE,
+    UrlState,
+    forget_scenario,
+    link_note_and_scenario,
+    share_view,
+)
+
+S = TypeVar("S")
+
+
+def widget_class(key: str) -> str:
+    """The class Streamlit 1.67 gives a keyed element's container: ``st-key-``
+    and the key with every character but letters, digits, ``_`` and ``-``
+    turned into ``-`` (its frontend's rule)."""
+    return "st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key.strip())
+
+
+class Page(Generic[S]):
+    """One page's controls, URL and reruns, over its `PageSpec`.
+
+    - ``prefix``: the page's widget keys are ``prefix.<setting>``.
+    - ``help``: every control's help text, by setting (a control has one).
+    - ``body``: the keys of the fragments a control's move reruns, or a
+      function of the state that says which.
+    - ``sidebar_view``: what the sidebar and the scenario line show beyond the
+      controls' own values (default: the scenario); while it is unchanged a
+      move reruns the body alone.
+    - ``on_arrive``: runs when a session comes to this page from another.
+    """
+
+    def __init__(
+        self,
+        prefix: str,
+        spec: PageSpec[S],
+        help: Mapping[str, str],
+        *,
+        body: Sequence[str] | Callable[[S], Sequence[str]] = (),
+        sidebar_view: Callable[[S], Any] | None = None,
+        on_arrive: Callable[[], None] | None = None,
+    ) -> None:
+        self.prefix = prefix
+        self.spec = spec
+        self.help = help
+        self.sync: UrlState[S] = UrlState(prefix, spec.cls, spec.parse, spec.to_params)
+        self._body = body
+        self._sidebar_view = sidebar_view or (lambda s: (s.scenario,))  # type: ignore[attr-defined]
+        self._on_arrive = on_arrive
+        self._options: dict[str, Callable[[S], Any]] = {}
+
+    def key(self, name: str) -> str:
+        """The widget key of setting ``name`` (or of a page-local value)."""
+        return f"{self.prefix}.{name}"
+
+    # ---- state ----
+
+    def begin(self) -> tuple[S, str | None]:
+        """Load the state (from the link or the session) before any widget
+        exists; return it and the note on the link, if any."""
+        arrived = st.session_state.get(CURRENT_PAGE) != self.prefix
+        note = self.sync.begin()
+        if arrived and self._on_arrive is not None:
+            self._on_arrive()
+        state = self.state()
+        self.sync.write(state)  # the widgets start from the settled values
+        return state, note
+
+    def state(self) -> S:
+        """The state the controls describe, settled (rules hold, scenario named)."""
+        return self.spec.settle(self.sync.read())
+
+    def committed(self) -> S | None:
+        """The state the last run wrote into the URL (None before any)."""
+        return st.session_state.get(self.sync.key("_state"))
+
+    def set(self, name: str, value: Any) -> None:
+        """Set one setting's widget value (from a callback, or before the widget)."""
+        st.session_state[self.key(name)] = value
+
+    def commit(self) -> S:
+        """Write the state into the URL (see the module's rule); return it."""
+        state = self.state()
+        self.sync.end(state)
+        return state
+
+    # ---- the header every page shows ----
+
+    def header(
+        self,
+        title: str,
+        intro: str,
+        state: S,
+        note: str | None,
+        share: str,
+        extra: Callable[[], None] | None = None,
+    ) -> None:
+        """Title, intro, "Share this view" (and ``extra`` beside it), and the
+        line under them: the link's note and the scenario's sentence. Writes the
+        URL (the full run's turn, before the body's slow work)."""
+        self.sync.end(state)
+        st.title(title, anchor=False)
+        st.markdown(intro)
+        with st.container(horizontal=True):
+            share_view(self.key("share"), share)
+            if extra is not None:
+                extra()
+        self.scenario_line(state, note)
+
+    def scenario_line(self, state: S, note: str | None) -> None:
+        """The note on an unusable link and the scenario's sentence, in one
+        container that is always there (an element appearing above the body
+        would move it and make Streamlit mount it afresh)."""
+        st.session_state[self.key("_sidebar_drawn")] = (self._sidebar_view(state), note)
+        with st.container():
+            key = state.scenario  # type: ignore[attr-defined]
+            link_note_and_scenario(note, self.spec.by_key.get(key), self.sync)
+
+    # ---- controls ----
+
+    def changed(self) -> None:
+        """A control moved: rerun the body alone unless the sidebar must change
+        (see the module's note), plus any control fragment whose options moved."""
+        state = self.state()
+        ss = st.session_state
+        if ss.get(self.key("_sidebar_drawn")) != (self._sidebar_view(state), None):
+            st.rerun()
+        drawn = ss.get(self.key("_options_drawn"), {})
+        stale = [k for k, fn in self._options.items() if drawn.get(k) != fn(state)]
+        body = self._body(state) if callable(self._body) else self._body
+        st.rerun([*body, *stale])
+
+    def _picked(self) -> None:
+        key = st.session_state[self.key("scenario")]
+        if key == CUSTOM:
+            forget_scenario(self.sync)
+            return
+        self.sync.write(self.spec.pick(self.sync.read(), key))
+
+    def scenario_picker(self, on_pick: Callable[[], None] | None = None) -> None:
+        """The scenario box: picking one sets every control it fixes and keeps
+        the ones the page's spec keeps; "Custom" forgets its sentence.
+        ``on_pick`` runs after a scenario (not "Custom") was applied."""
+
+        def picked() -> None:
+            self._picked()
+            if on_pick is not None and st.session_state[self.key("scenario")] != CUSTOM:
+                on_pick()
+
+        by_key = self.spec.by_key
+        st.selectbox(
+            "Scenario",
+            self.spec.keys,
+            format_func=lambda k: "Custom" if k == CUSTOM else by_key[k].title,
+            key=self.key("scenario"),
+            on_change=picked,
+            help=self.help["scenario"],
+        )
+
+    def slider(self, name: str, label: str, **kw: Any) -> None:
+        """A slider over setting ``name``'s range (its spec in the PageSpec)."""
+        kw.setdefault("on_change", self.changed)
+        range_slider(
+            label, self.spec.specs[name], self.key(name), self.help[name], **kw
+        )
+
+    def choice(
+        self,
+        name: str,
+        label: str,
+        options: Sequence[Any],
+        format_func: Callable[[Any], str] | Mapping[Any, str] = str,
+        **kw: Any,
+    ) -> None:
+        """A segmented control: one of a few options, always one picked."""
+        if isinstance(format_func, Mapping):
+            format_func = format_func.get
+        kw.setdefault("on_change", self.changed)
+        st.segmented_control(
+            label,
+            options,
+            format_func=format_func,
+            key=self.key(name),
+            required=True,
+            help=self.help[name],
+            **kw,
+        )
+
+    def steps(
+        self,
+        name: str,
+        label: str,
+        options: Sequence[Any],
+        format_func: Callable[[Any], str] = str,
+        **kw: Any,
+    ) -> None:
+        """A select slider over a fixed list of values."""
+        kw.setdefault("on_change", self.changed)
+        st.select_slider(
+            label,
+            options,
+            format_func=format_func,
+            key=self.key(name),
+            help=self.help[name],
+            **kw,
+        )
+
+    def seed(self, name: str = "seed", label: str = "Seed", **kw: Any) -> None:
+        """A seed: same seed, same numbers."""
+        spec = self.spec.specs[name]
+        lo, hi = int(getattr(spec, "lo", 0)), int(getattr(spec, "hi", MAX_SEED))
+        kw.setdefault("on_change", self.changed)
+        st.number_input(
+            label, lo, hi, step=1, key=self.key(name), help=self.help[name], **kw
+        )
+
+    def divisor_control(
+        self,
+        fragment: str,
+        name: str,
+        label: str,
+        options: Callable[[S], Sequence[int]],
+        of: str,
+    ) -> Callable[[Any], None]:
+        """A select slider over ``options(state)`` (the divisors of a count)
+        drawn into its sidebar place by a fragment of its own: a move that
+        changes the options reruns it with the body, not the sidebar."""
+        self._options[fragment] = lambda s: tuple(options(s))
+
+        @self.fragment(fragment, outside=True, commit=False)
+        def control(place: Any) -> None:
+            state = self.state()
+            self.drawn(fragment, state)
+            self.set(name, getattr(state, name))  # a valid option (clean)
+            with place:
+                divisor_slider(
+                    label,
+                    options(state),
+                    self.key(name),
+                    self.help[name],
+                    of=of,
+                    on_change=self.changed,
+                )
+
+        return control
+
+    def option_fragment(
+        self, fragment: str, options: Callable[[S], Any]
+    ) -> Callable[[Callable[..., None]], Callable[..., None]]:
+        """A control fragment of the page's own making: ``options(state)`` is
+        what it draws beyond its value; `changed` reruns it when that moves."""
+        self._options[fragment] = options
+        return self.fragment(fragment, outside=True, commit=False)
+
+    def drawn(self, fragment: str, state: S) -> None:
+        """Record what a control fragment drew (see `option_fragment`)."""
+        ss = st.session_state
+        key = self.key("_options_drawn")
+        ss[key] = {**ss.get(key, {}), fragment: self._options[fragment](state)}
+
+    def focus_pickers(
+        self,
+        focus: tuple[int, int],
+        limits: tuple[int, int],
+        labels: tuple[str, str],
+        width: int = 150,
+    ) -> None:
+        """Two number inputs that mirror the focused cell (example, feature), for
+        the keyboard: a click or a link moves them, typing moves the cell."""
+        ss = st.session_state
+        keys = (self.key("pick_n"), self.key("pick_f"))
+        for k, v in zip(keys, focus, strict=True):
+            ss[k] = int(v)  # before the widgets: they follow clicks and links
+
+        def picked() -> None:
+            n, f = ss.get(self.key("focus"), (0, 0))
+            # either input may have left the session (a view without them ran)
+            self.set("focus", (int(ss.get(keys[0], n)), int(ss.get(keys[1], f))))
+
+        row = st.container(horizontal=True, gap="medium")
+        for k, label, top, name in zip(
+            keys, labels, limits, ("pick_n", "pick_f"), strict=True
+        ):
+            row.number_input(
+                label,
+                0,
+                int(top) - 1,
+                step=1,
+                key=k,
+                on_change=picked,
+                help=self.help[name],
+                width=width,
+            )
+
+    def focus_from_click(self, chart: str, click: Mapping[str, Any]) -> None:
+        """A heatmap cell was clicked (`lab.ui.panel.show`'s ``on_click``): its
+        row is the example, its column the feature."""
+        focus = (int(click["y"]), int(click["x"]))
+        self.set("focus", self.spec.clean(replace(self.sync.read(), focus=focus)).focus)  # type: ignore[type-var,attr-defined]
+
+    def focus_from(self, component_key: str, arity: int = 2) -> None:
+        """A canvas component reported a click (its state's ``focus``): move the
+        focus there, clamped into the view as a link's would be."""
+        value = st.session_state.get(component_key) or {}
+        focus = value.get("focus") if hasattr(value, "get") else None
+        if not isinstance(focus, list | tuple) or len(focus) < arity:
+            return
+        try:
+            cell = tuple(int(v) for v in focus[:arity])
+        except (TypeError, ValueError):
+            return
+        state = self.spec.clean(replace(self.sync.read(), focus=cell))  # type: ignore[type-var]
+        self.set("focus", state.focus)  # type: ignore[attr-defined]
+
+    def off(self, names: Mapping[str, bool]) -> dict[str, bool]:
+        """Controls switched off in the browser: by setting, whether it is off
+        now, keyed by the class of the control's container."""
+        return {widget_class(self.key(n)): bool(v) for n, v in names.items()}
+
+    # ---- fragments ----
+
+    def fragment(
+        self,
+        key: str,
+        *,
+        outside: bool = False,
+        commit: bool | Callable[[], bool] = True,
+        **kw: Any,
+    ) -> Callable[[Callable[..., None]], Callable[..., None]]:
+        """``st.fragment(key=key)`` that first writes the URL (``commit``: unless
+        it says not to), and with ``outside``, draws into containers the page
+        made: when Streamlit 1.67 finds no place reserved for such a fragment
+        (the last full run did not reach it), the whole page reruns instead of
+        raising ``StreamlitInvalidLayoutContextError`` (docs/streamlit.md)."""
+
+        def wrap(body: Callable[..., None]) -> Callable[..., None]:
+            @functools.wraps(body)
+            def run(*args: Any, **kwargs: Any) -> None:
+                if commit is True or (callable(commit) and commit()):
+                    self.commit()
+                if not outside:
+                    body(*args, **kwargs)
+                    return
+                try:
+                    body(*args, **kwargs)
+                except StreamlitInvalidLayoutContextError:
+                    st.rerun(scope="app")
+
+            return st.fragment(run, key=key, **kw)
+
+        return wrap

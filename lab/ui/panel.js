@@ -1,0 +1,130 @@
+// ---- panels: a page section as one component (lab/ui/panel.py) ----
+//
+// Blocks of headings, text, readouts, tables and charts. Each block keeps its
+// node while its content is unchanged, so a rerun rewrites only what moved.
+
+function el(tag, cls, html) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (html != null) e.innerHTML = html; // markup made by lab/ui/markup.py (escaped)
+  return e;
+}
+
+class Panel {
+  constructor(root) {
+    this.root = root;
+    this.nodes = []; // [{sig, node, charts}]
+    this.charts = new Map(); // chart name → Figure
+  }
+
+  update(blocks, setTriggerValue) {
+    const keep = new Set();
+    blocks.forEach((b, i) => {
+      const sig = b.t === "figures" ? `figures:${b.cols}:${b.widths}:${b.items.map((c) => c.name).join(",")}` : JSON.stringify(b);
+      let slot = this.nodes[i];
+      if (!slot || slot.sig !== sig) {
+        const node = this.build(b);
+        if (slot) slot.node.replaceWith(node);
+        else this.root.appendChild(node);
+        slot = this.nodes[i] = { sig, node };
+      }
+      if (b.t === "figures") {
+        b.items.forEach((c, k) => {
+          keep.add(c.name);
+          let fig = this.charts.get(c.name);
+          const cell = slot.node.children[k];
+          if (!fig || fig.root.parentNode !== cell) {
+            const root = el("div", "normlab-figure");
+            cell.replaceChildren(root);
+            fig = new Figure(root);
+            root.chart = fig;
+            this.charts.set(c.name, fig);
+          }
+          fig.root.dataset.filename = c.filename;
+          fig.update(revive(c.figure), {
+            clickable: !!c.clickable,
+            focus: c.focus || null,
+            setTriggerValue: (name, value) => setTriggerValue(name, { ...value, chart: c.name }),
+          });
+        });
+      }
+    });
+    for (const slot of this.nodes.splice(blocks.length)) slot.node.remove();
+    for (const name of [...this.charts.keys()]) if (!keep.has(name)) this.charts.delete(name);
+    // what the panel says, for tests that compare two views (its charts
+    // record their own numbers)
+    this.root.dataset.numbers = JSON.stringify(blocks.filter((b) => b.t !== "figures"));
+  }
+
+  build(b) {
+    switch (b.t) {
+      case "heading":
+        return el("h3", "normlab-panel-heading", b.html);
+      case "text":
+        return el("div", "normlab-panel-text", b.html);
+      case "formula":
+        return el("div", "normlab-panel-formula", b.html);
+      case "caption":
+        return el("div", "normlab-panel-text normlab-panel-caption", b.html);
+      case "callout":
+        return el("div", `normlab-panel-text normlab-callout normlab-callout-${b.level}`, b.html);
+      case "metrics": {
+        const box = el("div", "normlab-panel-metrics");
+        for (const [label, value, help] of b.items) {
+          const cell = el("div", "normlab-metric");
+          const head = el("div", "normlab-metric-label");
+          head.append(el("span", null, null));
+          head.firstChild.textContent = label;
+          if (help) {
+            const q = el("span", "normlab-help");
+            q.textContent = "?";
+            q.tabIndex = 0;
+            q.title = help;
+            q.setAttribute("aria-label", help);
+            q.setAttribute("role", "img");
+            head.append(q);
+          }
+          const v = el("div", "normlab-metric-value");
+          v.textContent = value;
+          cell.append(head, v);
+          box.append(cell);
+        }
+        return box;
+      }
+      case "table": {
+        const wrap = el("div", "normlab-panel-table");
+        const t = el("table", "normlab-table");
+        const tr = el("tr");
+        b.head.forEach((h, k) => {
+          const th = el("th", b.align[k] === "r" ? "normlab-num" : null, h);
+          th.dataset.col = k;
+          tr.append(th);
+        });
+        t.append(el("thead"));
+        t.firstChild.append(tr);
+        const body = el("tbody");
+        for (const row of b.rows) {
+          const r = el("tr");
+          row.forEach((c, k) => {
+            const td = el("td", b.align[k] === "r" ? "normlab-num" : null, c);
+            td.dataset.label = b.head[k].replace(/<[^>]+>/g, "");
+            r.append(td);
+          });
+          body.append(r);
+        }
+        t.append(body);
+        wrap.append(t);
+        return wrap;
+      }
+      case "figures": {
+        const grid = el("div", "normlab-panel-figures");
+        grid.style.setProperty("--cols", String(b.cols || 1));
+        if (b.widths) grid.style.gridTemplateColumns = b.widths.map((w) => `minmax(0, ${w}fr)`).join(" ");
+        for (let k = 0; k < b.items.length; k++) grid.append(el("div", "normlab-panel-cell"));
+        return grid;
+      }
+      default:
+        return el("div");
+    }
+  }
+}

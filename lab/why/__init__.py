@@ -1,0 +1,1 @@
+"""The Why normalize page (``/why``): real training runs, and what they show."""

@@ -1,0 +1,341 @@
+"""The "Why normalize" page's Streamlit: its controls and the runs' views.
+
+Runs come from `lab.why.runs` and `lab.why.xiong` through a store shared by
+every session (`lab.why.cache`); words from `lab.why.verdicts`; pictures from
+`lab.why.figures`. The page is the kit's (`lab.ui.page.Page`): a run control
+reruns the body fragment, which writes the URL before any run starts (a run
+can take seconds, and a control changed meanwhile stops it before its end).
+The learning-rate picker and the stack-depth slider choose what to look at,
+not what to run: each is in a fragment of its own inside the body and reruns
+only that, the runs, the sidebar and the other section staying as they are.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+import streamlit as st
+
+from lab.ui.figure import figure
+from lab.ui.page import Page
+from lab.ui.progress import Progress
+from lab.why import figures as F
+from lab.why import texts as T
+from lab.why.cache import (
+    RunStore,
+    preload,
+    seed_table,
+    sweep_key,
+    sweep_task,
+    xiong_key,
+    xiong_task,
+)
+from lab.why.models import INITS, VARIANT_NAMES
+from lab.why.runs import LR_GRID, Sweep, run_sweep
+from lab.why.state import BATCHES, PAGE, WIDTHS, WhyState, lr_label
+from lab.why.verdicts import (
+    MAX_WORK,
+    highest_spread,
+    landscape_verdict,
+    lr_verdict,
+    noise_verdict,
+    seed_table_for,
+    sweep_work,
+    xiong_verdict,
+)
+from lab.why.xiong import XIONG_DEPTHS, XiongResult, xiong_sweep
+
+BODY = "why.body"
+LR_VIEWS = "why.lr-views"
+STACKS = "why.stacks"
+
+page: Page[WhyState] = Page("why", PAGE, T.HELP, body=(BODY,))
+
+log = logging.getLogger(__name__)
+
+
+@st.cache_resource(show_spinner=False)
+def store() -> RunStore:
+    """One store per server process, holding the shipped default results."""
+    runs = RunStore(max_entries=48)
+    try:
+        preload(runs)
+    except (OSError, ValueError, KeyError) as err:  # the page trains them instead
+        log.warning("shipped results not loaded: %s", err)
+    return runs
+
+
+@st.cache_resource(show_spinner=False)
+def seeds() -> dict:
+    """The shipped seed table (per scenario, what seeds 0–4 showed)."""
+    return seed_table()
+
+
+def seed_entry(state: WhyState) -> dict | None:
+    """The seed table's entry for the scenario ``state`` is in, if any."""
+    return seed_table_for(seeds(), state)
+
+
+def sidebar() -> tuple[WhyState, str | None]:
+    """Draw the run's controls; return the state and any note on the URL."""
+    state, note = page.begin()
+    with st.sidebar:
+        page.scenario_picker()
+        page.slider("depth", "Depth (layers)")
+        page.steps("width", "Width", WIDTHS)
+        page.steps("batch", "Batch size", BATCHES)
+        page.slider("steps", "SGD steps")
+        page.choice("init", "Initialization", INITS, T.INIT_NAMES)
+        page.slider("noise", "Noise after BatchNorm (noisy BN)")
+        page.seed()
+    return state, note
+
+
+@dataclass(frozen=True)
+class Results:
+    sweep: Sweep | None  # None: too heavy to train here (see MAX_WORK)
+    xiong: XiongResult
+    trained: bool  # the sweep was trained in this run (False: stored or shipped)
+
+
+def results(state: WhyState) -> Results:
+    """The sweep and the Xiong result for ``state``, from the store or trained
+    now under a progress bar. The bar's box is always drawn and keeps its
+    height, so the page does not move as a run starts and ends; with nothing to
+    train, no bar appears in it (``after``: never)."""
+    runs = store()
+    config = state.config
+    stored = runs.get(sweep_key(config)) is not None
+    heavy = not stored and sweep_work(config) > MAX_WORK
+    cached = (stored or heavy) and runs.get(xiong_key(state.seed)) is not None
+    bar = Progress("Training…", after=math.inf if cached else 0.0, keep_space=True)
+    sweep = None
+    if not heavy:
+        sweep = runs.fetch(
+            sweep_key(config),
+            lambda progress: run_sweep(config, progress=progress),
+            bar.part(0.0, 0.85, "MLP sweep"),
+            sweep_task(config),
+        )
+    xiong = runs.fetch(
+        xiong_key(state.seed),
+        lambda progress: xiong_sweep(state.seed, progress=progress),
+        bar.part(0.85, 0.15, "transformer stacks"),
+        xiong_task(state.seed),
+    )
+    bar.close()
+    return Results(sweep=sweep, xiong=xiong, trained=not stored and not heavy)
+
+
+def _box(level: str, text: str) -> None:
+    {"success": st.success, "warning": st.warning, "info": st.info}.get(level, st.info)(
+        text
+    )
+
+
+def too_heavy(state: WhyState) -> None:
+    st.error(
+        T.TOO_HEAVY.format(work=sweep_work(state.config), limit=MAX_WORK),
+        icon=":material/hourglass_disabled:",
+    )
+
+
+def sweep_header(res: Results) -> None:
+    """The sweep's title, what was trained, and each variant's highest rate."""
+    sweep = res.sweep
+    st.subheader(T.SECTIONS["sweep"])
+    cfg = sweep.config
+    st.caption(
+        T.SWEEP_CAPTION.format(
+            runs=len(sweep.runs) * len(sweep.lrs),
+            variants=len(sweep.runs),
+            lrs=len(sweep.lrs),
+            steps=cfg.steps,
+            depth=cfg.depth,
+            width=cfg.width,
+            batch=cfg.batch,
+            seed=cfg.seed,
+        )
+        + " "
+        + (
+            f"Trained just now in {sweep.seconds:.1f} s."
+            if res.trained
+            else "Stored result: trained earlier by the same code with the same seed."
+        )
+    )
+    row = st.container(horizontal=True, gap="large", key="why-metrics")
+    plain = sweep.highest_lr("none")
+    for v in sweep.runs:
+        hi = sweep.highest_lr(v)
+        delta, color, arrow = None, "off", "auto"
+        if v != "none" and hi is not None and plain is not None:
+            r = hi / plain
+            if r > 1.01:
+                delta, color = f"{r:.2g}× no norm", "normal"
+            elif r < 0.99:
+                delta, color = f"-{1 / r:.2g}× below no norm", "normal"
+            else:
+                delta, arrow = "same as no norm", "off"
+        row.metric(
+            VARIANT_NAMES[v],
+            lr_label(hi) if hi is not None else "—",
+            delta=delta,
+            delta_color=color,
+            delta_arrow=arrow,
+            help=f"Highest learning rate at which {VARIANT_NAMES[v]} trains.",
+            width="content",
+        )
+
+
+def sweep_verdict(state: WhyState, res: Results) -> None:
+    """The sweep in words, the rule for "trains", every final loss."""
+    sweep = res.sweep
+    level, text = lr_verdict(sweep)
+    entry = seed_entry(state)
+    if entry is not None:
+        text += " " + highest_spread(entry)
+    _box(level, text)
+    st.caption(T.TRAINS_RULE.format(threshold=f"{sweep.threshold:.3f}"))
+    with st.expander("All final losses"):
+        table = {"learning rate": [lr_label(x) for x in sweep.lrs]}
+        for v in sweep.runs:
+            final = sweep.final_loss(v)
+            table[VARIANT_NAMES[v]] = [
+                "diverged" if not np.isfinite(x) else f"{x:.3f}" for x in final
+            ]
+        st.table(table)
+
+
+def sweep_charts(state: WhyState, res: Results) -> None:
+    sweep = res.sweep
+    a, b = st.columns(2)
+    with a:
+        figure(F.lr_figure(sweep, state.lr), "why.chart_lr", "why-lr-sweep")
+    with b:
+        figure(F.curves_figure(sweep, state.lr), "why.chart_curves", "why-loss-curves")
+
+
+def _looking_at(state: WhyState) -> WhyState:
+    """``state`` with what to look at (lr, blocks) as the controls hold it now:
+    a fragment reruns with the arguments of its enclosing run, whose runs
+    (``state``'s settings) it draws."""
+    now = page.state()
+    return replace(state, lr=now.lr, blocks=now.blocks)
+
+
+@page.fragment(LR_VIEWS)
+def lr_views(state: WhyState, res: Results) -> None:
+    """The picker and everything drawn at its learning rate: moving the picker
+    reruns only this (no ``on_change``: a widget in a fragment reruns its
+    fragment), and the fragment puts the new view in the URL first."""
+    page.steps("lr", "Look at learning rate", LR_GRID, lr_label, on_change=None)
+    state = _looking_at(state)
+    sweep_charts(state, res)
+    landscape_section(state, res)
+    noise_section(state, res)
+
+
+def landscape_section(state: WhyState, res: Results) -> None:
+    sweep = res.sweep
+    st.subheader(T.SECTIONS["landscape"])
+    level, text = landscape_verdict(sweep, state.lr, seed_entry(state))
+    if seed_entry(state) is None:
+        text += " " + T.SEEDS_CUSTOM
+    _box(level, text)
+    a, b = st.columns(2)
+    with a:
+        figure(
+            F.landscape_figure(sweep, state.lr, "loss"),
+            "why.chart_loss",
+            "why-loss-landscape",
+        )
+    with b:
+        figure(
+            F.landscape_figure(sweep, state.lr, "grad"),
+            "why.chart_grad",
+            "why-gradient-predictiveness",
+        )
+    st.caption(T.LANDSCAPE_CAPTION)
+
+
+def noise_section(state: WhyState, res: Results) -> None:
+    sweep = res.sweep
+    st.subheader(T.SECTIONS["noise"])
+    words, chart = st.columns([2, 3], gap="large")
+    with words:
+        _box(*noise_verdict(sweep, state.lr))
+        st.caption(T.NOISE_CAPTION)
+    with chart:
+        figure(F.unit_figure(sweep, state.lr), "why.chart_unit", "why-noisy-unit")
+
+
+def xiong_section(state: WhyState, res: Results) -> None:
+    st.subheader(T.SECTIONS["xiong"])
+    st.markdown(T.XIONG_INTRO)
+    xiong_views(state, res)
+
+
+@page.fragment(STACKS)
+def xiong_views(state: WhyState, res: Results) -> None:
+    """The stack-depth slider and what it shows; a fragment, like `lr_views`."""
+    page.steps("blocks", "Layers in the stack", XIONG_DEPTHS, on_change=None)
+    state = _looking_at(state)
+    _box("info", xiong_verdict(res.xiong, state.blocks))
+    a, b = st.columns(2)
+    with a:
+        figure(
+            F.xiong_layers_figure(res.xiong, state.blocks),
+            "why.chart_layers",
+            "why-prenorm-postnorm-layers",
+        )
+    with b:
+        figure(
+            F.xiong_depth_figure(res.xiong, state.blocks),
+            "why.chart_depth",
+            "why-prenorm-postnorm-depth",
+        )
+
+
+def side_panel() -> None:
+    tabs = st.tabs(["The claim", "Measures", "The runs"])
+    with tabs[0]:
+        st.markdown(T.SIDE_CLAIM)
+    with tabs[1]:
+        st.markdown(T.SIDE_MEASURES)
+        for formula in T.SIDE_LATEX:
+            st.latex(formula)
+        st.markdown(T.SIDE_NOISY)
+    with tabs[2]:
+        st.markdown(T.SIDE_RUNS)
+        st.markdown(T.SIDE_HONEST)
+
+
+@page.fragment(BODY)
+def runs_panel() -> None:
+    """The runs and everything drawn from them, as one fragment: a run control
+    reruns this, not the sidebar (`lab.ui.page.Page.changed`). The fragment
+    writes the URL before any run starts (`lab.ui.page.Page.fragment`)."""
+    state = page.state()
+    res = results(state)
+    if res.sweep is None:
+        too_heavy(state)
+        side_panel()
+    else:
+        sweep_header(res)
+        main, side = st.columns([3, 2], gap="large")
+        with main:
+            sweep_verdict(state, res)
+        with side:
+            side_panel()
+        lr_views(state, res)
+    xiong_section(state, res)
+
+
+def body(state: WhyState) -> None:
+    """The page under its header, all of it the runs' fragment. ``state`` is
+    not handed on: the fragment reads the controls itself, since its own reruns
+    would get this full run's arguments again."""
+    runs_panel()

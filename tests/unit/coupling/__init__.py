@@ -1,0 +1,1 @@
+"""The Batch coupling topic's unit tests (lab/coupling/)."""

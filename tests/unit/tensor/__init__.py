@@ -1,0 +1,1 @@
+"""The Tensor view's unit tests, one module per module of `lab.tensor`."""
