@@ -8,7 +8,11 @@ makes interactions with think time between them: a slider step, a family
 switch, a heatmap cell click, a toggle, a button — chosen at random among the
 widgets its page drew, valued as Streamlit's frontend sends them. An
 interaction's latency runs from sending the BackMsg to the ``script_finished``
-of the run it caused. Hundreds of students fit in one process (asyncio).
+of the run it caused. A page that follows a training run asks the browser to
+rerun a progress fragment on a timer (lab/ui/jobs.py); a student does too, while
+thinking and after its last move, and the time from that fragment's start to its
+end (the run's result on the page) is reported as a run's wait, apart from the
+interactions. Hundreds of students fit in one process (asyncio).
 
     python -m bench.classroom                       # ramp 25 → 50 → 100 → 200
     python -m bench.classroom --stages 20 --interactions 3 --think 0.5,1.5
@@ -63,6 +67,9 @@ WEIGHT = {
 }
 OK = {0, 3}  # FINISHED_SUCCESSFULLY, FINISHED_FRAGMENT_RUN_SUCCESSFULLY
 EARLY = 2  # FINISHED_EARLY_FOR_RERUN: a callback asked for another run
+AUTO_TIMEOUT = 10.0
+"""Seconds a timer's fragment rerun may take: the server answers nothing for a
+fragment it no longer has (it logs "does not exist anymore")."""
 
 
 def _proto():
@@ -80,6 +87,7 @@ class Widget:
     proto: Any
     fragment_id: str
     value: Any = None
+    path: tuple[int, ...] = ()  # where it is drawn (the delta's path)
 
 
 @dataclass
@@ -88,6 +96,8 @@ class Stats:
     done: int = 0
     errors: dict[str, int] = field(default_factory=dict)
     latencies: list[float] = field(default_factory=list)
+    run_waits: list[float] = field(default_factory=list)
+    runs_unfinished: int = 0
     by_page: dict[str, int] = field(default_factory=dict)
     error_samples: list[str] = field(default_factory=list)
 
@@ -107,6 +117,11 @@ class Student:
         self.query = ""
         self.ws = None
         self.exceptions: list[str] = []
+        # A page waiting for a run draws a fragment that the browser reruns on a
+        # timer (``auto_rerun``) until the page stops it (``stop_auto_rerun``,
+        # lab/ui/jobs.py): fragment id → (interval, when it started, last look).
+        self.timers: dict[str, list[float]] = {}
+        self.waits: list[float] = []  # how long each run was followed
         self.BackMsg, self.ForwardMsg, self.WidgetState = _proto()
 
     async def connect(self) -> None:
@@ -134,9 +149,12 @@ class Student:
             compression=None,
         )
 
-    def _rerun(self, states: list | None = None, fragment_id: str = "") -> bytes:
+    def _rerun(
+        self, states: list | None = None, fragment_id: str = "", auto: bool = False
+    ) -> bytes:
         msg = self.BackMsg()
         cs = msg.rerun_script
+        cs.is_auto_rerun = auto
         cs.query_string = self.query
         cs.page_name = self.page
         cs.page_script_hash = self.page_hash
@@ -149,11 +167,15 @@ class Student:
         cs.context_info.url = f"{self.url}/{self.page}"
         return msg.SerializeToString()
 
-    async def _run(self, payload: bytes) -> float:
+    async def _run(self, payload: bytes, timeout: float | None = None) -> float:
         """Send one rerun request; wait for the run it causes to finish."""
         t0 = time.perf_counter()
         await self.ws.send(payload)
-        deadline = t0 + self.timeout
+        deadline = t0 + (timeout or self.timeout)
+        paths: list[tuple[int, ...]] = []  # where this run drew
+        seen: set[str] = set()  # the widgets it drew
+        announced: set[str] = set()  # the fragment timers it asked for
+        full_run = False  # it drew outside any fragment: the whole page
         while True:
             left = deadline - time.perf_counter()
             if left <= 0:
@@ -168,34 +190,101 @@ class Student:
             elif kind == "page_info_changed":
                 self.query = fm.page_info_changed.query_string
             elif kind == "delta":
-                self._delta(fm.delta)
+                path = tuple(fm.metadata.delta_path)
+                paths.append(path)
+                full_run = full_run or not fm.delta.fragment_id
+                if (wid := self._delta(fm.delta, path)) is not None:
+                    seen.add(wid)
             elif kind == "navigation":
                 self.page_hash = fm.navigation.page_script_hash or self.page_hash
+            elif kind == "auto_rerun":
+                fid, now = fm.auto_rerun.fragment_id, time.perf_counter()
+                announced.add(fid)
+                old = self.timers.get(fid)
+                self.timers[fid] = [fm.auto_rerun.interval, old[1] if old else now, now]
+            elif kind == "stop_auto_rerun":
+                for fid in fm.stop_auto_rerun.fragment_ids:
+                    self.timers.pop(fid, None)
             elif kind == "script_finished" and fm.script_finished in OK:
+                if full_run:
+                    # the browser's page is this run's: its widgets, its timers
+                    self.widgets = {k: w for k, w in self.widgets.items() if k in seen}
+                    self.timers = {
+                        k: t for k, t in self.timers.items() if k in announced
+                    }
+                elif paths:
+                    self._forget_redrawn(paths, seen)
                 return time.perf_counter() - t0
 
-    def _delta(self, delta) -> None:
-        if delta.WhichOneof("type") != "new_element":
+    def _forget_redrawn(self, paths: list[tuple[int, ...]], seen: set[str]) -> None:
+        """A fragment run redrew its part of the page: the widgets there that it
+        did not draw again are gone (a nested fragment it no longer draws), as
+        they are from a browser's page. Its part: the paths' common prefix."""
+        prefix = paths[0][:-1]
+        for p in paths[1:]:
+            n = 0
+            while n < min(len(prefix), len(p)) and prefix[n] == p[n]:
+                n += 1
+            prefix = prefix[:n]
+        if len(prefix) < 2:  # the whole main area or sidebar: keep everything
             return
+        self.widgets = {
+            k: w
+            for k, w in self.widgets.items()
+            if k in seen or w.path[: len(prefix)] != prefix
+        }
+
+    def _delta(self, delta, path: tuple[int, ...] = ()) -> str | None:
+        """Record a widget the run drew; its id (None for anything else)."""
+        if delta.WhichOneof("type") != "new_element":
+            return None
         el = delta.new_element
         kind = el.WhichOneof("type")
         if kind == "exception":
             self.exceptions.append(f"{el.exception.type}: {el.exception.message}")
-            return
+            return None
         if kind not in WEIGHT:
-            return
+            return None
         proto = getattr(el, kind)
         if getattr(proto, "disabled", False) or not proto.id:
             self.widgets.pop(proto.id, None)
-            return
+            return None
         old = self.widgets.get(proto.id)
-        w = Widget(kind, proto, delta.fragment_id)
+        w = Widget(kind, proto, delta.fragment_id, path=path)
         w.value = old.value if old else None
         self.widgets[proto.id] = w
+        return proto.id
 
     async def open(self) -> float:
         await self.connect()
         return await self._run(self._rerun())
+
+    async def idle(self, seconds: float) -> None:
+        """Think for ``seconds`` while the browser's timers run: each fragment
+        the page asked to rerun on a timer (a run's progress) is rerun at its
+        interval, as a browser does; none of these counts as an interaction."""
+        end = time.perf_counter() + seconds
+        while True:
+            now = time.perf_counter()
+            due = [(t[2] + t[0], fid) for fid, t in self.timers.items()]
+            nxt = min(due)[0] if due else end
+            if nxt >= end:
+                await asyncio.sleep(max(0.0, end - now))
+                return
+            await asyncio.sleep(max(0.0, nxt - now))
+            fid = min(due)[1]
+            if fid in self.timers:
+                self.timers[fid][2] = time.perf_counter()
+                start = self.timers[fid][1]
+                try:
+                    await self._run(self._rerun([], fid, auto=True), AUTO_TIMEOUT)
+                except TimeoutError:
+                    # the server no longer knows the fragment and answers
+                    # nothing; a browser's timer would stop at the next run
+                    self.timers.pop(fid, None)
+                    continue
+                if fid not in self.timers:  # its run is done: the page shows it
+                    self.waits.append(time.perf_counter() - start)
 
     def _move(self) -> tuple[Any, str] | None:
         """A random widget and the state a person's move would send for it."""
@@ -268,7 +357,18 @@ class Student:
         else:
             return None
         state, fragment = move
-        return await self._run(self._rerun([state], fragment))
+        if not fragment:
+            return await self._run(self._rerun([state], fragment))
+        try:
+            return await self._run(self._rerun([state], fragment), AUTO_TIMEOUT)
+        except TimeoutError:
+            # The server drops a rerun of a fragment it no longer has (a part
+            # of the page that a fragment run took away): a browser would not
+            # show its widgets any more, so forget them and move another one.
+            self.widgets = {
+                k: w for k, w in self.widgets.items() if w.fragment_id != fragment
+            }
+            return await self.interact()
 
     async def close(self) -> None:
         if self.ws is not None:
@@ -334,7 +434,7 @@ async def student(
     try:
         await s.open()
         for _ in range(interactions):
-            await asyncio.sleep(rng.uniform(*think))
+            await s.idle(rng.uniform(*think))
             seen = len(s.exceptions)
             t = await s.interact()
             if t is None:
@@ -344,11 +444,18 @@ async def student(
             else:
                 stats.done += 1
                 stats.latencies.append(t)
+        # a student whose page still follows a run waits for it (up to the
+        # timeout), as a student looking at a progress bar does
+        deadline = time.perf_counter() + timeout
+        while s.timers and time.perf_counter() < deadline:
+            await s.idle(1.0)
+        stats.runs_unfinished += len(s.timers)
     except TimeoutError as e:
         stats.error("timeout", f"{page or 'lab'}: {e}")
     except Exception as e:  # a disconnect, a refused connection, an HTTP error
         stats.error("disconnect", f"{page or 'lab'}: {type(e).__name__}: {e}")
     finally:
+        stats.run_waits += s.waits
         await s.close()
 
 
@@ -400,7 +507,7 @@ async def run_stage(url, n, args, rng, pids) -> dict[str, Any]:
     )
     wall = time.perf_counter() - t0
     cpu = _cpu_seconds(pids) - cpu0
-    lat = stats.latencies
+    lat, waits = stats.latencies, stats.run_waits
     return {
         "students": n,
         "pages": stats.by_page,
@@ -411,6 +518,11 @@ async def run_stage(url, n, args, rng, pids) -> dict[str, Any]:
         "p50_s": round(_pct(lat, 50), 3),
         "p95_s": round(_pct(lat, 95), 3),
         "max_s": round(max(lat), 3) if lat else None,
+        "runs_followed": len(stats.run_waits),
+        "run_wait_p50_s": _round(_pct(waits, 50)) if waits else None,
+        "run_wait_p95_s": _round(_pct(waits, 95)) if waits else None,
+        "run_wait_max_s": _round(max(waits)) if waits else None,
+        "runs_unfinished": stats.runs_unfinished,
         "wall_s": round(wall, 1),
         "server_cores": round(cpu / wall, 2) if pids else None,
         "server_cpu_ms_per_interaction": round(1000 * cpu / max(1, stats.done), 1)
@@ -496,6 +608,10 @@ async def main_async(args) -> list[dict[str, Any]]:
     return results
 
 
+def _round(v: float) -> float:
+    return round(v, 1)
+
+
 def _line(r: dict[str, Any]) -> str:
     errs = sum(r["errors"].values())
     cpu = (
@@ -504,10 +620,17 @@ def _line(r: dict[str, Any]) -> str:
         if r["server_cores"] is not None
         else ""
     )
+    runs = (
+        f"  runs followed {r['runs_followed']}: wait p50 {r['run_wait_p50_s']} s, "
+        f"p95 {r['run_wait_p95_s']} s, max {r['run_wait_max_s']} s, "
+        f"{r['runs_unfinished']} unfinished"
+        if r["runs_followed"] or r["runs_unfinished"]
+        else ""
+    )
     return (
         f"{r['students']:>4} students: {r['interactions_done']}/"
         f"{r['interactions_planned']} done, {errs} errors {r['errors'] or ''}  "
-        f"p50 {r['p50_s']} s  p95 {r['p95_s']} s  max {r['max_s']} s{cpu}"
+        f"p50 {r['p50_s']} s  p95 {r['p95_s']} s  max {r['max_s']} s{cpu}{runs}"
     )
 
 

@@ -11,6 +11,12 @@ processes instead, created once per server:
 - a session that stops waiting (its student changed a control) withdraws; a job
   nobody waits for any more is cancelled, before it starts or at its next
   progress report;
+- a page need not wait in its script at all: `Workers.ask` asks for a result
+  and returns at once, with the result or how far the job is. Each poll holds
+  the job for a few seconds (a lease); a page polls again while it still wants
+  it (a progress fragment does, every second), and a job whose leases all ran
+  out is cancelled like an abandoned one. So a run never holds a script thread
+  (a class of 200 clicking while runs queue: bench/classroom.py);
 - results travel as plain arrays: the worker writes them as ``.npz`` into a
   results directory (atomically: a temporary file, then a rename), and the
   server reads them with ``allow_pickle=False``. Several replicas can share the
@@ -31,14 +37,16 @@ import importlib.util
 import json
 import multiprocessing as mp
 import os
+import queue
 import tempfile
 import threading
+import time
 import zipfile
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -193,9 +201,15 @@ def _work(key: str, task: Task) -> str:
 # ---- in the server ----
 
 
+LEASE = 5.0
+"""Seconds one `Workers.ask` keeps a job wanted: several polls' worth, so a
+page that polls every second never lets go of a run it still shows."""
+
+
 @dataclass
 class Job:
-    """One computation under way, shared by every session waiting for it."""
+    """One computation under way, shared by every session waiting for it or
+    polling it (``leases``: holder → time the lease runs out)."""
 
     key: str
     seq: int
@@ -205,6 +219,21 @@ class Job:
     fraction: float = 0.0
     message: str = ""
     cancelled: bool = False
+    leases: dict[str, float] = field(default_factory=dict)
+
+    def wanted(self, now: float) -> bool:
+        return self.waiters > 0 or any(t > now for t in self.leases.values())
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What `Workers.ask` found: the result (``done``), or the job's progress
+    and the words a waiting student reads."""
+
+    done: bool
+    value: Any = None
+    fraction: float = 0.0
+    message: str = ""
 
 
 class Workers:
@@ -253,7 +282,10 @@ class Workers:
     def _listen(self) -> None:
         while True:
             try:
-                msg = self._queue.get()
+                msg = self._queue.get(timeout=1.0)
+            except queue.Empty:
+                self._reap()  # leases run out without a message to say so
+                continue
             except (EOFError, OSError):
                 return
             if msg is None:
@@ -300,7 +332,7 @@ class Workers:
                 if j.seq < job.seq and not (j.started or j.cancelled or j.future.done())
             )
 
-    def _join(self, key: str, task: Task) -> Job:
+    def _join(self, key: str, task: Task, wait: bool = True) -> Job:
         with self._guard:
             job = self._jobs.get(key)
             if job is not None and job.cancelled and not job.future.done():
@@ -314,7 +346,8 @@ class Workers:
                 self._seq += 1
                 job = Job(key, self._seq, self._submit(key, task))
                 self._jobs[key] = job
-            job.waiters += 1
+            if wait:
+                job.waiters += 1
             return job
 
     def _submit(self, key: str, task: Task) -> Future:
@@ -330,15 +363,29 @@ class Workers:
     def _leave(self, job: Job) -> None:
         with self._guard:
             job.waiters -= 1
-            if job.waiters > 0:
-                return
-            if job.future.done():
-                if self._jobs.get(job.key) is job:
-                    del self._jobs[job.key]
-                return
-            job.cancelled = True
-            if not job.future.cancel():  # running: ask it to stop at its next report
-                (self.results / CANCEL_DIR / job.key).touch()
+            self._drop_if_unwanted(job, time.monotonic())
+
+    def _drop_if_unwanted(self, job: Job, now: float) -> None:
+        """Forget a finished job, or cancel one nobody wants any more (the
+        caller holds the guard)."""
+        if job.wanted(now) or job.cancelled:
+            return
+        if job.future.done():
+            if self._jobs.get(job.key) is job:
+                del self._jobs[job.key]
+            return
+        job.cancelled = True
+        if not job.future.cancel():  # running: ask it to stop at its next report
+            (self.results / CANCEL_DIR / job.key).touch()
+
+    def _reap(self) -> None:
+        """Cancel the polled jobs whose leases have all run out."""
+        now = time.monotonic()
+        with self._guard:
+            for job in list(self._jobs.values()):
+                if job.leases:
+                    job.leases = {h: t for h, t in job.leases.items() if t > now}
+                    self._drop_if_unwanted(job, now)
 
     def status(self, job: Job) -> tuple[float, str]:
         """What a waiting student reads: the worker's progress, or the queue."""
@@ -386,6 +433,48 @@ class Workers:
             value = _resolve(task.decode)(arrays)
             self._remember(key, value)
             return value
+
+    def ask(self, key: str, task: Task, holder: str, lease: float = LEASE) -> Answer:
+        """The result for ``key`` if it is ready; else start it (or join the job
+        under way), hold it for ``lease`` seconds on behalf of ``holder`` (a
+        session) and say how far it is. Returns at once."""
+        hit = self.cached(key, task.decode)
+        with self._guard:
+            job = self._jobs.get(key)
+            if hit is not None:
+                if job is not None and job.future.done():
+                    del self._jobs[key]  # its result is stored: nothing to hold
+                return Answer(True, hit)
+        if job is not None and job.future.done() and not job.cancelled:
+            try:
+                path = job.future.result()
+            except (Cancelled, CancelledError, BrokenProcessPool):
+                path = None  # cancelled or lost: asked for again below
+            if path is not None:
+                arrays = load_arrays(Path(path))
+                if arrays is None:
+                    raise OSError(f"the worker's result for {key} could not be read")
+                value = _resolve(task.decode)(arrays)
+                self._remember(key, value)
+                with self._guard:
+                    if self._jobs.get(key) is job:
+                        del self._jobs[key]
+                return Answer(True, value)
+        try:
+            job = self._join(key, task, wait=False)
+        except BrokenProcessPool:
+            self._renew(self._pool)
+            job = self._join(key, task, wait=False)
+        with self._guard:
+            job.leases[holder] = time.monotonic() + lease
+        return Answer(False, None, *self.status(job))
+
+    def release(self, key: str, holder: str) -> None:
+        """``holder`` no longer wants ``key``: cancel it if nobody else does."""
+        with self._guard:
+            job = self._jobs.get(key)
+            if job is not None and job.leases.pop(holder, None) is not None:
+                self._drop_if_unwanted(job, time.monotonic())
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

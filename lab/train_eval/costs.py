@@ -20,6 +20,7 @@ here, and decodes with `lab.train_eval.cache`.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +38,7 @@ from lab.train_eval.classifier import (
     N_TEST,
     TEST,
     Score,
+    memo_key,
     moons,
     predict,
     score,
@@ -287,3 +289,32 @@ def finetune_costs(
         progress,
         _task("_finetune", "finetune_from_arrays", int(seed), shift),
     )
+
+
+def requests(
+    pitfall: str, seed: int, shift: float
+) -> dict[Hashable, tuple[Task, Callable[[Report | None], Any]]]:
+    """What a pitfall's numbers need: memo key → (the worker's task, the same
+    computed here). The eval pitfall needs one model per family."""
+    if pitfall == "eval":
+        return {
+            memo_key("serving", fam, seed): (
+                _task("_serving", "serving_from_arrays", fam, int(seed)),
+                lambda p, fam=fam: serving_costs(fam, seed, p),
+            )
+            for fam in FAMILIES
+        }
+    if pitfall == "stale":
+        return {
+            memo_key("stale", seed): (
+                _task("_stale", "stale_from_arrays", int(seed)),
+                lambda p: stale_costs(seed, p),
+            )
+        }
+    shift = round(float(shift), 6)
+    return {
+        memo_key("finetune", seed, shift): (
+            _task("_finetune", "finetune_from_arrays", int(seed), shift),
+            lambda p: finetune_costs(seed, shift, p),
+        )
+    }

@@ -22,20 +22,19 @@ lands in the URL when play stops.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import TypeVar
 
 import streamlit as st
 
 from lab.core.norms import FAMILY_NAMES
-from lab.core.workers import Report
+from lab.core.workers import default as default_workers
 from lab.train_eval import texts as T
 from lab.train_eval.cache import preload
-from lab.train_eval.classifier import is_ready
+from lab.train_eval.classifier import MEMO
 from lab.train_eval.cost_figures import finetune_figure, serving_figure, stale_figure
 from lab.train_eval.costs import (
-    ServingCosts,
     finetune_costs,
+    requests,
     serving_costs,
     stale_costs,
 )
@@ -57,6 +56,7 @@ from lab.train_eval.stream import (
     PITFALLS,
 )
 from lab.ui.figure import figure
+from lab.ui.jobs import hold, holder, waiting
 from lab.ui.page import Page
 from lab.ui.panel import show
 from lab.ui.progress import Progress
@@ -294,13 +294,34 @@ def _panels(view: LiveView) -> None:
 # ---- the classifier ----
 
 
-def _measured(ready: bool, compute: Callable[[Report | None], R]) -> R:
-    """``compute(progress)`` under the page's progress bar, or without one
-    when its numbers are memoized (``ready``): no bar flashes for them."""
-    if ready:
-        return compute(None)
-    with Progress(T.TRAINING, words=T.PROGRESS) as bar:
-        return compute(bar)
+def _ready(s: TrainEvalState) -> bool:
+    """Whether the pitfall's numbers are here (memoized, shipped, or computed
+    by a worker); if not, a progress bar follows their runs and reruns the page
+    when they are done (`lab.ui.jobs`: the script never waits for a worker).
+    Without a worker pool (a notebook, AppTest) they are computed here, under
+    the bar, and are then here."""
+    needed = requests(s.pitfall, s.cseed, s.cshift)
+    if MEMO.workers is None and default_workers() is None:
+        missing = [c for k, (_, c) in needed.items() if not MEMO.has(k)]
+        if missing:
+            with Progress(T.TRAINING, words=T.PROGRESS) as bar:
+                for i, compute in enumerate(missing):
+                    compute(bar.part(i / len(missing), 1 / len(missing)))
+        return True
+    who = holder()
+    hold("traineval.pitfall", needed, lambda k: MEMO.release(k, who))
+
+    def look() -> tuple[bool, float, str]:
+        answers = [MEMO.ask(k, task, who) for k, (task, _) in needed.items()]
+        waiting_for = [a for a in answers if not a.done]
+        fraction = sum(1.0 if a.done else a.fraction for a in answers) / len(answers)
+        message = waiting_for[0].message if waiting_for else ""
+        return not waiting_for, fraction, message
+
+    if look()[0]:
+        return True
+    waiting(look, T.TRAINING, words=T.PROGRESS)
+    return False
 
 
 @page.fragment(CLASSIFIER, commit=lambda: not _playing())
@@ -335,18 +356,9 @@ def classifier() -> None:
 
 
 def _eval_pitfall(s: TrainEvalState) -> None:
-    ready = all(is_ready("serving", fam, s.cseed) for fam in PAGE_FAMILIES)
-
-    def compute(progress: Report | None) -> dict[str, ServingCosts]:
-        n = len(PAGE_FAMILIES)
-        return {
-            fam: serving_costs(
-                fam, s.cseed, None if progress is None else progress.part(i / n, 1 / n)
-            )
-            for i, fam in enumerate(PAGE_FAMILIES)
-        }
-
-    costs = _measured(ready, compute)
+    if not _ready(s):
+        return
+    costs = {fam: serving_costs(fam, s.cseed) for fam in PAGE_FAMILIES}
     figure(
         serving_figure(costs, s.metric), K("chart_serving"), f"serving-seed{s.cseed}"
     )
@@ -354,7 +366,9 @@ def _eval_pitfall(s: TrainEvalState) -> None:
 
 
 def _stale_pitfall(s: TrainEvalState) -> None:
-    costs = _measured(is_ready("stale", s.cseed), lambda p: stale_costs(s.cseed, p))
+    if not _ready(s):
+        return
+    costs = stale_costs(s.cseed)
     figure(
         stale_figure(costs, s.cshift, s.metric),
         K("chart_stale"),
@@ -364,10 +378,9 @@ def _stale_pitfall(s: TrainEvalState) -> None:
 
 
 def _finetune_pitfall(s: TrainEvalState) -> None:
-    costs = _measured(
-        is_ready("finetune", s.cseed, s.cshift),
-        lambda p: finetune_costs(s.cseed, s.cshift, p),
-    )
+    if not _ready(s):
+        return
+    costs = finetune_costs(s.cseed, s.cshift)
     figure(
         finetune_figure(costs, s.metric),
         K("chart_finetune"),

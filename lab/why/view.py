@@ -19,7 +19,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import streamlit as st
 
+from lab.core.workers import default as default_workers
 from lab.ui.figure import figure
+from lab.ui.jobs import hold, holder, waiting
 from lab.ui.page import Page
 from lab.ui.progress import Progress
 from lab.why import figures as F
@@ -98,36 +100,95 @@ def sidebar() -> tuple[WhyState, str | None]:
 class Results:
     sweep: Sweep | None  # None: too heavy to train here (see MAX_WORK)
     xiong: XiongResult
-    trained: bool  # the sweep was trained in this run (False: stored or shipped)
+    trained: bool  # this session waited for the sweep (False: stored or shipped)
 
 
-def results(state: WhyState) -> Results:
-    """The sweep and the Xiong result for ``state``, from the store or trained
-    now under a progress bar. The bar's box is always drawn and keeps its
-    height, so the page does not move as a run starts and ends; with nothing to
-    train, no bar appears in it (``after``: never)."""
-    runs = store()
-    config = state.config
-    stored = runs.get(sweep_key(config)) is not None
-    heavy = not stored and sweep_work(config) > MAX_WORK
-    cached = (stored or heavy) and runs.get(xiong_key(state.seed)) is not None
-    bar = Progress("Training…", after=math.inf if cached else 0.0, keep_space=True)
-    sweep = None
-    if not heavy:
-        sweep = runs.fetch(
+TRAINED = "why._trained"
+"""The sweep this session last saw trained (its key): "Trained just now"."""
+SHARES = {"sweep": (0.85, "MLP sweep"), "xiong": (0.15, "transformer stacks")}
+"""Each run's share of the progress bar, and its name in the bar's words."""
+
+
+def _needed(state: WhyState) -> dict[str, tuple]:
+    """The runs the view needs, in the bar's order: part → (store key, worker
+    task, compute). No sweep when it is too heavy to train here (`MAX_WORK`)."""
+    config, seed = state.config, state.seed
+    needed = {}
+    if store().get(sweep_key(config)) is not None or sweep_work(config) <= MAX_WORK:
+        needed["sweep"] = (
             sweep_key(config),
-            lambda progress: run_sweep(config, progress=progress),
-            bar.part(0.0, 0.85, "MLP sweep"),
             sweep_task(config),
+            lambda progress: run_sweep(config, progress=progress),
         )
-    xiong = runs.fetch(
-        xiong_key(state.seed),
-        lambda progress: xiong_sweep(state.seed, progress=progress),
-        bar.part(0.85, 0.15, "transformer stacks"),
-        xiong_task(state.seed),
+    needed["xiong"] = (
+        xiong_key(seed),
+        xiong_task(seed),
+        lambda progress: xiong_sweep(seed, progress=progress),
     )
+    return needed
+
+
+def results(state: WhyState) -> Results | None:
+    """The sweep and the Xiong result for ``state`` if they are there; else
+    None, with a progress bar that follows their runs and reruns the page when
+    they are done. The bar's box is always drawn and keeps its height, so the
+    page does not move as a run starts and ends.
+
+    With the server's worker pool the script never waits for a run
+    (`lab.ui.jobs`); without one (a notebook, AppTest) it trains here under the
+    bar, as a computation in the script thread must."""
+    runs = store()
+    needed = _needed(state)
+    if default_workers() is None:
+        return _trained_here(needed)
+    who = holder()
+    hold("why", [key for key, _, _ in needed.values()], lambda k: runs.release(k, who))
+    sweep = needed["sweep"][0] if "sweep" in needed else None
+    fresh = sweep is not None and runs.get(sweep) is None
+
+    def look() -> tuple[bool, float, str]:
+        done, fraction, message = True, 0.0, ""
+        for part, (key, task, _) in needed.items():
+            answer = runs.ask(key, task, who)
+            width, name = SHARES[part]
+            fraction += width * (1.0 if answer.done else answer.fraction)
+            if not answer.done:
+                done = False
+                message = message or f"{name}: {answer.message}"
+        return done, fraction, message
+
+    if not look()[0]:
+        waiting(look, "Training…", on_done=lambda: _saw(sweep if fresh else None))
+        return None
+    Progress("Training…", after=math.inf, keep_space=True)  # the bar's empty box
+    return Results(
+        sweep=None if sweep is None else runs.get(sweep),
+        xiong=runs.get(needed["xiong"][0]),
+        trained=sweep is not None and st.session_state.get(TRAINED) == sweep,
+    )
+
+
+def _saw(sweep: object) -> None:
+    """This session waited for ``sweep`` to train (None: it was stored)."""
+    st.session_state[TRAINED] = sweep
+
+
+def _trained_here(needed: dict[str, tuple]) -> Results:
+    """Without a worker pool: the runs computed in this script, under the bar."""
+    runs = store()
+    cached = all(runs.get(key) is not None for key, _, _ in needed.values())
+    stored = "sweep" in needed and runs.get(needed["sweep"][0]) is not None
+    bar = Progress("Training…", after=math.inf if cached else 0.0, keep_space=True)
+    got, lo = {}, 0.0
+    for part, (key, task, compute) in needed.items():
+        got[part] = runs.fetch(key, compute, bar.part(lo, *SHARES[part]), task)
+        lo += SHARES[part][0]
     bar.close()
-    return Results(sweep=sweep, xiong=xiong, trained=not stored and not heavy)
+    return Results(
+        sweep=got.get("sweep"),
+        xiong=got["xiong"],
+        trained="sweep" in needed and not stored,
+    )
 
 
 def _box(level: str, text: str) -> None:
@@ -320,6 +381,8 @@ def runs_panel() -> None:
     writes the URL before any run starts (`lab.ui.page.Page.fragment`)."""
     state = page.state()
     res = results(state)
+    if res is None:  # runs under way: the bar follows them (lab.ui.jobs)
+        return
     if res.sweep is None:
         too_heavy(state)
         side_panel()

@@ -164,6 +164,32 @@ def test_a_control_changed_mid_run_abandons_the_run_and_finished_runs_are_kept(
     assert page.locator("[data-testid='stException']").count() == 0
 
 
+def test_the_page_answers_while_a_run_trains(open_why, app_url):
+    """The script never waits for a worker (lab/ui/jobs.py): while the bar
+    follows a run, the app is idle, a look-only control answers, and the run's
+    views appear once it is done."""
+    page = open_why()
+    page.goto(f"{app_url}/why?depth=5&width=32&batch=16&steps=300&seed=11")
+    bar = page.locator("[data-testid='stProgress']")
+    bar.wait_for(state="visible", timeout=RUN_TIMEOUT)
+    page.wait_for_selector(
+        '[data-testid="stApp"][data-test-script-state="notRunning"]',
+        timeout=RUN_TIMEOUT,
+    )
+    assert bar.is_visible() and bar_value(page) < 100  # idle, and still training
+    seen = {bar_value(page)}
+    page.wait_for_function(
+        "(v) => { const b = document.querySelector("
+        "\"[data-testid='stProgress'] [role='progressbar']\");"
+        " return !b || Number(b.getAttribute('aria-valuenow')) > v; }",
+        arg=max(seen),
+        timeout=RUN_TIMEOUT,
+    )  # the bar moves on its own, with no script waiting
+    wait_view(page, "300 SGD steps each, 5 layers of 32 units")
+    assert "Trained just now" in main_text(page)
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
 def top_of(page, selector: str) -> float:
     return page.locator(selector).first.bounding_box()["y"]
 

@@ -219,3 +219,80 @@ def test_a_worker_that_dies_mid_run_is_replaced_and_the_run_asked_again(tmp_path
         assert list(w._pool._processes) != pids  # a new worker did it
     finally:
         w.shutdown()
+
+
+# ---- asking: a page that does not wait in its script ----
+
+
+def _until(cond, seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not cond():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_a_poll_returns_at_once_and_then_the_result(one_worker):
+    t0 = time.monotonic()
+    first = one_worker.ask("poll-a", count_task(6, 0.05), "student-1")
+    assert not first.done and time.monotonic() - t0 < 0.5
+    seen = []
+
+    def finished():
+        p = one_worker.ask("poll-a", count_task(6, 0.05), "student-1")
+        seen.append(p)
+        return p.done
+
+    _until(finished)
+    np.testing.assert_array_equal(seen[-1].value, np.arange(6, dtype=np.float32))
+    assert any(0 < p.fraction < 1 and p.message.startswith("step ") for p in seen)
+    assert "poll-a" not in one_worker._jobs  # fetched: nothing left to hold
+
+
+def test_students_polling_the_same_run_share_one_job(one_worker):
+    before = one_worker._seq
+    for who in ("s1", "s2", "s3"):
+        one_worker.ask("poll-shared", count_task(5, 0.05), who)
+    assert one_worker._seq == before + 1
+    _until(lambda: one_worker.ask("poll-shared", count_task(5, 0.05), "s2").done)
+    assert one_worker.ask("poll-shared", count_task(5, 0.05), "s1").done
+
+
+def test_a_run_nobody_polls_any_more_is_cancelled(tmp_path):
+    w = Workers(workers=1, results=tmp_path, poll=0.02)
+    try:
+        w.ask("poll-long", count_task(200, 0.05), "s1", lease=0.3)
+        _until(lambda: w._jobs["poll-long"].started)
+        _until(lambda: "poll-long" not in w._jobs or w._jobs["poll-long"].cancelled, 10)
+        _until(
+            lambda: (
+                w._jobs.get("poll-long") is None or w._jobs["poll-long"].future.done()
+            ),
+            30,
+        )
+        assert not (tmp_path / "poll-long.npz").exists()  # stopped, nothing stored
+        # asked for again later: it runs again, from the start
+        again = w.ask("poll-long", count_task(200, 0.05), "s2")
+        assert not again.done
+        w.release("poll-long", "s2")
+        _until(
+            lambda: (
+                w._jobs.get("poll-long") is None or w._jobs["poll-long"].future.done()
+            ),
+            30,
+        )
+    finally:
+        w.shutdown()
+
+
+def test_a_queued_poll_says_how_many_runs_are_ahead(tmp_path):
+    w = Workers(workers=1, results=tmp_path, poll=0.02)
+    try:
+        w.ask("q-a", count_task(40, 0.05), "s1")
+        _until(lambda: w._jobs["q-a"].started)
+        w.ask("q-b", count_task(2), "s2")
+        p = w.ask("q-c", count_task(2), "s3")
+        assert p.message == "Queued: 1 run ahead of yours…"  # q-b; q-a runs
+        for key, who in (("q-a", "s1"), ("q-b", "s2"), ("q-c", "s3")):
+            w.release(key, who)
+    finally:
+        w.shutdown()
