@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from pathlib import Path
@@ -296,3 +297,47 @@ def test_a_queued_poll_says_how_many_runs_are_ahead(tmp_path):
             w.release(key, who)
     finally:
         w.shutdown()
+
+
+def test_workers_stop_when_their_server_is_killed(tmp_path):
+    """A killed server must not leave its ~350 MB workers behind (it did)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, time\n"
+        "from lab.core.workers import Workers\n"
+        "from tests.unit.test_workers import count_task\n"
+        f"w = Workers(workers=1, results={str(tmp_path)!r}, poll=0.02)\n"
+        "w.run('orphan-1', count_task(1), lambda f, m: None)\n"
+        "print(*[p.pid for p in w._pool._processes.values()], flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    server = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=root, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        pids = [int(p) for p in server.stdout.readline().split()]
+        assert pids and all(Path(f"/proc/{p}").exists() for p in pids)
+        server.send_signal(signal.SIGKILL)
+        server.wait(10)
+
+        def alive(pid: int) -> bool:
+            try:
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                return False
+            return state[0] != "Z"
+
+        deadline = time.monotonic() + 15
+        while any(alive(p) for p in pids):
+            assert time.monotonic() < deadline, f"orphaned workers {pids}"
+            time.sleep(0.1)
+    finally:
+        server.kill()
+        for p in locals().get("pids", []):
+            with contextlib.suppress(OSError):
+                os.kill(p, signal.SIGKILL)
