@@ -27,6 +27,16 @@ DIVERGING: list[list[Any]] = [
     [0.875, "#d6604d"],
     [1.0, "#b2182b"],
 ]
+CLICKABLE: dict[str, Any] = {
+    "clickmode": "event+select",
+    "dragmode": False,
+    "hovermode": "closest",
+    "hoverdistance": -1,
+    "showlegend": False,
+}
+"""Layout of a heatmap whose cells are clicked: a click selects the cell under
+the pointer (in Plotly, through the marker at its centre; on the lab's canvas,
+the cell itself) instead of starting a zoom box."""
 OUTLINE = "#111111"
 HALO = "#ffffff"
 HEATMAP_HEIGHT = 430

@@ -17,6 +17,7 @@ import numpy as np
 
 from lab.core.figures import (
     CHART_CONFIG,
+    CLICKABLE,
     DIVERGING,
     HALO,
     OUTLINE,
@@ -322,11 +323,7 @@ def _heatmap(
             "xaxis": xaxis | {"showgrid": False, "zeroline": False},
             "yaxis": yaxis | {"showgrid": False, "zeroline": False},
             "shapes": shapes,
-            "clickmode": "event+select",
-            "dragmode": False,
-            "hovermode": "closest",
-            "hoverdistance": -1,
-            "showlegend": False,
+            **CLICKABLE,
         },
     }
     config = CHART_CONFIG | {

@@ -62,20 +62,7 @@ class FlatMap extends Panel {
     const box = this.box();
     this.b = box;
     const ctx = this.prepare(box.height);
-    const img = new ImageData(cols, rows);
-    const px = img.data;
-    for (let i = 0; i < rows * cols; i++) {
-      const v = this.z[i];
-      if (!Number.isFinite(v)) continue;
-      rgbAt(this.stops, (v + zmax) / (2 * zmax), px, 4 * i);
-      px[4 * i + 3] = 255;
-    }
-    if (!this.cells) this.cells = document.createElement("canvas");
-    this.cells.width = cols;
-    this.cells.height = rows;
-    this.cells.getContext("2d").putImageData(img, 0, 0);
-    ctx.imageSmoothingEnabled = false;
-    ctx.drawImage(this.cells, box.x, box.y, box.w, box.h);
+    paintCells(this, ctx, this.z, rows, cols, this.stops, zmax, box);
     const cw = box.w / cols, ch = box.h / rows;
     if (s.block > 1) {
       ctx.strokeStyle = th.background;

@@ -28,8 +28,9 @@ import torch
 from torch import Tensor, nn
 
 from lab.core.norms import normalize
+from lab.core.stores import PoolStore
 from lab.core.threads import one_thread
-from lab.core.workers import Answer, Report, Task, code_version, result_key
+from lab.core.workers import Report, Task, code_version, result_key
 from lab.core.workers import default as default_workers
 
 T = TypeVar("T")
@@ -62,7 +63,7 @@ the shipped default results carry their hash: `lab.train_eval.cache`)."""
 # ---- memo ----
 
 
-class Memo:
+class Memo(PoolStore):
     """Results of slow pure functions, kept for the whole process, keyed on plain
     values. Each key is computed once even when several sessions ask for it at
     the same moment: the others wait for the first and share its result."""
@@ -116,26 +117,12 @@ class Memo:
                 self._locks.pop(key, None)
         return value
 
-    def ask(self, key: Hashable, task: Task, holder: str) -> Answer | None:
-        """The value for ``key`` if memoized, else the worker pool's answer for
-        it (the value, or how far its run is): returns at once. None without a
-        pool (a notebook, AppTest): then `get` computes it."""
+    def stored(self, key: Hashable) -> Any | None:
         with self._guard:
-            if key in self._done:
-                return Answer(True, self._done[key])
-        pool = self.workers or default_workers()
-        if pool is None:
-            return None
-        answer = pool.ask(_result_key(key), task, holder)
-        if answer.done:
-            self.put(key, answer.value)
-        return answer
+            return self._done.get(key)
 
-    def release(self, key: Hashable, holder: str) -> None:
-        """``holder`` no longer waits for ``key`` (its student moved on)."""
-        pool = self.workers or default_workers()
-        if pool is not None:
-            pool.release(_result_key(key), holder)
+    def pool_key(self, key: Hashable) -> str:
+        return _result_key(key)
 
     def put(self, key: Hashable, value: Any) -> None:
         """Store a value computed elsewhere (the shipped default results)."""

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from lab.core.figures import DIVERGING, HALO, OUTLINE, rect, symmetric_range
+from lab.core.figures import CLICKABLE, DIVERGING, HALO, OUTLINE, rect, symmetric_range
 from lab.core.norms import FAMILY_NAMES
 from lab.train_eval.stream import (
     DRIFT_END,
@@ -270,11 +270,7 @@ def matrix_figures(
                     "zeroline": False,
                 },
                 "shapes": shapes,
-                "clickmode": "event+select",
-                "dragmode": False,
-                "hovermode": "closest",
-                "hoverdistance": -1,
-                "showlegend": False,
+                **CLICKABLE,
             },
         }
         out.append((key, fig))

@@ -23,7 +23,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from lab.core.workers import Answer, Report, Task, code_version, result_key
+from lab.core.stores import PoolStore
+from lab.core.workers import Report, Task, code_version, result_key
 from lab.core.workers import default as default_workers
 from lab.why.arrays import load_extra, load_results, load_seed_table
 from lab.why.runs import Sweep, SweepConfig
@@ -37,7 +38,7 @@ page opens instantly."""
 WAITING = "Waiting for a run another visitor started…"
 
 
-class RunStore:
+class RunStore(PoolStore):
     """A bounded, thread-safe map from plain keys to finished results.
 
     Pinned results (``put(..., pin=True)``: the shipped ones) are never evicted
@@ -88,26 +89,11 @@ class RunStore:
         with self._guard:
             return len(self._done) + len(self._pinned)
 
-    def ask(self, key: Hashable, task: Task, holder: str) -> Answer | None:
-        """The result for ``key`` if stored, else the server's worker pool's
-        answer for it (the result, or how far its run is): returns at once.
-        None without a pool (a notebook, AppTest): then `fetch` computes it."""
-        hit = self.get(key)
-        if hit is not None:
-            return Answer(True, hit)
-        pool = default_workers()
-        if pool is None:
-            return None
-        answer = pool.ask(_result_key(key), task, holder)
-        if answer.done:
-            self.put(key, answer.value)
-        return answer
+    def stored(self, key: Hashable) -> Any | None:
+        return self.get(key)
 
-    def release(self, key: Hashable, holder: str) -> None:
-        """``holder`` no longer waits for ``key`` (its student moved on)."""
-        pool = default_workers()
-        if pool is not None:
-            pool.release(_result_key(key), holder)
+    def pool_key(self, key: Hashable) -> str:
+        return _result_key(key)
 
     def fetch(
         self,
