@@ -40,6 +40,20 @@ def click_cell(page, chart: int, row: int, col: int) -> None:
     page.mouse.click(*cell_point(page, chart, row, col))
 
 
+def wait_readouts(page, row: int, col: int) -> None:
+    """Wait for Python's readouts of cell (row, col): the sentence under the
+    heatmaps, written from the server's answer, and no readout left dimmed.
+    (The page's text names the cell at once, from the browser, before the
+    server has answered: waiting for that raced the answer on a busy machine.)"""
+    page.wait_for_function(
+        "(w) => { const r = document.querySelector('.normlab-readouts');"
+        " return r && !r.classList.contains('normlab-pending')"
+        " && r.querySelector('.normlab-focus')?.innerText.includes(w); }",
+        arg=f"example {row}, feature {col}",
+    )
+    wait_idle(page)
+
+
 def test_both_heatmaps_are_drawn(open_lab):
     page = open_lab()
     assert page.locator(".normlab-heatmap canvas").count() == 2
@@ -98,10 +112,7 @@ def test_clicking_a_cell_moves_the_outline_and_the_readouts(open_lab):
     assert chart_state(page, 0)["outline"] == [0, 31, 0, 0]
 
     click_cell(page, 0, row=5, col=7)
-    page.wait_for_function(
-        "() => document.body.innerText.includes('example 5, feature 7')"
-    )
-    wait_idle(page)
+    wait_readouts(page, 5, 7)
     assert chart_state(page, 0)["outline"] == [0, 31, 7, 7]
     assert chart_state(page, 1)["outline"] == [0, 31, 7, 7]
     assert metric_value(page, "Raw std") != std_before
@@ -110,20 +121,14 @@ def test_clicking_a_cell_moves_the_outline_and_the_readouts(open_lab):
     assert "focus=5%2C7" in page.url
 
     click_cell(page, 1, row=20, col=2)  # the normalized heatmap is clickable too
-    page.wait_for_function(
-        "() => document.body.innerText.includes('example 20, feature 2')"
-    )
-    wait_idle(page)
+    wait_readouts(page, 20, 2)
     assert chart_state(page, 1)["outline"] == [0, 31, 2, 2]
 
 
 def test_clicking_in_layernorm_outlines_the_row(open_lab):
     page = open_lab("?norm=layer")
     click_cell(page, 0, row=9, col=3)
-    page.wait_for_function(
-        "() => document.body.innerText.includes('example 9, feature 3')"
-    )
-    wait_idle(page)
+    wait_readouts(page, 9, 3)
     assert chart_state(page, 0)["outline"] == [9, 9, 0, 15]
     assert metric_value(page, "Ex. 9 mean") == "0"
 
@@ -306,10 +311,7 @@ def test_readme_screenshot(open_lab):
 def test_a_shared_link_opens_the_same_numbers_in_a_new_browser(open_lab, chromium):
     page = open_lab("?scenario=outlier&norm=group&seed=7")
     click_cell(page, 0, row=6, col=9)
-    page.wait_for_function(
-        "() => document.body.innerText.includes('example 6, feature 9')"
-    )
-    wait_idle(page)
+    wait_readouts(page, 6, 9)
     link = shared_link(page)
     assert link.startswith("http://127.0.0.1:") and "focus=6%2C9" in link
     seen = {"raw": chart_state(page, 0), "out": chart_state(page, 1)}
