@@ -184,6 +184,7 @@ class Cell:
     reasons: tuple[str, ...]  # see `reasons`
     flipped: bool  # y' = −y (to rounding) where it changed: a sign flip
     eps: float  # the ε used
+    size: float = 0.0  # the largest |x'| the transformation produced
 
     @property
     def exact(self) -> bool:
@@ -206,40 +207,44 @@ class Table:
 def _cell(
     t: Transform,
     family: str,
-    base: tuple[Tensor, Tensor] | None,
+    base: tuple[Tensor | None, Tensor],
     x2: Tensor,
     eps: float,
     dtype: torch.dtype,
     c: float,
     delta: float,
 ) -> Cell:
-    """One cell; ``base`` is the family's output for the untransformed input,
-    with the page's ε and with ε → 0 (None: the family refused the ε)."""
-    if base is None:  # ε = 0 for BatchNorm in training: torch refuses it
-        return Cell(math.nan, math.nan, 0.0, "refused", ("refused",), False, eps)
+    """One cell; ``base`` is the family's output for the untransformed input
+    with the page's ε (None: the family refused that ε) and with ε → 0."""
     y, y_lim = base
-    y2 = output(x2, family, eps)
     limit = largest_change(y_lim, output(x2, family, _limit_eps(family, dtype)))
+    size = _finite_max(x2)
+    unit = ROUND * float(torch.finfo(dtype).eps)
+    if y is None:  # ε = 0 for BatchNorm in training: torch refuses it
+        tol = unit * max(1.0, _finite_max(y_lim))
+        return Cell(math.nan, limit, tol, "refused", ("refused",), False, eps, size)
+    y2 = output(x2, family, eps)
     change = largest_change(y, y2)
-    size = max(1.0, float(y.abs().max()), _finite_max(y2))
-    tol = ROUND * float(torch.finfo(dtype).eps) * size
+    tol = unit * max(1.0, float(y.abs().max()), _finite_max(y2))
     flipped = change > tol and _sign_flip(y, y2)
+    why = reasons(t, family, c, delta, change, limit, tol, flipped)
     if change <= tol:
         verdict = "✓"
-    elif change < NEAR and limit <= tol:
+    elif change < NEAR and ("eps" in why or "precision" in why):
         verdict = "≈"
     else:
         verdict = "✗"
-    why = reasons(t, family, c, delta, change, limit, tol, flipped)
-    return Cell(change, limit, tol, verdict, why, flipped, eps)
+    return Cell(change, limit, tol, verdict, why, flipped, eps, size)
 
 
-def _base(x: Tensor, family: str, eps: float, dtype: torch.dtype):
+def _base(
+    x: Tensor, family: str, eps: float, dtype: torch.dtype
+) -> tuple[Tensor | None, Tensor]:
+    lim = output(x, family, _limit_eps(family, dtype))
     try:
-        y = output(x, family, eps)
+        return output(x, family, eps), lim
     except ValueError:
-        return None
-    return y, output(x, family, _limit_eps(family, dtype))
+        return None, lim
 
 
 def _sign_flip(y: Tensor, y2: Tensor) -> bool:

@@ -151,7 +151,7 @@ def memory_panel(counts: dict[str, Counts], mem: Memory, timing_intro: str) -> P
             h=f"{h:,}",
             diff=f"{counts['layer'].params - counts['rms'].params:,}",
             row=f"{mem.written['rms']:,.0f}",
-            shared=f"{mem.read['layer'] - mem.read['rms']:,.1f}",
+            shared=f"{mem.read['layer'] - mem.read['rms']:,.1f}".removesuffix(".0"),
             tokens=t,
         )
     )
