@@ -270,8 +270,9 @@ def reasons(
 ) -> tuple[str, ...]:
     """Why a cell reads what it reads, where that is not the plain algebra:
 
-    - ``nan``: c or δ is not finite, or the output is not;
+    - ``nan``: c or δ is not finite;
     - ``zero``: c = 0 wiped what it scales (not invertible: no invariance);
+    - ``nan_out``: the outputs are not finite (0/0 with ε = 0, or overflow);
     - ``sign``: c < 0 flipped the sign of what it scales;
     - ``eps``: the output moved, but with ε → 0 it would not: ε's doing;
     - ``precision``: the algebra says invariant, yet even with ε → 0 the
@@ -279,11 +280,13 @@ def reasons(
     - ``identity``: the transformation changes nothing at this c or δ.
     """
     value = c if t.uses == "c" else delta
-    if not math.isfinite(value) or math.isnan(change):
+    if not math.isfinite(value):
         return ("nan",)
-    out: list[str] = []
     if t.uses == "c" and c == 0:
         return ("zero",)
+    if math.isnan(change):
+        return ("nan_out",)
+    out: list[str] = []
     if (t.uses == "c" and c == 1) or (t.uses == "delta" and delta == 0):
         return ("identity",)
     theory = t.theory(family, c if t.uses == "c" else 1.0)

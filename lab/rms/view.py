@@ -144,6 +144,15 @@ def body_fragment() -> None:
         st.code(torch_snippet(s), language="python")
 
 
+ASKED = page.key("_timing_asked")
+
+
+def _ask_for_timing() -> None:
+    """The button's callback: a flag the fragment's run takes (once), so a
+    second dispatch of one click (docs/streamlit.md) cannot time twice."""
+    st.session_state[ASKED] = True
+
+
 def _hidden_label(h: int) -> str:
     return f"{h:,}"
 
@@ -168,15 +177,16 @@ def cost_fragment() -> None:
     with row[1]:
         page.choice("tpass", "Pass", PASSES, P.pass_label)
     latest = store().latest_timing(s.tokens)
-    clicked = st.button(
+    st.button(
         T.TIMING_AGAIN if latest else T.TIMING_BUTTON,
         icon=":material/timer:",
         key=page.key("time"),
+        on_click=_ask_for_timing,
         help="Time the four implementations at these tokens on this server "
         "(a few seconds, in the worker process); the result is kept for every "
         "visitor.",
     )
-    if clicked:
+    if st.session_state.pop(ASKED, False):
         bar = Progress(T.TIMING_PROGRESS)
         store().time(s.tokens, bar)
         bar.close()

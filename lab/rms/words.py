@@ -82,7 +82,8 @@ def table_notes(table: Table) -> list[tuple[str, str]]:
         groups.setdefault(key, []).append((t, f, cell))
     out = []
     c = table.c
-    for key in ("nan", "refused", "zero", "identity", "sign", "eps", "precision"):
+    keys = ("nan", "nan_out", "refused", "zero", "identity", "sign", "eps", "precision")
+    for key in keys:
         items = groups.get(key)
         if not items:
             continue
@@ -90,6 +91,16 @@ def table_notes(table: Table) -> list[tuple[str, str]]:
             text = (
                 f"**Not a number.** {_where(items, False)}: the transformation "
                 "is NaN or infinite, so every output it touches is NaN."
+            )
+        elif key == "nan_out":
+            why = (
+                "with ε = 0, a row the norm pools whose values are all equal has "
+                "variance 0, and the norm divides 0 by 0"
+                if _eps0(items)
+                else f"the transformed input does not fit in {table.dtype}"
+            )
+            text = (
+                f"**Not finite.** {_where(items, False)}: the outputs are NaN: {why}."
             )
         elif key == "refused":
             text = (

@@ -142,8 +142,10 @@ def test_c_zero_is_answered_and_explained(dtype):
 def test_c_zero_with_eps_zero_is_nan_and_said():
     table = invariance_table(c=0.0, eps=0.0, dtype="float64")
     cell = table.cell("example_scale", "layer")
-    assert math.isnan(cell.change) and cell.reasons == ("nan",)
+    assert math.isnan(cell.change) and cell.reasons == ("zero",)
     assert table.cell("example_scale", "batch").verdict == "refused"
+    shifted = invariance_table(delta=1e30, eps=0.0)  # x₀ + δ: all equal, 0/0
+    assert shifted.cell("example_shift", "layer").reasons == ("nan_out",)
 
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])

@@ -45,6 +45,8 @@ def test_cells_print_their_numbers():
         ({"delta": 1e8}, "precision", "where float32 numbers are"),
         ({"eps": 0.0}, "refused", "eps must be positive"),
         ({"c": float("nan")}, "nan", "NaN"),
+        ({"c": 0.0, "eps": 0.0}, "zero", "0/0, NaN"),
+        ({"delta": 1e30, "eps": 0.0}, "nan_out", "divides 0 by 0"),
     ],
 )
 def test_each_disagreement_is_named_with_its_numbers(kw, reason, words):
