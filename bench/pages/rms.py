@@ -99,7 +99,9 @@ class Rms:
         self.n["pass_"] += 1
         backward = self.n["pass_"] % 2 == 1
         name = "Forward + backward" if backward else "Forward"
-        option = self.page.get_by_role("button", name=name, exact=True)
+        option = self.page.locator("[data-testid='stMain'] button").filter(
+            has=self.page.get_by_text(name, exact=True)
+        )
         option.scroll_into_view_if_needed()
         x, y = centre(option)
         want = "forward + backward" if backward else "forward"

@@ -204,26 +204,52 @@ class Table:
         return self.cells[(transform, family)]
 
 
+def outputs(xs: list[Tensor], family: str, eps: float) -> list[Tensor]:
+    """The family's output for each input of ``xs`` (each N, C), in one call
+    of the engine: stacked where the family pools nothing across them (more
+    examples for the per-example families, more channels for BatchNorm, which
+    pools each channel over the examples alone), so each equals its own call."""
+    if family == "batch":
+        y = output(torch.cat(xs, 1), family, eps)  # N, K·C
+        return list(torch.split(y, xs[0].shape[1], dim=1))
+    y = output(torch.cat(xs, 0), family, eps)  # K·N, C
+    return list(torch.split(y, xs[0].shape[0], dim=0))
+
+
+def _both(
+    xs: list[Tensor], family: str, eps: float, dtype: torch.dtype
+) -> list[tuple[Tensor | None, Tensor]]:
+    """Each input's output with ``eps`` (None where the family refuses it)
+    and with ε → 0."""
+    limits = outputs(xs, family, _limit_eps(family, dtype))
+    try:
+        ys: list[Tensor | None] = list(outputs(xs, family, eps))
+    except ValueError:  # ε = 0 for BatchNorm in training: torch refuses it
+        ys = [None] * len(xs)
+    return list(zip(ys, limits, strict=True))
+
+
 def _cell(
     t: Transform,
     family: str,
     base: tuple[Tensor | None, Tensor],
+    moved: tuple[Tensor | None, Tensor],
     x2: Tensor,
     eps: float,
     dtype: torch.dtype,
     c: float,
     delta: float,
 ) -> Cell:
-    """One cell; ``base`` is the family's output for the untransformed input
-    with the page's ε (None: the family refused that ε) and with ε → 0."""
-    y, y_lim = base
-    limit = largest_change(y_lim, output(x2, family, _limit_eps(family, dtype)))
+    """One cell from the family's outputs before (``base``) and after
+    (``moved``) the transformation, each with the page's ε (None: the family
+    refused that ε) and with ε → 0."""
+    (y, y_lim), (y2, y2_lim) = base, moved
+    limit = largest_change(y_lim, y2_lim)
     size = _finite_max(x2)
     unit = ROUND * float(torch.finfo(dtype).eps)
-    if y is None:  # ε = 0 for BatchNorm in training: torch refuses it
+    if y is None or y2 is None:
         tol = unit * max(1.0, _finite_max(y_lim))
         return Cell(math.nan, limit, tol, "refused", ("refused",), False, eps, size)
-    y2 = output(x2, family, eps)
     change = largest_change(y, y2)
     tol = unit * max(1.0, float(y.abs().max()), _finite_max(y2))
     flipped = change > tol and _sign_flip(y, y2)
@@ -235,16 +261,6 @@ def _cell(
     else:
         verdict = "✗"
     return Cell(change, limit, tol, verdict, why, flipped, eps, size)
-
-
-def _base(
-    x: Tensor, family: str, eps: float, dtype: torch.dtype
-) -> tuple[Tensor | None, Tensor]:
-    lim = output(x, family, _limit_eps(family, dtype))
-    try:
-        return output(x, family, eps), lim
-    except ValueError:
-        return None, lim
 
 
 def _sign_flip(y: Tensor, y2: Tensor) -> bool:
@@ -311,13 +327,19 @@ def invariance_table(
     dt = getattr(torch, dtype)
     h, w = inputs(seed, dt)
     x = h @ w.T  # N,C
-    eps_of = {f: family_eps(f, eps, dt) for f in FAMILIES}
-    bases = {f: _base(x, f, eps_of[f], dt) for f in FAMILIES}
+    moved = {t.key: apply(t.key, h, w, c, delta) for t in TRANSFORMS}
     cells = {}
-    for t in TRANSFORMS:
-        x2 = apply(t.key, h, w, c, delta)
-        for f in FAMILIES:
-            cells[(t.key, f)] = _cell(t, f, bases[f], x2, eps_of[f], dt, c, delta)
+    for f in FAMILIES:
+        e = family_eps(f, eps, dt)
+        (base,) = _both([x], f, e, dt)
+        # one engine call per kind of transformation: a c that overflows the
+        # dtype cannot change how the δ rows are computed, nor the other way
+        for uses in ("c", "delta"):
+            group = [t for t in TRANSFORMS if t.uses == uses]
+            outs = _both([moved[t.key] for t in group], f, e, dt)
+            for t, out in zip(group, outs, strict=True):
+                x2 = moved[t.key]
+                cells[(t.key, f)] = _cell(t, f, base, out, x2, e, dt, c, delta)
     return Table(c, delta, eps, dtype, int(seed), MappingProxyType(cells))
 
 

@@ -101,9 +101,9 @@ def eps_panel(e: EpsCompare) -> Panel:
     p.text(T.EPS_INTRO)
     p.figures([Chart("eps", F.eps_figure(e), "eps-conventions")])
     head = [
-        "Convention",
-        *(f"RMS {s:g}" for s in TABLE_SCALES),
-        "halves at",
+        "Output RMS at input RMS s",
+        *(f"s = {s:g}" for s in TABLE_SCALES),
+        "halves at s =",
     ]
     rows = [
         [
