@@ -56,30 +56,53 @@ from lab.ui.panel import show
 from lab.ui.progress import Progress
 
 PREFIX = "rms"
-BODY, COST, TRAIN, SIDE, EXPORT = (
-    f"{PREFIX}.{k}" for k in ("body", "cost", "train", "side", "export")
+TABLE, MEAN, EPS, CODE, COST, TIMES, TRAIN, SIDE, EXPORT = (
+    f"{PREFIX}.{k}"
+    for k in (
+        "table",
+        "mean",
+        "eps",
+        "code",
+        "cost",
+        "times",
+        "train",
+        "side",
+        "export",
+    )
 )
-BODY_SETTINGS = frozenset({"c", "delta", "eps", "dtype", "mean", "seed"})
+SHARED = {"eps", "dtype", "seed"}
+READS: dict[str, frozenset[str]] = {
+    TABLE: frozenset({"c", "delta", *SHARED}),
+    MEAN: frozenset({"mean", *SHARED}),
+    EPS: frozenset(SHARED),
+    CODE: frozenset({"c", "delta", "mean", *SHARED}),
+    COST: frozenset({"hidden", "tokens", "tdtype"}),
+    TIMES: frozenset(TIMING),
+    TRAIN: frozenset(TRAINING),
+    SIDE: frozenset({"c", "delta", "mean", "hidden", "tokens", "tdtype", *SHARED}),
+}
+"""The settings each fragment's numbers depend on."""
 
 log = logging.getLogger(__name__)
 
 
 def _reruns(state: RmsState) -> tuple[str, ...]:
-    """The fragments whose numbers a move changed (all of them before any run)."""
+    """The fragments whose numbers a move changed (all of them before any
+    run): each section is a fragment, so a move redraws only its own sections
+    and never the controls of the others (a slider costs the browser a layout
+    of the page, docs/streamlit.md). The code reruns only while it is shown."""
     last = page.committed()
-    if last is None:
-        return (BODY, COST, TRAIN, SIDE)
-    moved = {
-        f.name for f in fields(state) if getattr(state, f.name) != getattr(last, f.name)
-    }
-    keys = []
-    if moved & BODY_SETTINGS:
-        keys += [BODY, SIDE]
-    if moved & TIMING or "hidden" in moved:
-        keys += [COST, SIDE]
-    if moved & TRAINING:
-        keys.append(TRAIN)
-    return tuple(dict.fromkeys(keys)) or (BODY,)
+    keys = tuple(READS)
+    if last is not None:
+        moved = {
+            f.name
+            for f in fields(state)
+            if getattr(state, f.name) != getattr(last, f.name)
+        }
+        keys = tuple(k for k, reads in READS.items() if reads & moved)
+    if not st.session_state.get(page.key("show_code")):
+        keys = tuple(k for k in keys if k != CODE)
+    return keys or (TABLE,)
 
 
 page: Page[RmsState] = Page(PREFIX, PAGE, T.HELP, body=_reruns)
@@ -113,12 +136,16 @@ def sidebar() -> tuple[RmsState, str | None]:
 
 
 def body(state: RmsState) -> None:
-    """Sections 1–6 and, beside them, the side panel. Each fragment reads the
-    state itself: its own reruns have no page run to pass it one."""
+    """Sections 1–6 and, beside them, the side panel, each section a fragment
+    that reads the state itself: its own reruns have no page run to pass it one."""
     main, side = st.columns([2, 1], gap="large")
     with main:
-        body_fragment()
+        table_fragment()
+        mean_fragment()
+        eps_fragment()
+        code_fragment()
         cost_fragment()
+        times_fragment()
         train_fragment()
     with side:
         st.markdown(T.SIDE_INTRO)
@@ -128,20 +155,31 @@ def body(state: RmsState) -> None:
         st.markdown(T.WHERE_USED)
 
 
-@page.fragment(BODY)
-def body_fragment() -> None:
-    """The invariance table, the mean, the ε conventions, and the code."""
-    s = page.state()
-    show(P.table_panel(M.table_of(s)), page.key("panel_table"))
-    show(P.mean_panel(M.mean_of(s)), page.key("panel_mean"))
-    show(P.eps_panel(M.eps_of(s)), page.key("panel_eps"))
+@page.fragment(TABLE)
+def table_fragment() -> None:
+    show(P.table_panel(M.table_of(page.state())), page.key("panel_table"))
+
+
+@page.fragment(MEAN)
+def mean_fragment() -> None:
+    show(P.mean_panel(M.mean_of(page.state())), page.key("panel_mean"))
+
+
+@page.fragment(EPS)
+def eps_fragment() -> None:
+    show(P.eps_panel(M.eps_of(page.state())), page.key("panel_eps"))
+
+
+@page.fragment(CODE)
+def code_fragment() -> None:
+    """The code for the view, on request (its toggle reruns this alone)."""
     if st.toggle(
         "Show the PyTorch code for this view",
         key=page.key("show_code"),
         help="torch.nn code that recomputes the table and the example; a test "
         "runs it and compares with the page.",
     ):
-        st.code(torch_snippet(s), language="python")
+        st.code(torch_snippet(page.state()), language="python")
 
 
 ASKED = page.key("_timing_asked")
@@ -159,7 +197,8 @@ def _hidden_label(h: int) -> str:
 
 @page.fragment(COST)
 def cost_fragment() -> None:
-    """Parameters, memory and the timing, with their controls."""
+    """Parameters and memory for the hidden size and tokens picked here, and
+    the button that times them."""
     s = page.state()
     show(P.cost_head(), page.key("panel_cost_head"))
     row = st.columns(2, gap="medium")
@@ -171,11 +210,6 @@ def cost_fragment() -> None:
         P.memory_panel(M.counts_for(s.hidden), M.memory_of(s), T.TIMING_INTRO),
         page.key("panel_memory"),
     )
-    row = st.columns(2, gap="medium")
-    with row[0]:
-        page.choice("tdtype", "Timing dtype", DTYPES)
-    with row[1]:
-        page.choice("tpass", "Pass", PASSES, P.pass_label)
     latest = store().latest_timing(s.tokens)
     st.button(
         T.TIMING_AGAIN if latest else T.TIMING_BUTTON,
@@ -190,7 +224,20 @@ def cost_fragment() -> None:
         bar = Progress(T.TIMING_PROGRESS)
         store().time(s.tokens, bar)
         bar.close()
-        st.rerun(scope="app")  # the side panel quotes the new times too
+        st.rerun(scope="app")  # every section that quotes the times
+
+
+@page.fragment(TIMES)
+def times_fragment() -> None:
+    """What a timing showed, in the dtype and pass picked here: switching
+    them reruns this alone."""
+    row = st.columns(2, gap="medium")
+    with row[0]:
+        page.choice("tdtype", "Timing dtype", DTYPES)
+    with row[1]:
+        page.choice("tpass", "Pass", PASSES, P.pass_label)
+    s = page.state()
+    latest = store().latest_timing(s.tokens)
     show(P.timing_panel(latest, s.tokens, s.tdtype, s.tpass), page.key("panel_timing"))
 
 
