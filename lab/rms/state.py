@@ -45,52 +45,21 @@ in a few seconds on one core; 256 would take ten times the default."""
 LRS: tuple[float, ...] = (1e-3, 3e-3, 1e-2, 3e-2)
 
 
-class SignedLog(OnGrid):
-    """A value on a grid of signed numbers spanning many decades: a link's
-    value snaps to the nearest option on a signed log scale (asinh), so 2e29
-    reads as 1e30 rather than as the option nearest in absolute terms."""
-
-    def parse(self, raw: str) -> tuple[Any, str | None]:
-        try:
-            v = float(raw)
-        except ValueError:
-            return None, "not a number"
-        if not math.isfinite(v):
-            return None, "not a finite number"
-        best = min(self.options, key=lambda o: abs(_slog(o) - _slog(v)))
-        if not math.isclose(best, v, rel_tol=self.tol, abs_tol=1e-300):
-            return best, f"snapped to {self.format(best)}"
-        return best, None
-
-    def format(self, value: Any) -> str:
-        return f"{value:g}"
-
-
-def _slog(v: float) -> float:
-    return math.asinh(v / 1e-5)
-
-
 class EpsOrZero(Eps):
     """ε from the choices, ``None`` meaning torch's defaults, and 0 allowed: the
     limit in which the invariances are exact (and 0/0 appears). A positive
     value snaps to the nearest positive choice in log scale."""
 
     def parse(self, raw: str) -> tuple[Any, str | None]:
-        if raw.lower() == "default":
-            return None, None
         try:
             v = float(raw)
         except ValueError:
-            return None, "not a number"
-        if not math.isfinite(v) or v < 0:
-            return None, "must be 0 or a positive number"
+            v = math.nan  # "default", or not a number: Eps says which
         if v == 0:
             return 0.0, None
-        options = [e for e in self.choices if e]
-        best = min(options, key=lambda e: abs(math.log10(e) - math.log10(v)))
-        if not math.isclose(best, v, rel_tol=1e-9):
-            return best, f"snapped to {best:g}"
-        return best, None
+        if v < 0:
+            return None, "must be 0 or a positive number"
+        return Eps(tuple(e for e in self.choices if e != 0)).parse(raw)
 
     def format(self, value: Any) -> str:
         return "0" if value == 0 else super().format(value)
@@ -140,8 +109,8 @@ SCENARIO_PARAMS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
 SCENARIOS = scenarios(SCENARIO_PARAMS, SCENARIO_TEXT)
 
 SPECS: Mapping[str, Spec] = {
-    "c": SignedLog(C_GRID),
-    "delta": SignedLog(DELTA_GRID),
+    "c": OnGrid(C_GRID, signed=1e-5),
+    "delta": OnGrid(DELTA_GRID, signed=1e-5),
     "eps": EpsOrZero(EPS_CHOICES),
     "dtype": Choice(PRECISIONS),
     "mean": Num(-20.0, 20.0, 0.5),

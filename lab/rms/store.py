@@ -108,17 +108,14 @@ class Store:
     def get(self, key: Hashable) -> Any | None:
         """A finished result: here, or in the worker pool's results, or None."""
         with self._guard:
-            if key in self._pinned:
-                return self._pinned[key]
+            value = self._pinned.get(key, self._done.get(key))
             if key in self._done:
-                self._done.move_to_end(key)
-                return self._done[key]
+                self._done.move_to_end(key)  # recently used: evicted last
         pool = default_workers()
-        if pool is None:
-            return None
-        value = pool.cached(self._pool_key(key), DECODE[key[0]])  # type: ignore[index]
-        if value is not None:
-            self.put(key, value)
+        if value is None and pool is not None:
+            value = pool.cached(self._pool_key(key), DECODE[key[0]])  # type: ignore[index]
+            if value is not None:
+                self.put(key, value)
         return value
 
     def put(self, key: Hashable, value: Any, pin: bool = False) -> None:

@@ -243,9 +243,8 @@ def run_timing(
     ratio = np.full((*shape, 2, len(QUANTILES)), np.nan)
     rounds = np.zeros(shape, dtype=np.int64)
     groups = math.prod(shape)
-    load_before = _load()
-    wall0, cpu0, started = time.perf_counter(), time.process_time(), time.time()
-    with one_thread():
+    with Meter() as meter, one_thread():
+        threads = torch.get_num_threads() if device == "cpu" else 0
         kernels = {impl: kernel_of(impl, device, torch.float32) for impl in IMPLS}
         done = 0
         for d, name in enumerate(dtypes):
@@ -270,8 +269,6 @@ def run_timing(
                     ratio[d, p, h] = np.quantile(pairs, QUANTILES, axis=0).T
                     rounds[d, p, h] = len(t)
                     done += 1
-    wall = time.perf_counter() - wall0
-    cpu = time.process_time() - cpu0
     if progress is not None:
         progress(1.0, "done")
     return Timing(
@@ -285,12 +282,8 @@ def run_timing(
         rounds=rounds,
         kernels=kernels,
         torch_version=torch.__version__,
-        threads=torch.get_num_threads() if device == "cpu" else 0,
-        load_before=load_before,
-        load_after=_load(),
-        cpu_share=cpu / wall if wall > 0 else float("nan"),
-        started=started,
-        wall=wall,
+        threads=threads,
+        **meter.record(),
     )
 
 
@@ -299,6 +292,33 @@ def _load() -> float:
         return float(os.getloadavg()[0])
     except OSError:
         return float("nan")
+
+
+class Meter:
+    """What a measurement on shared cores needs said with it: the load
+    average before and after, the share of a core this process got (CPU time
+    ÷ wall time), when it started and how long it took. ``with Meter() as m:``
+    then ``m.record()`` gives them as keyword arguments of a run's result."""
+
+    def __enter__(self) -> Meter:
+        self.load_before = _load()
+        self.started = time.time()
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self._wall
+        self.cpu = time.process_time() - self._cpu
+        self.load_after = _load()
+
+    def record(self) -> dict[str, float]:
+        return {
+            "load_before": self.load_before,
+            "load_after": self.load_after,
+            "cpu_share": self.cpu / self.wall if self.wall > 0 else math.nan,
+            "started": self.started,
+            "wall": self.wall,
+        }
 
 
 # ---- a worker's result as plain arrays (lab.core.workers) ----

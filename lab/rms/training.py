@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -35,6 +34,7 @@ from torch import Tensor, nn
 from lab.core.tasks import CLASSES, INPUTS, make_task
 from lab.core.threads import one_thread
 from lab.core.workers import Report
+from lab.rms.timing import Meter
 
 VARIANTS: tuple[str, ...] = ("layer", "rms")
 BATCH = 64
@@ -155,9 +155,7 @@ def train(config: TrainConfig, progress: Report | None = None) -> TrainRun:
     ``progress`` is called every few steps; an exception from it abandons the
     run (nothing partial is returned)."""
     task = make_task(config.seed)
-    load_before = _load()
-    wall0, cpu0, started = time.perf_counter(), time.process_time(), time.time()
-    with one_thread():
+    with Meter() as meter, one_thread():
         nets = [build_net(v, config) for v in VARIANTS]
         opts = [torch.optim.Adam(n.parameters(), lr=config.lr) for n in nets]
         batches = torch.Generator().manual_seed(int(config.seed) + 2)
@@ -187,7 +185,6 @@ def train(config: TrainConfig, progress: Report | None = None) -> TrainRun:
                 k += 1
             if progress is not None and (t + 1) % EVAL_EVERY == 0:
                 progress((t + 1) / s, f"step {t + 1} of {s}")
-    wall = time.perf_counter() - wall0
     return TrainRun(
         config=config,
         losses=losses,
@@ -196,19 +193,8 @@ def train(config: TrainConfig, progress: Report | None = None) -> TrainRun:
         eval_loss=eval_loss,
         accuracy=acc,
         baseline=task.baseline,
-        load_before=load_before,
-        load_after=_load(),
-        cpu_share=(time.process_time() - cpu0) / wall if wall > 0 else math.nan,
-        started=started,
-        wall=wall,
+        **meter.record(),
     )
-
-
-def _load() -> float:
-    try:
-        return float(os.getloadavg()[0])
-    except OSError:
-        return math.nan
 
 
 # ---- as plain data: a worker's arrays, and the shipped JSON ----

@@ -312,31 +312,30 @@ def export_menu() -> None:
         s = page.state()
         runs = store()
         files = [
-            ("Invariance table (CSV)", "table", lambda: table_csv(s, M.table_of(s))),
-            ("ε conventions (CSV)", "eps", lambda: eps_csv(s, M.eps_of(s))),
+            (
+                "Invariance table (CSV)",
+                "table.csv",
+                lambda: table_csv(s, M.table_of(s)),
+            ),
+            ("ε conventions (CSV)", "eps.csv", lambda: eps_csv(s, M.eps_of(s))),
         ]
         timing = runs.latest_timing(s.tokens)
         if timing is not None:
-            files.append(("Timing (CSV)", "timing", lambda: timing_csv(s, timing)))
+            files.append(("Timing (CSV)", "timing.csv", lambda: timing_csv(s, timing)))
         run = runs.training(TrainConfig(s.blocks, s.width, s.steps, s.lr, s.tseed))
         if run is not None:
-            files.append(("Training (CSV)", "training", lambda: training_csv(s, run)))
-        for label, suffix, make in files:
+            files.append(
+                ("Training (CSV)", "training.csv", lambda: training_csv(s, run))
+            )
+        files.append(("PyTorch code (.py)", "code.py", lambda: torch_snippet(s)))
+        for label, name, make in files:
+            code = name.endswith(".py")
             st.download_button(
                 label,
                 make,
-                file_name=f"normlab-rms-{suffix}.csv",
-                mime="text/csv",
+                file_name=f"normlab-rms-{name}",
+                mime="text/x-python" if code else "text/csv",
                 on_click="ignore",
-                key=f"rms.download_{suffix}",
-                icon=":material/table:",
+                key=f"rms.download_{name.replace('.', '_')}",
+                icon=":material/code:" if code else ":material/table:",
             )
-        st.download_button(
-            "PyTorch code (.py)",
-            lambda: torch_snippet(s),
-            file_name="normlab-rms.py",
-            mime="text/x-python",
-            on_click="ignore",
-            key="rms.download_code",
-            icon=":material/code:",
-        )

@@ -307,9 +307,11 @@ def timing_caption(t: Timing) -> str:
         f"Timed on {t.device_name}{threads}, torch {t.torch_version}, at {when}, "
         f"in {t.wall:.1f} s: {rounds[0]}–{rounds[1]} interleaved rounds per point "
         f"after warm-up. The timing process got {t.cpu_share * 100:.0f}% of a core; "
-        f"load average {t.load_before:.2f} before, {t.load_after:.2f} after. Another "
-        "process on the same cores (another visitor's training run, another "
-        "replica) is timed along with it: the bars show the spread."
+        f"load average {t.load_before:.2f} before, {t.load_after:.2f} after. "
+        "Whatever else ran on these cores meanwhile (the server answering "
+        "clicks, another replica's worker, other programs) is timed along with "
+        "it: the bars show the spread. Runs asked for meanwhile wait their turn "
+        "in the worker's queue."
     )
 
 

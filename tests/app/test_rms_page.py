@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import partial
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -14,22 +13,16 @@ from lab.rms.state import PAGE, SCENARIOS
 from lab.rms.texts import SECTIONS, TIMING_AGAIN, TIMING_BUTTON, TITLE
 from lab.rms.words import cell_text
 from tests.app.figures import figures, panel_metrics, panel_tables, panel_words
+from tests.app.pages import open_page, visit
 
 TIMEOUT = 120
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PATH = "pages/rms.py"
 HEAD = "Transformation"
 
 
 def run(**params: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    at.switch_page(PATH)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    """A new visitor on the page, through a link with ``params``."""
+    return visit(open_page(PATH, TIMEOUT), **params)
 
 
 def whole(at: AppTest) -> AppTest:

@@ -91,9 +91,13 @@ def test_time_again_is_a_new_measurement_for_everyone(monkeypatch):
 
 
 def test_sessions_wait_for_one_computation_in_place():
+    """A second visitor asking while the first computes waits (told so) and
+    gets the first one's result: one computation, not two."""
+    from concurrent.futures import ThreadPoolExecutor
+
     store = S.Store()
     started, release = threading.Event(), threading.Event()
-    computed, waited = [], []
+    computed, told = [], []
 
     def compute(report):
         computed.append(1)
@@ -101,20 +105,15 @@ def test_sessions_wait_for_one_computation_in_place():
         release.wait(5)
         return "shared"
 
-    out = {}
-    first = threading.Thread(
-        target=lambda: out.setdefault(
-            "a", store.fetch(("train", 1), compute, lambda f, m: None, None)
-        )
-    )
-    first.start()
-    started.wait(5)
-
-    def report(f, m):
-        waited.append(m)
+    def second_visitor_told(fraction, message):
+        told.append(message)
         release.set()
 
-    assert store.fetch(("train", 1), compute, report, None) == "shared"
-    first.join(5)
-    assert out["a"] == "shared" and len(computed) == 1
-    assert waited and "another visitor" in waited[0]
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(store.fetch, ("train", 1), compute, lambda f, m: None, None)
+        started.wait(5)
+        second = pool.submit(
+            store.fetch, ("train", 1), compute, second_visitor_told, None
+        )
+        assert first.result(5) == second.result(5) == "shared"
+    assert len(computed) == 1 and "another visitor" in told[0]
