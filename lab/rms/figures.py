@@ -53,7 +53,7 @@ def _figure(
         "layout": {
             "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
             "height": HEIGHT,
-            "margin": {"l": 56, "r": 12, "t": 40, "b": 44},
+            "margin": {"l": 66, "r": 12, "t": 40, "b": 44},
             "xaxis": xaxis,
             "yaxis": yaxis,
             "legend": {"orientation": "h", "y": -0.24, "x": 0, "font": {"size": 11}},

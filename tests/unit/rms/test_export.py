@@ -59,3 +59,19 @@ def test_the_csvs_hold_every_number():
     assert len(rows) == 4 + len(t.dtypes) * 2 * 1 * 4
     run = train(TrainConfig(blocks=1, width=32, steps=10))
     assert len(training_csv(s, run).splitlines()) == 3 + 10
+
+
+def test_the_readme_notebook_example_for_the_page_runs():
+    import re
+    from pathlib import Path
+
+    import lab
+
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text("utf-8")
+    section = readme.split("## Use it from a notebook", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert len(blocks) == 2 and "invariance_table" in blocks[1]
+    scope = {"lab": lab}
+    exec(compile(blocks[1], "<README>", "exec"), scope)
+    assert scope["t"].cell("example_shift", "layer").reasons == ("precision",)
+    assert scope["run"].losses.shape == (2, 50)
