@@ -19,6 +19,7 @@ pages = [
         "pages/train_eval.py", title="Train vs eval", icon=":material/model_training:"
     ),
     st.Page("pages/why.py", title="Why normalize", icon=":material/trending_down:"),
+    st.Page("pages/rms.py", title="LayerNorm vs RMSNorm", icon=":material/compare:"),
 ]
 page = st.navigation(pages)
 theme.apply()

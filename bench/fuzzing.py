@@ -34,6 +34,7 @@ from streamlit.testing.v1 import AppTest
 
 import lab.board.state
 import lab.coupling.state
+import lab.rms.state
 import lab.tensor.state
 import lab.train_eval.state
 import lab.why.state
@@ -68,6 +69,7 @@ PAGES: dict[str, Page] = {
             tuple(lab.train_eval.state.PAGE.specs),
         ),
         Page("why", "pages/why.py", "Why normalize", tuple(lab.why.state.SPECS)),
+        Page("rms", "pages/rms.py", "LayerNorm vs RMSNorm", tuple(lab.rms.state.SPECS)),
     )
 }
 
@@ -272,12 +274,16 @@ def fuzz_once(data: hs.DataObject, page: Page, max_actions: int = 4) -> list[str
 
 @contextlib.contextmanager
 def light_training() -> Iterator[None]:
-    """Run the pages' training for a few steps only, and forget those results after.
+    """Run the pages' training (and timing) for a few steps only, and forget
+    those results after.
 
     The fuzz looks for crashes in what the pages do with any setting; the full
     runs' numbers are tested elsewhere (tests/unit/why/, tests/unit/train_eval/)
     and would cost seconds per new setting.
     """
+    from lab.rms import timing as rms_timing
+    from lab.rms import training as rms_training
+    from lab.rms import view as rms_view
     from lab.train_eval import classifier as clf
     from lab.train_eval import costs as clf_costs
     from lab.why import view as why_view
@@ -288,6 +294,12 @@ def light_training() -> Iterator[None]:
         clf.TRAIN_STEPS,
         clf_costs.FT_STEPS,
     )
+    rms_saved = (rms_timing.run_timing, rms_training.train)
+    rms_timing.run_timing = partial(
+        rms_timing.run_timing, sizes=(256, 512), budget=0.02, max_rounds=3
+    )
+    rms_training.train = partial(_short_training, rms_saved[1])
+    rms_view.store.clear()
     why_view.run_sweep = partial(why_view.run_sweep, until=2)
     why_view.xiong_sweep = partial(why_view.xiong_sweep, repeats=1)
     clf.TRAIN_STEPS, clf_costs.FT_STEPS = 20, 4
@@ -299,3 +311,12 @@ def light_training() -> Iterator[None]:
         clf.TRAIN_STEPS, clf_costs.FT_STEPS = saved[2], saved[3]
         clf.MEMO.clear()
         why_view.store.clear()  # the next store() reloads the shipped results
+        rms_timing.run_timing, rms_training.train = rms_saved
+        rms_view.store.clear()
+
+
+def _short_training(train: Any, config: Any, progress: Any = None) -> Any:
+    """The LayerNorm vs RMSNorm comparison for a few steps (the same code)."""
+    from dataclasses import replace
+
+    return train(replace(config, steps=min(config.steps, 10)), progress)

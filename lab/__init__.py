@@ -13,6 +13,9 @@
 - `board_figures`: the Lab page's two heatmaps as Plotly figure dicts
   (`plotly.io.show(fig)` draws one in a notebook).
 - `torch_snippet`: PyTorch code that rebuilds a view with torch.nn.
+- LayerNorm vs RMSNorm: `invariance_table` (the live table for a c, δ, ε and
+  dtype), `mean_survives`, `eps_compare`, `run_timing` (the benchmark, timed
+  here) and `compare_training` (both networks trained side by side).
 """
 
 from lab.board.export import matrix_csv, stats_csv, torch_snippet
@@ -22,6 +25,11 @@ from lab.board.state import SCENARIOS, BoardState
 from lab.core.activations import ActivationSpec, make_activations
 from lab.core.norms import FAMILIES, FAMILY_NAMES, NormResult, normalize, num_statistics
 from lab.core.page import Scenario
+from lab.rms.invariance import invariance_table
+from lab.rms.rows import eps_compare, mean_survives
+from lab.rms.timing import run_timing
+from lab.rms.training import TrainConfig
+from lab.rms.training import train as compare_training
 
 __all__ = [
     "FAMILIES",
@@ -32,12 +40,18 @@ __all__ = [
     "BoardState",
     "NormResult",
     "Scenario",
+    "TrainConfig",
     "board_figures",
     "build_board",
+    "compare_training",
+    "eps_compare",
+    "invariance_table",
     "make_activations",
     "matrix_csv",
+    "mean_survives",
     "normalize",
     "num_statistics",
+    "run_timing",
     "stats_csv",
     "torch_snippet",
 ]

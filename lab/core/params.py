@@ -117,15 +117,18 @@ class Ints:
 @dataclass(frozen=True)
 class OnGrid:
     """A number that must be one of ``options``; others snap to the nearest one
-    (in log scale when ``log``). Values within ``tol`` (relative) of an option
-    are read silently, so a link can say ``lr=0.32`` for 10^−½; ``digits``
-    significant digits are written."""
+    (in log scale when ``log``; with ``signed``, on a signed log scale that is
+    linear below that magnitude, for grids that span zero and many decades,
+    so 2e29 snaps to 1e30 and not to the option nearest in absolute terms).
+    Values within ``tol`` (relative) of an option are read silently, so a link
+    can say ``lr=0.32`` for 10^−½; ``digits`` significant digits are written."""
 
     options: tuple[float, ...]
     log: bool = False
     tol: float = 1e-9
     integer: bool = False
     digits: int | None = None
+    signed: float | None = None
 
     def parse(self, raw: str) -> tuple[Any, str | None]:
         try:
@@ -138,6 +141,8 @@ class OnGrid:
             return None, "must be a positive number"
 
         def dist(o: float) -> float:
+            if self.signed:
+                return abs(math.asinh(o / self.signed) - math.asinh(v / self.signed))
             return abs(math.log(o / v)) if self.log else abs(o - v)
 
         best = min(self.options, key=dist)

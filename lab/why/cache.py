@@ -159,6 +159,7 @@ def _version() -> str:
         "lab.why.runs",
         "lab.why.xiong",
         "lab.why.models",
+        "lab.core.tasks",
         "lab.core.norms",
         "lab.why.arrays",
     )

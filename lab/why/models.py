@@ -8,17 +8,22 @@ of ``nn.TransformerEncoderLayer`` in post-norm or pre-norm form (Xiong et al.
 2020). Everything is plain torch.nn so a student can read the model as they
 would write it; the training loops live in `lab.why.runs` and `lab.why.xiong`.
 
-The task is synthetic and made here: inputs are standard normal vectors and the
-label is the argmax of a fixed random "teacher" network, so the classes are
+The task is synthetic, made in `lab.core.tasks` (the LayerNorm vs RMSNorm
+page trains on it too): inputs are standard normal vectors and the label is
+the argmax of a fixed random "teacher" network, so the classes are
 learnable but not linearly separable, and a seed reproduces it exactly.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import Tensor, nn
+
+from lab.core.tasks import CLASSES, INPUTS
+from lab.core.tasks import TEACHER_WIDTH as TEACHER_WIDTH  # re-exported
+from lab.core.tasks import TRAIN_SIZE as TRAIN_SIZE
+from lab.core.tasks import Task as Task
+from lab.core.tasks import make_task as make_task
 
 VARIANTS: tuple[str, ...] = ("none", "batch", "layer", "rms", "noisy")
 """The MLP's normalization variants, in the order the page lists them."""
@@ -34,41 +39,6 @@ VARIANT_NAMES: dict[str, str] = {
 INITS: tuple[str, ...] = ("he", "torch")
 """Weight initializations: He (Kaiming normal, fan-in, ReLU gain; biases zero),
 or torch.nn.Linear's own default (uniform, about a third of He's variance)."""
-
-INPUTS = 16  # input features
-CLASSES = 4
-TRAIN_SIZE = 2048  # examples in the synthetic training set
-TEACHER_WIDTH = 32
-
-
-@dataclass(frozen=True, eq=False)
-class Task:
-    """A synthetic classification set: ``x`` (N, INPUTS) float32, ``y`` (N,) int64."""
-
-    x: Tensor  # N,D
-    y: Tensor  # N
-
-    @property
-    def baseline(self) -> float:
-        """Cross-entropy of always predicting the class frequencies (the label
-        entropy, in nats): what a network that learned nothing about x reaches."""
-        p = torch.bincount(self.y, minlength=CLASSES).double() / len(self.y)  # K
-        p = p[p > 0]
-        return float(-(p * p.log()).sum())
-
-
-def make_task(seed: int) -> Task:
-    """The training set for ``seed``: N(0, I) inputs labelled by a random teacher.
-
-    The teacher is a fixed one-hidden-layer tanh network; its argmax is a smooth
-    but curved decision boundary, so depth helps and nothing is memorized by luck.
-    """
-    g = torch.Generator().manual_seed(int(seed))
-    x = torch.randn(TRAIN_SIZE, INPUTS, generator=g)  # N,D
-    w1 = torch.randn(INPUTS, TEACHER_WIDTH, generator=g) / (2 * INPUTS**0.5)  # D,T
-    w2 = torch.randn(TEACHER_WIDTH, CLASSES, generator=g) / TEACHER_WIDTH**0.5  # T,K
-    y = (torch.tanh(x @ w1) @ w2).argmax(dim=1)  # N
-    return Task(x=x, y=y)
 
 
 class NoisyShift(nn.Module):
