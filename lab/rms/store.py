@@ -29,6 +29,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from lab.core.stores import PoolStore
 from lab.core.workers import Report, Task, code_version, result_key
 from lab.core.workers import default as default_workers
 from lab.rms.timing import Timing
@@ -85,7 +86,7 @@ def timing_task(tokens: int) -> Task:
     )
 
 
-class Store:
+class Store(PoolStore):
     """A bounded, thread-safe map of finished results (see the module)."""
 
     def __init__(self, max_entries: int = 32) -> None:
@@ -117,6 +118,12 @@ class Store:
             if value is not None:
                 self.put(key, value)
         return value
+
+    def stored(self, key: Hashable) -> Any | None:
+        return self.get(key)
+
+    def pool_key(self, key: Hashable) -> str:
+        return self._pool_key(key)
 
     def put(self, key: Hashable, value: Any, pin: bool = False) -> None:
         with self._guard:
@@ -180,6 +187,19 @@ class Store:
         with self._guard:
             r = self._rounds.get(int(tokens))
         return None if r is None else self.get(("timing", int(tokens), r))
+
+    def next_timing(self, tokens: int) -> tuple:
+        """The key of a new measurement at ``tokens`` (its round follows the
+        newest one finished; visitors asking at once share it)."""
+        with self._guard:
+            r = self._rounds.get(int(tokens), -1) + 1
+        return ("timing", int(tokens), r)
+
+    def timed(self, key: tuple) -> None:
+        """A measurement finished: it is now the latest at its tokens."""
+        _, tokens, r = key
+        with self._guard:
+            self._rounds[tokens] = max(self._rounds.get(tokens, -1), r)
 
     def time(self, tokens: int, report: Report) -> Timing:
         """A new measurement at ``tokens`` (joined, if another visitor's is

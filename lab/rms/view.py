@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from lab.core.families import FORMULAS
+from lab.core.workers import default as default_workers
 from lab.rms import model as M
 from lab.rms import panels as P
 from lab.rms import texts as T
@@ -47,10 +48,11 @@ from lab.rms.state import (
     WIDTHS,
     RmsState,
 )
-from lab.rms.store import Store, preload
+from lab.rms.store import Store, preload, timing_task, train_key, train_task
 from lab.rms.timing import DTYPES, PASSES, TOKENS, Timing
 from lab.rms.training import TrainConfig
 from lab.rms.words import plain, seed_rows
+from lab.ui.jobs import hold, holder, waiting
 from lab.ui.page import Page
 from lab.ui.panel import show
 from lab.ui.progress import Progress
@@ -186,9 +188,10 @@ ASKED = page.key("_timing_asked")
 
 
 def _ask_for_timing() -> None:
-    """The button's callback: a flag the fragment's run takes (once), so a
-    second dispatch of one click (docs/streamlit.md) cannot time twice."""
-    st.session_state[ASKED] = True
+    """The button's callback: the measurement this session now waits for
+    (set, not toggled: a second dispatch of one click, docs/streamlit.md,
+    asks for the same round)."""
+    st.session_state[ASKED] = store().next_timing(page.state().tokens)
 
 
 def _hidden_label(h: int) -> str:
@@ -220,11 +223,27 @@ def cost_fragment() -> None:
         "(a few seconds, in the worker process); the result is kept for every "
         "visitor.",
     )
-    if st.session_state.pop(ASKED, False):
+    key = st.session_state.get(ASKED)
+    if key is None:
+        return
+    if default_workers() is None:  # no pool (AppTest, a notebook): time here
+        st.session_state.pop(ASKED, None)
         bar = Progress(T.TIMING_PROGRESS)
         store().time(s.tokens, bar)
         bar.close()
         st.rerun(scope="app")  # every section that quotes the times
+    runs, who = store(), holder()
+    hold("rms.timing", [key], lambda k: runs.release(k, who))
+
+    def look() -> tuple[bool, float, str]:
+        answer = runs.ask(key, timing_task(key[1]), who)
+        return answer.done, answer.fraction, answer.message
+
+    def done() -> None:
+        runs.timed(key)
+        st.session_state.pop(ASKED, None)
+
+    waiting(look, T.TIMING_PROGRESS, on_done=done)
 
 
 @page.fragment(TIMES)
@@ -260,13 +279,24 @@ def train_fragment() -> None:
     config = TrainConfig(s.blocks, s.width, s.steps, s.lr, s.tseed)
     runs = store()
     run = runs.training(config)
+    if run is None and default_workers() is not None:
+        who, key = holder(), train_key(config)
+        hold("rms.train", [key], lambda k: runs.release(k, who))
+
+        def look() -> tuple[bool, float, str]:
+            answer = runs.ask(key, train_task(config), who)
+            return answer.done, answer.fraction, answer.message
+
+        waiting(look, T.TRAIN_PROGRESS, key="normlab-progress-train")
+        return
+    hold("rms.train", [], lambda k: runs.release(k, holder()))
     bar = Progress(
         T.TRAIN_PROGRESS,
         after=float("inf") if run is not None else 0.0,
         keep_space=True,
         key="normlab-progress-train",
     )
-    if run is None:
+    if run is None:  # no pool (AppTest, a notebook): train here
         run = runs.train(config, bar)
     bar.close()
     when = datetime.fromtimestamp(run.started, UTC).strftime("%Y-%m-%d %H:%M UTC")

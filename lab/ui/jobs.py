@@ -64,11 +64,13 @@ def waiting(
     *,
     words: Mapping[str, str] | None = None,
     on_done: Callable[[], None] | None = None,
+    key: str = "normlab-progress",
 ) -> None:
     """A progress bar that follows runs under way: every `EVERY` seconds
     ``look()`` says (done, fraction, message); once done, ``on_done`` runs and
-    the page reruns to show the results. Draw it where the results will be."""
-    _look_again(look, label, words, on_done)
+    the page reruns to show the results. Draw it where the results will be
+    (``key``: its box's, when a page has two)."""
+    _look_again(look, label, words, on_done, key)
 
 
 @st.fragment(run_every=EVERY)
@@ -77,10 +79,11 @@ def _look_again(
     label: str,
     words: Mapping[str, str] | None,
     on_done: Callable[[], None] | None,
+    key: str,
 ) -> None:
     done, fraction, message = look()
     if done:
         if on_done is not None:
             on_done()
         st.rerun(scope="app")
-    Progress(label, keep_space=True, words=words)(fraction, message)
+    Progress(label, keep_space=True, words=words, key=key)(fraction, message)
