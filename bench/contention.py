@@ -4,7 +4,8 @@ Starts the lab, opens the Lab page in headless Chromium and times heatmap cell
 clicks (as `bench/latency.py` does) first with the server otherwise idle, then
 while another session — a simulated student speaking Streamlit's protocol
 (`bench/classroom.py`) — keeps asking the Why normalize page for runs nobody
-has asked for yet (a new seed each time, so nothing is cached). Prints both
+has asked for yet (a new seed each time, so nothing is cached), following each
+run's progress until its result is on the page before asking for the next. Prints both
 medians and their ratio; the goal is ≤ 1.3×.
 
     python -m bench.contention [--rounds 20]
@@ -49,7 +50,7 @@ class Trainer(threading.Thread):
             for w in s.widgets.values()
             if w.kind == "number_input" and w.proto.label.lower().startswith("seed")
         )
-        value = 1000
+        value = random.Random().randrange(10**6, 10**9)  # runs nobody has stored
         try:
             while not self.stop.is_set():
                 value += 1
@@ -57,6 +58,11 @@ class Trainer(threading.Thread):
                 self.busy.set()
                 t0 = time.perf_counter()
                 await s._run(s._rerun([state], seed.fragment_id))
+                # The page answers at once and follows the run with a progress
+                # fragment (lab/ui/jobs.py); like a student, wait for the
+                # result before asking for the next one.
+                while s.timers and not self.stop.is_set():
+                    await s.idle(0.5)
                 self.runs.append(time.perf_counter() - t0)
         finally:
             self.busy.clear()

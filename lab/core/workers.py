@@ -173,6 +173,11 @@ def _init_worker(queue: Any, results: str) -> None:
     global _QUEUE, _RESULTS
     _QUEUE, _RESULTS = queue, Path(results)
     threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
+    with contextlib.suppress(OSError, AttributeError):
+        # Runs are background work: on a contended core, clicks go first (a Lab
+        # click during a run took 1.55× its idle time at equal priority:
+        # bench/contention.py, 2026-12-05).
+        os.nice(NICE)
     with contextlib.suppress(ImportError):
         import torch
 
@@ -212,6 +217,7 @@ def _work(key: str, task: Task) -> str:
 # ---- in the server ----
 
 
+NICE = 10  # a worker's CPU priority below the server's: ~a tenth of a shared core
 LEASE = 5.0
 """Seconds one `Workers.ask` keeps a job wanted: several polls' worth, so a
 page that polls every second never lets go of a run it still shows."""
