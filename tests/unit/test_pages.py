@@ -17,6 +17,8 @@ from lab.board.state import PAGE as LAB
 from lab.core.page import CUSTOM, PageSpec
 from lab.coupling import texts as coupling_texts
 from lab.coupling.state import PAGE as COUPLING
+from lab.sequences import texts as sequences_texts
+from lab.sequences.state import PAGE as SEQUENCES
 from lab.tensor import texts as tensor_texts
 from lab.tensor.state import PAGE as TENSOR
 from lab.train_eval import texts as train_eval_texts
@@ -31,6 +33,7 @@ PAGES: dict[str, tuple[PageSpec, object]] = {
     "coupling": (COUPLING, coupling_texts),
     "train_eval": (TRAIN_EVAL, train_eval_texts),
     "why": (WHY, why_texts),
+    "sequences": (SEQUENCES, sequences_texts),
 }
 NAMES = sorted(PAGES)
 
