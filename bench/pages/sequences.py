@@ -1,0 +1,94 @@
+"""Latency driver for the Sequences & padding page: family switch, a step of the
+features slider (the batch recomputed: four families, their torch.nn checks,
+the corruption sweep, the running statistics), a click on a token."""
+
+from __future__ import annotations
+
+import time
+from typing import ClassVar
+
+from bench.harness import figure_cell
+from bench.latency import centre, timed, wait_idle
+
+PLOTS = "document.querySelectorAll('.normlab-figure')"
+CHARTS = 5  # two heatmaps, the sweep, the running statistics, the run
+X, Y = 0, 1  # the heatmaps' order on the page
+
+
+def ready_sequences(page) -> None:
+    page.wait_for_function(
+        f"() => document.querySelectorAll('.normlab-figure[data-drawn]').length"
+        f" === {CHARTS}",
+        timeout=120_000,
+    )
+    wait_idle(page, 120_000)
+
+
+class Sequences:
+    NAME = "sequences"
+    VIEWS: ClassVar[dict[str, str]] = {
+        "default view": "",
+        "largest batch (16×24 tokens, 16 channels)": "?batch=16&tokens=24&features=16",
+    }
+    INTERACTIONS = ("family", "slider", "click")
+    FAMILIES = ("LayerNorm", "BatchNorm")
+
+    def __init__(self, page, url, query):
+        self.page, self.url, self.query = page, url, query
+        self.fam = 0
+        self.step = 0
+        self.cell = 0
+        large = "batch=16" in query
+        self.rows = 16 * 24 if large else 8 * 12
+        self.features = 16 if large else 6
+
+    def load(self) -> float:
+        t0 = time.perf_counter()
+        self.page.goto(self.url + "/sequences" + self.query)
+        ready_sequences(self.page)
+        return time.perf_counter() - t0
+
+    def family(self) -> float:
+        """BatchNorm ⇄ LayerNorm in the sidebar: the output heatmap follows."""
+        name = self.FAMILIES[self.fam % len(self.FAMILIES)]
+        self.fam += 1
+        button = self.page.locator(
+            "[data-testid='stSidebar'] button", has_text=name
+        ).filter(has_not_text="mask")
+        x, y = centre(button.first)
+        return timed(
+            lambda: self.page.mouse.click(x, y),
+            f"() => {PLOTS}[{Y}]?.layout?.title?.text === '{name}: output y'",
+            self.page,
+        )
+
+    def slider(self) -> float:
+        """One key press on the features slider, C − 1 ⇄ C: a new batch."""
+        self.step += 1
+        key = "ArrowLeft" if self.step % 2 else "ArrowRight"
+        self.features += -1 if key == "ArrowLeft" else 1
+        thumb = self.page.get_by_role("slider", name="Features C")
+        thumb.focus()
+        return timed(
+            lambda: self.page.keyboard.press(key),
+            f"() => {PLOTS}[{X}]?.layout?.xaxis?.range?.[1] === {self.features - 0.5}",
+            self.page,
+        )
+
+    def click(self) -> float:
+        """A click on a token of the input heatmap moves the focused cell's
+        outline in the output heatmap. Rows of the largest batch are about
+        1.5 px high, so the sample waits for the outline to leave where it
+        was, not for one exact row."""
+        self.cell += 1
+        r = (self.cell * 37) % self.rows
+        c = (self.cell * 3 + 1) % self.features
+        x, y = figure_cell(self.page, X, r, c)
+        last = f"{PLOTS}[{Y}]?.layout?.shapes?.at(-1)"
+        before = self.page.evaluate(f"() => [{last}?.x0, {last}?.y0]")
+        return timed(
+            lambda: self.page.mouse.click(x, y),
+            f"() => {{ const f = {last};"
+            f" return f && (f.x0 !== {before[0]} || f.y0 !== {before[1]}); }}",
+            self.page,
+        )
