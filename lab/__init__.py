@@ -13,6 +13,11 @@
 - `board_figures`: the Lab page's two heatmaps as Plotly figure dicts
   (`plotly.io.show(fig)` draws one in a notebook).
 - `torch_snippet`: PyTorch code that rebuilds a view with torch.nn.
+- `SeqState` / `build_sequences`: the Sequences & padding page's numbers for one
+  state (the padded batch normalized four ways with its torch.nn checks, the
+  corruption sweep, train vs eval with padding, one token served alone);
+  `sequence_figures` its heatmaps, `sequences_run` its real run and
+  `sequences_snippet` its PyTorch code.
 """
 
 from lab.board.export import matrix_csv, stats_csv, torch_snippet
@@ -22,6 +27,21 @@ from lab.board.state import SCENARIOS, BoardState
 from lab.core.activations import ActivationSpec, make_activations
 from lab.core.norms import FAMILIES, FAMILY_NAMES, NormResult, normalize, num_statistics
 from lab.core.page import Scenario
+from lab.sequences.export import torch_snippet as sequences_snippet
+from lab.sequences.figures import token_heatmaps
+from lab.sequences.panels import PageNumbers as Sequences
+from lab.sequences.panels import build_page as build_sequences
+from lab.sequences.run import run_results as sequences_run
+from lab.sequences.state import SeqState
+
+
+def sequence_figures(state: SeqState) -> dict:
+    """The Sequences & padding page's two token heatmaps for ``state`` (input
+    and output, pads greyed, the focused cell's pooled set outlined), as Plotly
+    figure dicts by name."""
+    view = build_sequences(state).view
+    return dict(token_heatmaps(view, state.norm, state.focus))
+
 
 __all__ = [
     "FAMILIES",
@@ -32,12 +52,18 @@ __all__ = [
     "BoardState",
     "NormResult",
     "Scenario",
+    "SeqState",
+    "Sequences",
     "board_figures",
     "build_board",
+    "build_sequences",
     "make_activations",
     "matrix_csv",
     "normalize",
     "num_statistics",
+    "sequence_figures",
+    "sequences_run",
+    "sequences_snippet",
     "stats_csv",
     "torch_snippet",
 ]
