@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lab.core.helpers import fmt, plural
+from lab.core.helpers import fmt, noun, plural
 from lab.core.panel import Chart, Panel
 from lab.sequences import texts as T
 from lab.sequences.figures import (
@@ -60,9 +60,10 @@ def lengths_line(view: SeqView) -> str:
     b = view.batch
     lengths = ", ".join(str(k) for k in b.lengths.tolist())
     pads = b.positions - b.real
+    n = view.spec.batch
     return (
-        f"{plural(view.spec.batch, 'sequence')} padded to T = {view.spec.tokens}, "
-        f"lengths {lengths}: {plural(b.real, 'real token')} and "
+        f"{plural(n, 'sequence')} padded to T = {view.spec.tokens}, "
+        f"{noun(n, 'length')} {lengths}: {plural(b.real, 'real token')} and "
         f"{plural(pads, 'pad')} ({100 * b.padded_fraction:.0f}% padded), "
         f"{plural(view.spec.features, 'channel')} each."
     )

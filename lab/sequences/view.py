@@ -12,6 +12,7 @@ bar left by an interrupted run picks up the same job again.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import streamlit as st
@@ -137,14 +138,14 @@ def run_fragment() -> None:
     preload()
     s = page.state()
     show(run_head(s.rseed), K("panel_run_head"))
-    page.seed("rseed", "Run seed", on_change=None)
+    page.seed("rseed", "Run seed", on_change=None, width=200)
     s = page.state()
     ready = R.is_ready(s.rseed)
-    if ready:
-        result = R.run_results(s.rseed)
-    else:
-        with Progress(T.RUN_TRAINING, keep_space=True, key="seq-run-progress") as bar:
-            result = R.run_results(s.rseed, bar)
+    # the bar's box is always there and keeps its height, so the page does not
+    # move as a run starts and ends; with nothing to train no bar appears
+    bar = Progress(T.RUN_TRAINING, after=math.inf if ready else 0.0, keep_space=True)
+    with bar:
+        result = R.run_results(s.rseed, bar)
     show(run_panel(result, trained_now=not ready), K("panel_run"))
 
 

@@ -38,6 +38,11 @@ def percent(v: float) -> str:
     return f"{100 * v:.1f}%"
 
 
+def points(v: float) -> str:
+    """Percentage points, to the tenth the accuracies are printed with."""
+    return f"{v:.1f}".replace("-", "−")
+
+
 def channel_sentence(view: SeqView, c: int) -> str:
     """What the pads did to channel ``c``'s statistics."""
     ch, b = view.channels, view.batch
@@ -166,24 +171,24 @@ def run_sentences(result: RunResult) -> list[str]:
     if all(abs(g) < SMALL_POINTS for g in gains):
         out.append(
             "The mask made a small difference here: under "
-            f"{fmt(SMALL_POINTS)} point on both test sets ({fmt(gains[0])} and "
-            f"{fmt(gains[1])} points)."
+            f"{fmt(SMALL_POINTS)} point on both test sets ({points(gains[0])} and "
+            f"{points(gains[1])} points)."
         )
     elif all(g > 0 for g in gains):
         out.append(
-            f"The mask helped on both test sets, by {fmt(gains[0])} and "
-            f"{fmt(gains[1])} points."
+            f"The mask helped on both test sets, by {points(gains[0])} and "
+            f"{points(gains[1])} points."
         )
     elif all(g < 0 for g in gains):
         out.append(
-            f"Here BatchNorm pooling the pads scored higher than the masked one, "
-            f"by {fmt(-gains[0])} and {fmt(-gains[1])} points: with this seed the "
-            "pads did not hurt."
+            "Here BatchNorm pooling the pads scored higher than the masked one, "
+            f"by {points(-gains[0])} and {points(-gains[1])} points: with this "
+            "seed the pads did not hurt."
         )
     else:
         out.append(
             f"The mask's effect changed sign between the test sets (largest "
-            f"{fmt(biggest)} points): no clear winner with this seed."
+            f"{points(biggest)} points): no clear winner with this seed."
         )
     loss = dict(zip(result.variants, result.final_loss, strict=True))
     lowest = min(loss, key=loss.get)

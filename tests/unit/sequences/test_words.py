@@ -116,11 +116,11 @@ def test_a_small_difference_is_called_small():
 
 def test_a_mask_that_helped_hurt_or_both():
     helped = run_sentences(result((0.90, 0.98, 0.95), (0.92, 0.96, 0.95)))
-    assert helped[1] == "The mask helped on both test sets, by 8 and 4 points."
+    assert helped[1] == "The mask helped on both test sets, by 8.0 and 4.0 points."
     hurt = run_sentences(result((0.98, 0.95, 0.95), (0.97, 0.94, 0.95)))
     assert hurt[1].startswith("Here BatchNorm pooling the pads scored higher")
     mixed = run_sentences(result((0.90, 0.95, 0.95), (0.97, 0.94, 0.95)))
-    assert "changed sign" in mixed[1] and "largest 5 points" in mixed[1]
+    assert "changed sign" in mixed[1] and "largest 5.0 points" in mixed[1]
 
 
 def test_the_training_loss_sentence_only_when_it_is_true():
