@@ -1,14 +1,18 @@
-"""Latency driver for the Sequences & padding page: family switch, a step of the
-features slider (the batch recomputed: four families, their torch.nn checks,
-the corruption sweep, the running statistics), a click on a token."""
+"""Latency driver for the Sequences & padding page: a family switch, a step of
+the short-length slider (new lengths: the batch normalized four ways with its
+torch.nn checks, and the running statistics of the training stream, computed
+again), a step of the features slider (all that and the corruption sweep), a
+click on a token."""
 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import ClassVar
 
 from bench.harness import figure_cell
 from bench.latency import centre, timed, wait_idle
+from lab.sequences.data import BatchSpec, draw_lengths
 
 PLOTS = "document.querySelectorAll('.normlab-figure')"
 CHARTS = 5  # two heatmaps, the sweep, the running statistics, the run
@@ -30,7 +34,7 @@ class Sequences:
         "default view": "",
         "largest batch (16×24 tokens, 16 channels)": "?batch=16&tokens=24&features=16",
     }
-    INTERACTIONS = ("family", "slider", "click")
+    INTERACTIONS = ("family", "length", "features", "click")
     FAMILIES = ("LayerNorm", "BatchNorm")
 
     def __init__(self, page, url, query):
@@ -39,8 +43,12 @@ class Sequences:
         self.step = 0
         self.cell = 0
         large = "batch=16" in query
-        self.rows = 16 * 24 if large else 8 * 12
-        self.features = 16 if large else 6
+        self.spec = (
+            BatchSpec(batch=16, tokens=24, features=16) if large else BatchSpec()
+        )
+        self.rows = self.spec.batch * self.spec.tokens
+        self.channels = self.spec.features
+        self.lengths = 0
 
     def load(self) -> float:
         t0 = time.perf_counter()
@@ -62,16 +70,33 @@ class Sequences:
             self.page,
         )
 
-    def slider(self) -> float:
+    def length(self) -> float:
+        """One key press on the short-length slider, L ⇄ L − 1: new lengths."""
+        self.lengths += 1
+        key = "ArrowLeft" if self.lengths % 2 else "ArrowRight"
+        self.spec = replace(
+            self.spec, short=self.spec.short + (-1 if self.lengths % 2 else 1)
+        )
+        drawn = draw_lengths(self.spec)
+        words = f"lengths {', '.join(str(k) for k in drawn.tolist())}:"
+        thumb = self.page.get_by_role("slider", name="Short length L")
+        thumb.focus()
+        return timed(
+            lambda: self.page.keyboard.press(key),
+            f"() => document.body.innerText.includes({words!r})",
+            self.page,
+        )
+
+    def features(self) -> float:
         """One key press on the features slider, C − 1 ⇄ C: a new batch."""
         self.step += 1
         key = "ArrowLeft" if self.step % 2 else "ArrowRight"
-        self.features += -1 if key == "ArrowLeft" else 1
+        self.channels += -1 if key == "ArrowLeft" else 1
         thumb = self.page.get_by_role("slider", name="Features C")
         thumb.focus()
         return timed(
             lambda: self.page.keyboard.press(key),
-            f"() => {PLOTS}[{X}]?.layout?.xaxis?.range?.[1] === {self.features - 0.5}",
+            f"() => {PLOTS}[{X}]?.layout?.xaxis?.range?.[1] === {self.channels - 0.5}",
             self.page,
         )
 
@@ -82,7 +107,7 @@ class Sequences:
         was, not for one exact row."""
         self.cell += 1
         r = (self.cell * 37) % self.rows
-        c = (self.cell * 3 + 1) % self.features
+        c = (self.cell * 3 + 1) % self.channels
         x, y = figure_cell(self.page, X, r, c)
         last = f"{PLOTS}[{Y}]?.layout?.shapes?.at(-1)"
         before = self.page.evaluate(f"() => [{last}?.x0, {last}?.y0]")

@@ -158,13 +158,17 @@ def padded_batch(spec: BatchSpec) -> Padded:
     return with_lengths(spec, draw_lengths(spec))
 
 
-def with_lengths(spec: BatchSpec, lengths: np.ndarray) -> Padded:
+def with_lengths(
+    spec: BatchSpec, lengths: np.ndarray, values: np.ndarray | None = None
+) -> Padded:
     """The same tokens with other lengths (the corruption sweep moves the
-    padded fraction this way: the tokens that stay real keep their values)."""
+    padded fraction this way: the tokens that stay real keep their values).
+    ``values``: `tokens(spec)`, when the caller has it already."""
     lengths = np.asarray(lengths, dtype=np.int64)
     mask = np.arange(spec.tokens)[None, :] < lengths[:, None]  # N,T
     pad = pad_vector(spec)
-    x = np.where(mask[:, :, None], tokens(spec), pad[None, None, :])
+    values = tokens(spec) if values is None else values
+    x = np.where(mask[:, :, None], values, pad[None, None, :])
     return Padded(spec, x.astype(np.float32), mask, lengths, pad)
 
 

@@ -87,14 +87,23 @@ _NO_REAL = (
 )
 
 
-def body_panel(page: PageNumbers) -> Panel:
-    """The heatmaps (clickable) and every section below them."""
+def focus_panel(page: PageNumbers) -> Panel:
+    """What the family and the focused token decide: the heatmaps (clickable),
+    the readouts, and the token served alone."""
     p = Panel()
     _heatmaps(p, page)
+    _one_token(p, page)
+    return p
+
+
+def batch_panel(page: PageNumbers) -> Panel:
+    """What the batch alone decides: BatchNorm's statistics with and without a
+    mask and the checks against torch.nn, the corruption, train vs eval. A
+    click or another family leaves it as it is (lab/sequences/view.py)."""
+    p = Panel()
     _batchnorm(p, page)
     _corruption(p, page)
     _serving(p, page)
-    _one_token(p, page)
     return p
 
 
@@ -148,7 +157,7 @@ def _heatmaps(p: Panel, page: PageNumbers) -> None:
 
 
 def _batchnorm(p: Panel, page: PageNumbers) -> None:
-    view, c = page.view, page.state.focus[1]
+    view = page.view
     ch = view.channels
     p.heading(T.BN_TITLE)
     p.text(T.BN_INTRO)
@@ -162,7 +171,7 @@ def _batchnorm(p: Panel, page: PageNumbers) -> None:
         ],
         [
             [
-                f"**{i}**" if i == c else str(i),
+                str(i),
                 one_decimal(ch.real_mean[i]),
                 one_decimal(ch.all_mean[i]),
                 one_decimal(ch.real_var[i]),
@@ -172,11 +181,9 @@ def _batchnorm(p: Panel, page: PageNumbers) -> None:
         ],
         align="lrrrr",
     )
-    p.text(channel_sentence(view, c))
-    shown = {n.code for n in view.families[page.state.norm].result.notes}
+    p.text(channel_sentence(view))
     for note in view.families["masked"].result.notes:
-        if note.code not in shown:
-            p.caption(f"With the mask: {note.message}")
+        p.caption(f"With the mask: {note.message}")
     p.heading(T.CHECK_TITLE)
     b, c = view.batch, view.spec.features
     refs = {
@@ -262,7 +269,7 @@ def _serving(p: Panel, page: PageNumbers) -> None:
             ),
         ]
     )
-    p.text(serving_sentence(serve, page.state.focus[1]))
+    p.text(serving_sentence(serve))
     p.text(T.SERVE_LAYER.format(gap=exact(serve.layer_gap)))
     diffs = [
         d for d in (serve.padded.torch_diff, serve.masked.torch_diff) if d is not None

@@ -34,11 +34,12 @@ from lab.core.threads import one_thread
 from lab.sequences.data import BatchSpec, Padded, padded_batch, training_batch
 from lab.sequences.model import SeqView
 
-TRAIN_STEPS = 30
+TRAIN_STEPS = 16
 MOMENTUM = None
 """torch's cumulative average (``BatchNorm1d(C, momentum=None)``): the running
-statistics are the plain average of the 30 training batches' own, with nothing
-left of their start, so what they hold is exactly what training pooled."""
+statistics are the plain average of the 16 training batches' own, with nothing
+left of their start, so what they hold is exactly what training pooled (and
+16 batches keep a move of a batch control within the page's latency budget)."""
 
 
 @dataclass(frozen=True, eq=False)

@@ -5,14 +5,14 @@ real token's output (`lab.sequences.model.changes`) at every fraction."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from types import MappingProxyType
 
 import numpy as np
 
 from lab.core.threads import one_thread
-from lab.sequences.data import BatchSpec, lengths_for_fraction, with_lengths
+from lab.sequences.data import BatchSpec, lengths_for_fraction, tokens, with_lengths
 from lab.sequences.model import NAMES, changes
 
 FRACTIONS: tuple[float, ...] = tuple(round(0.1 * i, 1) for i in range(10))
@@ -33,16 +33,23 @@ class Sweep:
         return float(self.change[key][i])
 
 
-@lru_cache(maxsize=32)
 def corruption_sweep(spec: BatchSpec) -> Sweep:
     """The sweep for the tokens of ``spec`` (its lengths are replaced: the
-    pads are taken from the sequences' ends in turn, `lengths_for_fraction`)."""
+    pads are taken from the sequences' ends in turn, `lengths_for_fraction`),
+    memoized without the lengths, which it does not read: moving the short
+    length or how lengths are drawn does not sweep again."""
+    return _sweep(replace(spec, lengths="equal", short=0))
+
+
+@lru_cache(maxsize=32)
+def _sweep(spec: BatchSpec) -> Sweep:
     reached = []
     out: dict[str, list[float]] = {k: [] for k in NAMES}
+    values = tokens(spec)
     with one_thread():
         for f in FRACTIONS:
             lengths = lengths_for_fraction(spec.batch, spec.tokens, f)
-            batch = with_lengths(spec, lengths)
+            batch = with_lengths(spec, lengths, values)
             reached.append(batch.padded_fraction)
             for key, (_, _, change) in changes(batch).items():
                 out[key].append(np.nan if change is None else change)

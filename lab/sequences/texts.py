@@ -76,8 +76,6 @@ HELP: Mapping[str, str] = MappingProxyType(
         "pick_f": "The focused channel.",
         "rseed": "Seed of the real run's data, initialization and batches. Same "
         "seed, same models, same numbers.",
-        "show_code": "PyTorch code that rebuilds this batch and normalizes it with "
-        "torch.nn: its numbers equal the page's.",
     }
 )
 
@@ -196,6 +194,11 @@ ONE_INTRO = (
 )
 ONE_MOVED = " (the focused position is a pad; pads are never served)"
 ONE_NONE = "There is no real token in this batch to serve."
+
+CODE_CAPTION = (
+    "PyTorch code for this view: it rebuilds this batch and normalizes it with "
+    "torch.nn, and its y equals the output heatmap at the real tokens."
+)
 
 RUN_TITLE = "A real run"
 RUN_INTRO = (

@@ -3,11 +3,13 @@ the real run's fragment and the side panel, on the page kit (`lab.ui.page`).
 
 Numbers come from `lab.sequences.model`, `.serving` and `.sweep` (through the
 engine) and the real run from `lab.sequences.run`; the panels are built pure
-in `lab.sequences.panels`. Two fragments keep moves local: ``body`` (the
-batch, its heatmaps and every section computed from it) and ``run`` (the
-trained models, with a seed of their own that reruns it alone). A batch
-control reruns ``body``, and ``run`` too while its run is not finished, so a
-bar left by an interrupted run picks up the same job again.
+in `lab.sequences.panels`. Three fragments keep moves local: ``body`` (the
+heatmaps, their readouts and the token served alone: a click or another
+family reruns it alone), ``batch`` (the sections the batch alone decides,
+rerun with ``body`` when a batch control moves) and ``run`` (the trained
+models, with a seed of their own that reruns it alone, and rerun with the
+others while its run is not finished, so a bar left by an interrupted run
+picks up the same job again).
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ from lab.sequences.cache import preload
 from lab.sequences.data import DATA, LENGTHS, PADS
 from lab.sequences.export import stats_csv, tokens_csv, torch_snippet
 from lab.sequences.panels import (
-    body_panel,
+    batch_panel,
     build_page,
+    focus_panel,
     run_head,
     run_panel,
     top_panel,
@@ -36,19 +39,27 @@ from lab.ui.panel import show
 from lab.ui.progress import Progress
 
 PREFIX = "seq"
-BODY, RUN, SHORT, EXPORT = (
-    f"{PREFIX}.{k}" for k in ("body", "run", "short-control", "export")
+BODY, BATCH, RUN, SHORT, EXPORT = (
+    f"{PREFIX}.{k}" for k in ("body", "batch", "run", "short-control", "export")
 )
 
 
 def _reruns(state: SeqState) -> tuple[str, ...]:
-    """What a control's move reruns: the body, and the run while it is not
-    finished (it then waits for the same job again: lab.core.workers)."""
-    return (BODY,) if R.is_ready(state.rseed) else (BODY, RUN)
+    """What a control's move reruns: the body; the batch's sections unless they
+    show this batch already (another family, say; they record the batch they
+    drew, so one that a move interrupted is drawn again); the run while it is
+    not finished (it then waits for the same job again: lab.core.workers)."""
+    keys = [BODY]
+    if st.session_state.get(BATCH_DRAWN) != state.spec:
+        keys.append(BATCH)
+    if not R.is_ready(state.rseed):
+        keys.append(RUN)
+    return tuple(keys)
 
 
 page: Page[SeqState] = Page(PREFIX, PAGE, T.HELP, body=_reruns)
 K = page.key
+BATCH_DRAWN = K("_batch_drawn")
 
 
 def sidebar() -> tuple[SeqState, str | None]:
@@ -112,22 +123,25 @@ def _clicked(chart: str, click: Click) -> None:
 
 
 @page.fragment(BODY)
-def batch_fragment() -> None:
-    """The batch and every section computed from it, around the token pickers:
-    a click on a heatmap reruns only this."""
+def body_fragment() -> None:
+    """The batch's heatmaps around the token pickers, and the token served
+    alone: what a click on a heatmap or another family changes, and reruns."""
     s = page.state()
     numbers = build_page(s)
     show(top_panel(numbers), K("panel_top"), off=switched_off(s))
     page.focus_pickers(
         s.focus, (s.batch * s.tokens, s.features), ("Token row", "Channel"), width=140
     )
-    show(body_panel(numbers), K("panel_body"), on_click=_clicked)
-    if st.toggle(
-        "Show the PyTorch code for this view",
-        key=K("show_code"),
-        help=T.HELP["show_code"],
-    ):
-        st.code(torch_snippet(s), language="python")
+    show(focus_panel(numbers), K("panel_body"), on_click=_clicked)
+
+
+@page.fragment(BATCH)
+def batch_fragment() -> None:
+    """The sections the batch alone decides: a click or another family does not
+    rerun this (its two charts and tables would be redrawn for nothing)."""
+    s = page.state()
+    show(batch_panel(build_page(s)), K("panel_batch"))
+    st.session_state[BATCH_DRAWN] = s.spec
 
 
 @page.fragment(RUN)
@@ -151,8 +165,9 @@ def run_fragment() -> None:
 
 @page.fragment(EXPORT, commit=False)
 def export_menu() -> None:
-    """Downloads for the view as it is when the popover opens (drawn only
-    then, as the Lab's are: lab/board/view.py says why)."""
+    """Downloads for the view as it is when the popover opens, and the PyTorch
+    code itself (drawn only then, as the Lab's downloads are: lab/board/view.py
+    says why; highlighting the code on every click would cost more)."""
     pop = st.popover(
         "Export", icon=":material/download:", key=K("export_open"), on_change="rerun"
     )
@@ -176,6 +191,8 @@ def export_menu() -> None:
                 key=K(f"download_{suffix}"),
                 icon=":material/code:" if suffix == "py" else ":material/table:",
             )
+        st.caption(T.CODE_CAPTION)
+        st.code(torch_snippet(s), language="python")
 
 
 def side_panel() -> None:
@@ -189,6 +206,7 @@ def body(state: SeqState) -> None:
     the state itself: its own reruns have no page run to pass it one."""
     main, side = st.columns([7, 3], gap="large")
     with main:
+        body_fragment()
         batch_fragment()
         run_fragment()
     with side:

@@ -43,17 +43,29 @@ def points(v: float) -> str:
     return f"{v:.1f}".replace("-", "−")
 
 
-def channel_sentence(view: SeqView, c: int) -> str:
-    """What the pads did to channel ``c``'s statistics."""
+def most_moved(before: np.ndarray, after: np.ndarray) -> int:
+    """The channel whose value moved most from ``before`` to ``after`` (the
+    first on a tie; 0 when nothing is finite)."""
+    moved = np.nan_to_num(np.abs(np.asarray(after) - np.asarray(before)), nan=-1.0)
+    return int(np.argmax(moved))
+
+
+def channel_sentence(view: SeqView) -> str:
+    """What the pads did to the statistics of the channel they moved most."""
     ch, b = view.channels, view.batch
+    c = most_moved(ch.real_mean, ch.all_mean)
     pads = b.positions - b.real
     if b.real == 0:
         return (
-            f"Every position is padding: channel {c} has no real token, so its "
-            f"masked statistics are undefined; pooled over the {pads} pads, its "
-            f"mean is {one_decimal(ch.all_mean[c])}."
+            "Every position is padding: no channel has a real token, so the "
+            "masked statistics are undefined; pooled over the "
+            f"{plural(pads, 'pad')}, channel {c}'s mean is "
+            f"{one_decimal(ch.all_mean[c])}."
         )
-    head = f"Channel {c}: the {plural(b.real, 'real token')} have mean "
+    which = f"Channel {c}" + (
+        ", whose mean the pads moved most" if view.spec.features > 1 and pads else ""
+    )
+    head = f"{which}: the {plural(b.real, 'real token')} have mean "
     head += f"{one_decimal(ch.real_mean[c])} and variance {one_decimal(ch.real_var[c])}"
     if pads == 0:
         return head + "; nothing is padded, so BatchNorm pools exactly these."
@@ -89,8 +101,9 @@ def corruption_sentence(view: SeqView) -> str:
     return s
 
 
-def serving_sentence(serve: Serving, c: int) -> str:
-    """How far the BatchNorm that learned with pads serves from the masked one."""
+def serving_sentence(serve: Serving) -> str:
+    """How far the BatchNorm that learned with pads serves from the masked one,
+    in the channel where their running means differ most."""
     if serve.gap is None:
         return "There is no real token to serve."
     p, m = serve.padded, serve.masked
@@ -99,6 +112,7 @@ def serving_sentence(serve: Serving, c: int) -> str:
             "No training batch held two values per channel, so the running "
             "statistics never moved from their start (mean 0, variance 1)."
         )
+    c = most_moved(m.mean, p.mean)
     d_mean = p.mean[c] - m.mean[c]
     ratio = p.var[c] / m.var[c] if m.var[c] > 0 else math.inf
     var_words = (
@@ -106,8 +120,9 @@ def serving_sentence(serve: Serving, c: int) -> str:
         if math.isfinite(ratio)
         else f"{fmt(p.var[c])} where the masked one is 0"
     )
+    where = f"In channel {c}" + (", where they differ most," if len(p.mean) > 1 else "")
     s = (
-        f"In channel {c} the running mean learned with pads is "
+        f"{where} the running mean learned with pads is "
         f"{fmt(p.mean[c])} against {fmt(m.mean[c])} with the mask "
         f"({'+' if d_mean >= 0 else '−'}{fmt(abs(d_mean))}), and its running "
         f"variance {var_words}. "
@@ -136,7 +151,8 @@ def one_token_sentences(token: OneToken) -> list[str]:
     d_pad = float(np.abs(token.eval_padded - token.in_batch.astype(np.float64)).max())
     d_mask = float(np.abs(token.eval_masked - token.in_batch.astype(np.float64)).max())
     out.append(
-        "In eval mode it uses the running statistics: against the token's output "
+        "In eval mode it uses running statistics (learned from the training "
+        "stream of Train vs eval with padding, below): against the token's output "
         f"in its training batch (masked), up to {exact(d_mask)} apart with the "
         f"masked layer's and {exact(d_pad)} with the one that pooled pads."
     )

@@ -6,19 +6,22 @@ on the server); each test arrives through its own link, as a shared URL would.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from lab.core.panel import plain_text
 from lab.sequences import run as R
 from lab.sequences.state import FAMILIES, SCENARIOS
 from lab.sequences.texts import FAMILY_LABELS, TITLE
 from tests.app.figures import (
     click_figure,
     figure_by_key,
+    figure_elements,
     figures,
     panel_metrics,
     panel_off,
-    panel_tables,
     panel_words,
 )
 from tests.app.pages import open_page, visit
@@ -36,6 +39,16 @@ def at() -> AppTest:
 def text(at: AppTest) -> str:
     streamlit = [m.value for m in [*at.markdown, *at.caption, *at.info, *at.warning]]
     return " ".join([*streamlit, panel_words(at)])
+
+
+def channel_table(at: AppTest) -> tuple[list[str], list[list[str]]]:
+    """The statistics table (its second column: "Mean, real")."""
+    for e in figure_elements(at):
+        for b in json.loads(e.proto.json).get("blocks", []):
+            head = [plain_text(h) for h in b.get("head", [])]
+            if b["t"] == "table" and head[1:2] == ["Mean, real"]:
+                return head, [[plain_text(c) for c in r] for r in b["rows"]]
+    raise AssertionError("no statistics table")
 
 
 def titles(at: AppTest) -> list[str]:
@@ -68,7 +81,7 @@ def test_every_scenario_renders_for_every_family(at, scenario, family):
 
 def test_the_toy_case_shows_mean_3_to_1_5_and_variance_2_to_3_25(at):
     visit(at, scenario="toy")
-    head, rows = panel_tables(at, "Channel")
+    head, rows = channel_table(at)
     assert head[1:] == [
         "Mean, real",
         "Mean, with pads",
@@ -163,11 +176,17 @@ def test_hostile_links_render_with_a_note_and_no_traceback(at, params):
     assert all("<script" not in n and "<b>" not in n for n in notes)
 
 
-def test_the_code_toggle_shows_code_that_names_torch_nn(at):
-    visit(at, scenario="toy")
-    at.toggle(key="seq.show_code").set_value(True).run()
-    assert any("nn.BatchNorm1d(C)" in c.value for c in at.code)
-    at.toggle(key="seq.show_code").set_value(False).run()
+def test_the_export_menu_offers_the_files_and_shows_the_code(at):
+    visit(at, scenario="toy", norm="masked")
+    assert not at.code and not at.get("download_button")  # drawn when it opens
+    at.session_state["seq.export_open"] = True
+    at.run()
+    labels = {b.label for b in at.get("download_button")}
+    assert labels == {"Token matrix (CSV)", "Statistics (CSV)", "PyTorch code (.py)"}
+    code = next(c.value for c in at.code if "import torch" in c.value)
+    assert "y = y_masked" in code and "[[1.0], [2.0], [3.0], [4.0], [5.0]]" in code
+    at.session_state["seq.export_open"] = False
+    at.run()
 
 
 def test_another_run_seed_trains_under_a_bar_and_is_kept(at, monkeypatch):

@@ -38,7 +38,11 @@ def test_the_snippet_computes_what_the_page_shows(state, family):
     assert torch.equal(namespace["x"], torch.from_numpy(view.batch.x))
     assert torch.equal(namespace["mask"], torch.from_numpy(view.batch.mask))
     real = view.batch.mask.reshape(-1)
-    assert_close(namespace["y"], torch.from_numpy(view.families[family].y[real]))
+    want = torch.from_numpy(view.families[family].y[real])
+    # float32: torch's kernels add in another order (and with another thread
+    # count) than the engine, so large outputs differ in their last bits
+    scale = max(1.0, float(want.abs().max())) if want.numel() else 1.0
+    assert_close(namespace["y"], want, rtol=1e-5, atol=1e-5 * scale)
 
 
 def test_the_snippet_is_plain_torch():

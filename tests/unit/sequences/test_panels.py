@@ -12,14 +12,22 @@ import pytest
 from lab.core.figures import OUTLINE
 from lab.sequences.figures import PAD_FILL, pooled_outlines, token_heatmaps
 from lab.sequences.model import build_view
-from lab.sequences.panels import body_panel, build_page, run_head, run_panel, top_panel
+from lab.sequences.panels import (
+    batch_panel,
+    build_page,
+    focus_panel,
+    run_head,
+    run_panel,
+    top_panel,
+)
 from lab.sequences.run import VARIANTS, RunResult
 from lab.sequences.state import FAMILIES, PAGE, SeqState
 
 
 def words(state: SeqState) -> str:
     page = build_page(state)
-    return top_panel(page).words() + " " + body_panel(page).words()
+    panels = (top_panel(page), focus_panel(page), batch_panel(page))
+    return " ".join(p.words() for p in panels)
 
 
 @pytest.mark.parametrize("key", FAMILIES)

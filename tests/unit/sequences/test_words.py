@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-import pytest
+import numpy as np
 
 from lab.core.helpers import fmt
 from lab.sequences.data import BatchSpec
@@ -40,7 +40,7 @@ def test_numbers_as_the_page_prints_them():
 
 def test_the_toy_case_in_words():
     view = build_view(PAGE.base("toy").spec)
-    assert channel_sentence(view, 0) == (
+    assert channel_sentence(view) == (
         "Channel 0: the 5 real tokens have mean 3.0 and variance 2.0; pooled "
         "with the 5 pads, mean 1.5 and variance 3.25."
     )
@@ -48,11 +48,21 @@ def test_the_toy_case_in_words():
 
 def test_channel_sentences_without_pads_and_without_tokens():
     full = build_view(BatchSpec(lengths="equal", short=12))
-    assert "nothing is padded" in channel_sentence(full, 2)
+    assert "nothing is padded" in channel_sentence(full)
     empty = build_view(BatchSpec(lengths="equal", short=0))
-    words = channel_sentence(empty, 1)
+    words = channel_sentence(empty)
     assert "Every position is padding" in words
-    assert one_decimal(empty.channels.all_mean[1]) in words
+    assert one_decimal(empty.channels.all_mean[0]) in words
+
+
+def test_the_channel_sentence_names_the_channel_the_pads_moved_most():
+    view = build_view(BatchSpec())
+    ch = view.channels
+    c = int(np.argmax(np.abs(ch.all_mean - ch.real_mean)))
+    words = channel_sentence(view)
+    assert words.startswith(f"Channel {c}, whose mean the pads moved most: ")
+    assert f"mean {one_decimal(ch.real_mean[c])} and variance" in words
+    assert f"mean {one_decimal(ch.all_mean[c])} and variance" in words
 
 
 def test_the_corruption_sentence_quotes_the_largest_change():
@@ -67,10 +77,11 @@ def test_the_corruption_sentence_quotes_the_largest_change():
     assert "no real token" in corruption_sentence(empty)
 
 
-@pytest.mark.parametrize("c", [0, 3])
-def test_the_serving_sentence_quotes_the_running_statistics(c):
+def test_the_serving_sentence_quotes_the_running_statistics():
     serve = serving(BatchSpec())
-    words = serving_sentence(serve, c)
+    c = int(np.argmax(np.abs(serve.padded.mean - serve.masked.mean)))
+    words = serving_sentence(serve)
+    assert words.startswith(f"In channel {c}, where they differ most, ")
     assert (
         f"is {fmt(serve.padded.mean[c])} against {fmt(serve.masked.mean[c])}" in words
     )
@@ -80,11 +91,11 @@ def test_the_serving_sentence_quotes_the_running_statistics(c):
 
 def test_the_serving_sentence_when_nothing_differs_or_nothing_trained():
     same = serving(BatchSpec(lengths="equal", short=12))
-    assert "the same output" in serving_sentence(same, 0)
-    flat = serving(BatchSpec(data="flat"))
-    assert "where the masked one is 0" in serving_sentence(flat, 0)
+    assert "the same output" in serving_sentence(same)
+    flat = serving(BatchSpec(data="flat", shift=0.0))
+    assert "where the masked one is 0" in serving_sentence(flat)
     none = serving(BatchSpec(lengths="equal", short=0))
-    assert serving_sentence(none, 0) == "There is no real token to serve."
+    assert serving_sentence(none) == "There is no real token to serve."
 
 
 def test_one_token_sentences_quote_torch_and_the_zero_difference():
