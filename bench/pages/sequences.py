@@ -70,34 +70,37 @@ class Sequences:
             self.page,
         )
 
+    def _press(self, slider: str, left: bool, changed: str) -> float:
+        """One key press on ``slider`` (left or right) until ``changed``."""
+        thumb = self.page.get_by_role("slider", name=slider)
+        thumb.focus()
+        key = "ArrowLeft" if left else "ArrowRight"
+        return timed(lambda: self.page.keyboard.press(key), changed, self.page)
+
     def length(self) -> float:
         """One key press on the short-length slider, L ⇄ L − 1: new lengths."""
         self.lengths += 1
-        key = "ArrowLeft" if self.lengths % 2 else "ArrowRight"
-        self.spec = replace(
-            self.spec, short=self.spec.short + (-1 if self.lengths % 2 else 1)
-        )
-        drawn = draw_lengths(self.spec)
-        words = f"lengths {', '.join(str(k) for k in drawn.tolist())}:"
-        thumb = self.page.get_by_role("slider", name="Short length L")
-        thumb.focus()
-        return timed(
-            lambda: self.page.keyboard.press(key),
-            f"() => document.body.innerText.includes({words!r})",
-            self.page,
+        left = self.lengths % 2 == 1
+        short = self.spec.short + (-1 if left else 1)
+        self.spec = replace(self.spec, short=short)
+        drawn = ", ".join(str(k) for k in draw_lengths(self.spec).tolist())
+        shown = f"lengths {drawn}:"
+        return self._press(
+            "Short length L",
+            left,
+            f"() => document.body.innerText.includes({shown!r})",
         )
 
     def features(self) -> float:
         """One key press on the features slider, C − 1 ⇄ C: a new batch."""
         self.step += 1
-        key = "ArrowLeft" if self.step % 2 else "ArrowRight"
-        self.channels += -1 if key == "ArrowLeft" else 1
-        thumb = self.page.get_by_role("slider", name="Features C")
-        thumb.focus()
-        return timed(
-            lambda: self.page.keyboard.press(key),
-            f"() => {PLOTS}[{X}]?.layout?.xaxis?.range?.[1] === {self.channels - 0.5}",
-            self.page,
+        left = self.step % 2 == 1
+        self.channels += -1 if left else 1
+        edge = self.channels - 0.5
+        return self._press(
+            "Features C",
+            left,
+            f"() => {PLOTS}[{X}]?.layout?.xaxis?.range?.[1] === {edge}",
         )
 
     def click(self) -> float:

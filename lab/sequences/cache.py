@@ -3,39 +3,34 @@
 `bench/sequences_run.py --write` computes the default seed's run with exactly
 the code the page runs and writes assets/sequences_default.json: plain JSON
 (numbers and strings, nothing executable) with a hash of the source files
-that determine it. `preload` keeps it for every session only while the hash
+that determine it (`lab.core.workers.code_version`, which keys a worker's
+results too). `preload` keeps it for every session only while the hash
 matches the code here now; otherwise the page trains (slower, never wrong). A
 unit test checks the hash and recomputes the numbers, so a stale file fails.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from lab.core.workers import code_version
 from lab.sequences import run as R
 from lab.sequences.state import SeqState
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "assets" / "sequences_default.json"
-SOURCES: tuple[Path, ...] = tuple(
-    ROOT.joinpath(*m.split(".")).with_suffix(".py") for m in R.CODE
-)
 FORMAT = 1
 DEFAULT_SEED = SeqState().rseed
 
 
 def code_hash() -> str:
-    """SHA-256 of `SOURCES`: changes whenever the code behind the numbers does."""
-    h = hashlib.sha256()
-    for path in SOURCES:
-        h.update(path.name.encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()
+    """A hash of the code behind the numbers (`lab.sequences.run.CODE`): it
+    changes whenever that code does."""
+    return code_version(*R.CODE)
 
 
 def to_json(result: R.RunResult) -> str:

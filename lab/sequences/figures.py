@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from lab.core.figures import DIVERGING, HALO, OUTLINE, rect, symmetric_range
+from lab.core.figures import HALO, OUTLINE, heatmap, rect, symmetric_range
 from lab.sequences.data import Padded
 from lab.sequences.model import NAMES, SeqView
 from lab.sequences.run import RunResult
@@ -134,19 +134,17 @@ def token_heatmaps(
     custom = np.column_stack([x.ravel(), y.ravel(), where]).astype(np.float32)
     swapped = custom[:, [1, 0, 2, 3]]
     r, col = focus
-    name = NAMES[key]
-    outline_shapes = []
-    for box in pooled_outlines(b, key, focus):
-        outline_shapes += [rect(*box, HALO, 4), rect(*box, OUTLINE, 2)]
-    outline_shapes += [
-        rect(r, r, col, col, HALO, 3),
-        rect(r, r, col, col, OUTLINE, 1.5),
+    boxes = pooled_outlines(b, key, focus)  # none: a masked batch of pads only
+    extra = [
+        shape
+        for box in boxes[1:]
+        for shape in (rect(*box, HALO, 5), rect(*box, OUTLINE, 2.5))
     ]
     panels = (
         ("x", "Tokens x (pads greyed)", x, symmetric_range(x), custom, ("x", "y")),
         (
             "y",
-            f"{name}: output y",
+            f"{NAMES[key]}: output y",
             y,
             symmetric_range(y[real_rows]) if real_rows.any() else 1.0,
             swapped,
@@ -156,46 +154,44 @@ def token_heatmaps(
     ticks = [i * t + (t - 1) / 2 for i in range(n)]
     out = []
     for chart, title, z, zmax, cd, labels in panels:
-        fig = {
-            "data": [
-                {
-                    "type": "heatmap",
-                    "z": f32(z),
-                    "zmin": -zmax,
-                    "zmax": zmax,
-                    "colorscale": DIVERGING,
-                    "hoverinfo": "skip",
-                    "showscale": True,
-                    "colorbar": {"thickness": 10, "outlinewidth": 0, "len": 0.85},
-                },
-                _markers(b, cd, True, labels),
-                _markers(b, cd, False, labels),
+        # the Lab's heatmap, with the tokens' axes, marks and hover
+        fig, _ = heatmap(
+            z,
+            title=title,
+            zmax=zmax,
+            outline=boxes[0] if boxes else (r, r, col, col),
+            focus=focus,
+            other=None,
+            labels=labels,
+            filename=f"tokens-{chart}",
+        )
+        fig["data"][0]["hoverinfo"] = "skip"  # the markers carry the hover
+        fig["data"] += [_markers(b, cd, True, labels), _markers(b, cd, False, labels)]
+        layout = fig["layout"]
+        shapes = layout["shapes"]  # pooled set (halo, line), focus (halo, line)
+        layout |= {
+            "height": heatmap_height(n * t),
+            "margin": {"l": 52, "r": 4, "t": 30, "b": 34},
+            "clickmode": "event+select",
+            "hoverdistance": -1,
+            "shapes": [
+                *_pad_shapes(b),
+                *(shapes[:2] if boxes else []),
+                *extra,
+                *shapes[2:],
             ],
-            "layout": {
-                "title": chart_title(title, 13),
-                "height": heatmap_height(n * t),
-                "margin": {"l": 52, "r": 4, "t": 30, "b": 34},
-                "xaxis": {
-                    "title": {"text": "channel", "standoff": 2},
-                    "range": [-0.5, c - 0.5],
-                    "dtick": 1 if c <= 8 else 2,
-                    "showgrid": False,
-                    "zeroline": False,
-                },
-                "yaxis": {
-                    "range": [n * t - 0.5, -0.5],
-                    "tickvals": ticks,
-                    "ticktext": [f"seq {i}" for i in range(n)],
-                    "showgrid": False,
-                    "zeroline": False,
-                },
-                "shapes": [*_pad_shapes(b), *outline_shapes],
-                "clickmode": "event+select",
-                "dragmode": False,
-                "hovermode": "closest",
-                "hoverdistance": -1,
-                "showlegend": False,
-            },
+        }
+        layout["title"]["font"]["size"] = 13
+        layout["xaxis"] |= {
+            "title": {"text": "channel", "standoff": 2},
+            "dtick": 1 if c <= 8 else 2,
+        }
+        layout["yaxis"] = {
+            "range": [n * t - 0.5, -0.5],
+            "tickvals": ticks,
+            "ticktext": [f"seq {i}" for i in range(n)],
+            "showgrid": False,
+            "zeroline": False,
         }
         out.append((chart, fig))
     return out

@@ -7,7 +7,7 @@ Parameter names follow the Lab where the meaning is the same (`norm`, `batch`,
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -30,6 +30,9 @@ FAMILIES: tuple[str, ...] = ("batch", "masked", "layer", "rms")
 (pads included), BatchNorm over the real tokens (a padding mask), LayerNorm
 and RMSNorm over each token's features."""
 MAX_RUN_SEED = 99
+BATCH_FIELDS: tuple[str, ...] = tuple(
+    f.name for f in fields(BatchSpec) if f.name != "stream"
+)
 DEFAULT_SCENARIO = "ragged"
 
 
@@ -58,23 +61,9 @@ class SeqState:
 
     @property
     def spec(self) -> BatchSpec:
-        """The padded batch these settings describe."""
-        return BatchSpec(
-            batch=self.batch,
-            tokens=self.tokens,
-            features=self.features,
-            lengths=self.lengths,
-            short=self.short,
-            pad=self.pad,
-            padval=self.padval,
-            data=self.data,
-            shift=self.shift,
-            drift=self.drift,
-            offset=self.offset,
-            spread=self.spread,
-            outlier=self.outlier,
-            seed=self.seed,
-        )
+        """The padded batch these settings describe (every field of
+        `BatchSpec` is one of these, but its ``stream``)."""
+        return BatchSpec(**{n: getattr(self, n) for n in BATCH_FIELDS})
 
     @property
     def cell(self) -> tuple[int, int, int]:

@@ -24,14 +24,6 @@ INTRO = (
     "was pooled with."
 )
 
-FAMILY_LABELS: Mapping[str, str] = MappingProxyType(
-    {
-        "batch": "BatchNorm",
-        "masked": "BatchNorm + mask",
-        "layer": "LayerNorm",
-        "rms": "RMSNorm",
-    }
-)
 LENGTH_LABELS: Mapping[str, str] = MappingProxyType(
     {"equal": "All equal", "random": "Random", "one_long": "One long"}
 )

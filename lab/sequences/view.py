@@ -24,6 +24,7 @@ from lab.sequences import texts as T
 from lab.sequences.cache import preload
 from lab.sequences.data import DATA, LENGTHS, PADS
 from lab.sequences.export import stats_csv, tokens_csv, torch_snippet
+from lab.sequences.model import NAMES
 from lab.sequences.panels import (
     batch_panel,
     build_page,
@@ -67,7 +68,7 @@ def sidebar() -> tuple[SeqState, str | None]:
     state, note = page.begin()
     with st.sidebar:
         page.scenario_picker()
-        page.choice("norm", "Normalization", FAMILIES, T.FAMILY_LABELS)
+        page.choice("norm", "Normalization", FAMILIES, NAMES)
         page.slider("batch", "Sequences N")
         page.slider("tokens", "Padded length T")
         page.slider("features", "Features C")

@@ -13,8 +13,9 @@ from streamlit.testing.v1 import AppTest
 
 from lab.core.panel import plain_text
 from lab.sequences import run as R
+from lab.sequences.model import NAMES
 from lab.sequences.state import FAMILIES, SCENARIOS
-from lab.sequences.texts import FAMILY_LABELS, TITLE
+from lab.sequences.texts import TITLE
 from tests.app.figures import (
     click_figure,
     figure_by_key,
@@ -73,7 +74,7 @@ def test_every_scenario_renders_for_every_family(at, scenario, family):
     visit(at, scenario=scenario.key, norm=family)
     assert any(scenario.title in i.value for i in at.info)
     assert len(figures(at)) == CHARTS
-    assert titles(at)[1] == f"{FAMILY_LABELS[family]}: output y"
+    assert titles(at)[1] == f"{NAMES[family]}: output y"
     metrics = panel_metrics(at)
     assert metrics["LayerNorm"] == metrics["RMSNorm"] == "0 exactly"
     assert metrics["BatchNorm + mask"] in ("0 exactly", "—")

@@ -81,7 +81,7 @@ def test_a_click_moves_the_outline_and_the_readouts_and_writes_the_url(open_page
     # the masked outline is channel 3's real segments, one per non-empty sequence
     segments = page.evaluate(
         f"() => {PLOTS}[{Y}].layout.shapes.filter((s) => s.type === 'rect'"
-        " && s.line.width === 2 && s.x0 === 2.5).length"
+        " && s.line.width === 2.5 && s.x0 === 2.5).length"
     )
     view = build_view(PAGE.base("ragged").spec)
     assert segments == int((view.batch.lengths > 0).sum())

@@ -54,20 +54,13 @@ def test_running_statistics_are_batchnorm1ds_fed_the_same_batches(name):
 def test_momentum_none_makes_the_running_mean_the_average_of_the_batches():
     spec = BatchSpec()
     serve = serving(spec)
-    means = [training_batch(spec, k).rows().mean(0) for k in range(1, TRAIN_STEPS + 1)]
-    assert_close(
-        torch.from_numpy(serve.padded.mean),
-        torch.from_numpy(np.mean(means, axis=0, dtype=np.float64)),
-        atol=1e-5,
-        rtol=1e-5,
-    )
-    real = [training_batch(spec, k).packed().mean(0) for k in range(1, TRAIN_STEPS + 1)]
-    assert_close(
-        torch.from_numpy(serve.masked.mean),
-        torch.from_numpy(np.mean(real, axis=0, dtype=np.float64)),
-        atol=1e-5,
-        rtol=1e-5,
-    )
+    batches = [training_batch(spec, k) for k in range(1, TRAIN_STEPS + 1)]
+    for run, pooled in ((serve.padded, "rows"), (serve.masked, "packed")):
+        means = [getattr(b, pooled)().mean(0) for b in batches]
+        want = np.mean(means, axis=0, dtype=np.float64)
+        assert_close(
+            torch.from_numpy(run.mean), torch.from_numpy(want), atol=1e-5, rtol=1e-5
+        )
 
 
 def test_served_outputs_are_eval_mode_batchnorm1d_with_those_statistics():
