@@ -44,6 +44,19 @@ def chart_title(text: str, size: int = 14) -> dict[str, Any]:
     return {"text": text, "x": 0, "xanchor": "left", "font": {"size": size}}
 
 
+def chart_layout(title: str, height: int, bottom: int, **rest: Any) -> dict[str, Any]:
+    """A line or bar chart's layout: its title flush left, the page's margins,
+    ``rest`` (axes, legend, shapes), hover on the nearest point, no dragging."""
+    return {
+        "title": chart_title(title),
+        "height": height,
+        "margin": {"l": 52, "r": 10, "t": 36, "b": bottom},
+        **rest,
+        "hovermode": "closest",
+        "dragmode": False,
+    }
+
+
 def heatmap_height(rows: int) -> int:
     """Pixels for a heatmap of ``rows`` token rows."""
     return int(min(max(140 + 5 * rows, 300), 620))
@@ -250,21 +263,21 @@ def corruption_figure(sweep: Sweep, now: float) -> dict[str, Any]:
         )
     return {
         "data": data,
-        "layout": {
-            "title": chart_title("Largest change of a real token's output"),
-            "height": 340,
-            "margin": {"l": 52, "r": 10, "t": 36, "b": 44},
-            "xaxis": {
+        "layout": chart_layout(
+            "Largest change of a real token's output",
+            340,
+            44,
+            xaxis={
                 "title": {"text": "padded fraction of the batch (%)", "standoff": 4},
                 "range": [-3, 93],
                 "dtick": 10,
             },
-            "yaxis": {
+            yaxis={
                 "title": {"text": "|with pads − without|"},
                 "range": [-0.06 * top, 1.1 * top],  # the 0 lines above the axis
             },
-            "annotations": notes,
-            "shapes": [
+            annotations=notes,
+            shapes=[
                 {
                     "type": "line",
                     "xref": "x",
@@ -276,10 +289,8 @@ def corruption_figure(sweep: Sweep, now: float) -> dict[str, Any]:
                     "line": {"color": GREY, "width": 1.5, "dash": "dot"},
                 }
             ],
-            "legend": {"orientation": "h", "y": -0.2, "x": 0, "yanchor": "top"},
-            "hovermode": "closest",
-            "dragmode": False,
-        },
+            legend={"orientation": "h", "y": -0.2, "x": 0, "yanchor": "top"},
+        ),
     }
 
 
@@ -311,34 +322,32 @@ def running_figure(serve: Serving) -> dict[str, Any]:
             )
     return {
         "data": data,
-        "layout": {
-            "title": chart_title("Running statistics after training"),
-            "height": 330,
-            "margin": {"l": 52, "r": 10, "t": 36, "b": 40},
-            "xaxis": {
+        "layout": chart_layout(
+            "Running statistics after training",
+            330,
+            40,
+            xaxis={
                 "anchor": "y",
                 "domain": [0, 0.46],
                 "range": [-0.5, c - 0.5],
                 "dtick": 1 if c <= 8 else 2,
                 "title": {"text": "channel"},
             },
-            "xaxis2": {
+            xaxis2={
                 "anchor": "y2",
                 "domain": [0.54, 1],
                 "range": [-0.5, c - 0.5],
                 "dtick": 1 if c <= 8 else 2,
                 "title": {"text": "channel"},
             },
-            "yaxis": {"anchor": "x", "title": {"text": "running_mean"}},
-            "yaxis2": {
+            yaxis={"anchor": "x", "title": {"text": "running_mean"}},
+            yaxis2={
                 "anchor": "x2",
                 "title": {"text": "running_var"},
                 "rangemode": "tozero",
             },
-            "legend": {"orientation": "h", "y": -0.22, "x": 0, "yanchor": "top"},
-            "hovermode": "closest",
-            "dragmode": False,
-        },
+            legend={"orientation": "h", "y": -0.22, "x": 0, "yanchor": "top"},
+        ),
     }
 
 
@@ -363,17 +372,15 @@ def run_figure(result: RunResult) -> dict[str, Any]:
     lo = min(min(result.little), min(result.much))
     return {
         "data": data,
-        "layout": {
-            "title": chart_title(f"Eval accuracy, seed {result.seed}"),
-            "height": 320,
-            "margin": {"l": 52, "r": 10, "t": 36, "b": 40},
-            "xaxis": {"type": "category"},
-            "yaxis": {
+        "layout": chart_layout(
+            f"Eval accuracy, seed {result.seed}",
+            320,
+            40,
+            xaxis={"type": "category"},
+            yaxis={
                 "title": {"text": "accuracy (%)"},
                 "range": [max(0.0, np.floor(100 * lo / 5) * 5 - 5), 100],
             },
-            "legend": {"orientation": "h", "y": -0.16, "x": 0, "yanchor": "top"},
-            "hovermode": "closest",
-            "dragmode": False,
-        },
+            legend={"orientation": "h", "y": -0.16, "x": 0, "yanchor": "top"},
+        ),
     }

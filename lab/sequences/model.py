@@ -26,22 +26,21 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from lab.core.norms import NormResult, normalize
+from lab.core.norms import FAMILY_NAMES, NormResult, normalize
 from lab.core.threads import one_thread
 from lab.sequences.data import BatchSpec, Padded, padded_batch
 
-NAMES: Mapping[str, str] = MappingProxyType(
-    {
-        "batch": "BatchNorm",
-        "masked": "BatchNorm + mask",
-        "layer": "LayerNorm",
-        "rms": "RMSNorm",
-    }
-)
 ENGINE: Mapping[str, str] = MappingProxyType(
     {"batch": "batch", "masked": "batch", "layer": "layer", "rms": "rms"}
 )
 """The engine's family for each of the page's four."""
+NAMES: Mapping[str, str] = MappingProxyType(
+    {
+        k: FAMILY_NAMES[e] + (" + mask" if k == "masked" else "")
+        for k, e in ENGINE.items()
+    }
+)
+"""BatchNorm, BatchNorm + mask, LayerNorm, RMSNorm."""
 
 
 @dataclass(frozen=True, eq=False)
