@@ -8,10 +8,12 @@ a server; the view draws them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lab.core.helpers import fmt, noun, plural
 from lab.core.panel import Chart, Panel
 from lab.sequences import texts as T
+from lab.sequences.data import BatchSpec
 from lab.sequences.figures import (
     corruption_figure,
     run_figure,
@@ -46,14 +48,23 @@ class PageNumbers:
 
 
 def build_page(state: SeqState) -> PageNumbers:
-    """The numbers for ``state``: the batch's are memoized on its settings, so
-    a click on a token recomputes only the lone token's."""
-    view = build_view(state.spec)
-    serve = serving(state.spec)
+    """The numbers for ``state``, memoized on the batch's settings (and the
+    lone token's on its place): another family or a click on a token of the
+    same batch computes nothing again."""
     n, t, _ = state.cell
+    spec = state.spec
     return PageNumbers(
-        state, view, corruption_sweep(state.spec), serve, one_token(view, serve, n, t)
+        state,
+        build_view(spec),
+        corruption_sweep(spec),
+        serving(spec),
+        _token(spec, n, t),
     )
+
+
+@lru_cache(maxsize=128)
+def _token(spec: BatchSpec, n: int, t: int) -> OneToken | None:
+    return one_token(build_view(spec), serving(spec), n, t)
 
 
 def lengths_line(view: SeqView) -> str:
