@@ -34,7 +34,7 @@ sys.path.insert(0, {root!r})
 import torch
 from dataclasses import replace
 from lab.sequences import run as R
-from lab.sequences.panels import body_panel, build_page, top_panel
+from lab.sequences.panels import batch_panel, build_page, focus_panel, top_panel
 from lab.sequences.state import SeqState
 out = {{}}
 t = time.perf_counter()
@@ -42,12 +42,14 @@ R.compute(1)
 out["the real run, seed 1 (3 models)"] = time.perf_counter() - t
 for name, state in (
     ("a batch control moved (first view)", SeqState()),
-    ("a batch control moved (another batch)", SeqState(features=7)),
-    ("a token clicked (same batch)", SeqState(features=7, focus=(5, 3))),
+    ("the short length moved (new lengths)", SeqState(short=1)),
+    ("the features moved (a new batch)", SeqState(short=1, features=7)),
+    ("another family (same batch)", SeqState(short=1, features=7, norm="layer")),
+    ("a token clicked (same batch)", SeqState(short=1, features=7, focus=(5, 3))),
 ):
     t = time.perf_counter()
     n = build_page(state)
-    top_panel(n), body_panel(n)
+    top_panel(n), focus_panel(n), batch_panel(n)
     out[name] = time.perf_counter() - t
 print(json.dumps(out))
 """
