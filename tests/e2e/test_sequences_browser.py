@@ -3,7 +3,9 @@ Chromium."""
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -125,3 +127,40 @@ def test_a_hostile_link_shows_a_note_and_no_traceback(open_page):
     main = page.inner_text("[data-testid='stMain']")
     assert "could not be used as written" in main and "<script" not in main
     assert page.locator("[data-testid='stException']").count() == 0
+
+
+def _runs() -> list[Path]:
+    return sorted(Path(os.environ["NORMLAB_RESULTS"]).glob("sequences-run-*.npz"))
+
+
+def test_a_new_run_seed_trains_in_a_worker_under_a_bar_and_is_kept(warmed, chromium):
+    """The real run: a seed nobody asked for yet trains in a worker process
+    under the progress bar; a second student gets the stored result, no bar."""
+    link = f"{warmed}/sequences?rseed=23"
+    assert _runs() == []
+    contexts = [
+        chromium.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(2)
+    ]
+    try:
+        a = contexts[0].new_page()
+        a.goto(link)
+        a.get_by_test_id("stProgress").first.wait_for(timeout=60_000)
+        a.get_by_text("Trained just now.").wait_for(timeout=180_000)
+        wait_idle(a, 120_000)
+        assert a.get_by_test_id("stProgress").count() == 0
+        assert len(_runs()) == 1  # written by the worker, as plain arrays
+        words = a.inner_text("[data-testid='stMain']")
+        assert "Eval accuracy, seed 23" in a.evaluate(
+            f"() => Array.from({PLOTS}, (gd) => gd.layout.title.text).join('|')"
+        )
+        assert "Accuracy with little and with much padding" in words
+
+        b = contexts[1].new_page()
+        b.goto(link)
+        ready_sequences(b)
+        assert "Stored result" in b.inner_text("[data-testid='stMain']")
+        assert b.get_by_test_id("stProgress").count() == 0
+        assert len(_runs()) == 1  # nothing trained twice
+    finally:
+        for context in contexts:
+            context.close()
