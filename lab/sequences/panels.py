@@ -223,14 +223,17 @@ def _batchnorm(p: Panel, page: PageNumbers) -> None:
         rows,
         align="llrr",
     )
-    p.caption(_CHECK_CAPTION)
+    same = all(view.families[k].unpadded_diff == 0 for k in ("layer", "rms"))
+    p.caption(
+        _CHECK_CAPTION + (": a real token's output is the same." if same else ".")
+    )
 
 
 _CHECK_CAPTION = (
     "The engine computes every number; torch.nn recomputes them (γ = 1, β = 0, "
-    "its default ε). Differences of about 1e-7 are float32 rounding. The last "
-    "column runs LayerNorm and RMSNorm by torch.nn on the padded batch and on "
-    "each sequence alone, unpadded: a real token's output is the same."
+    "its default ε). A difference that is not 0 is float32 rounding: torch.nn "
+    "adds the same numbers in another order. The last column runs LayerNorm and "
+    "RMSNorm by torch.nn on the padded batch and on each sequence alone, unpadded"
 )
 
 
