@@ -33,8 +33,10 @@ never varies, as a dead ReLU's)."""
 
 
 @dataclass(frozen=True)
-class BatchSpec:
-    """Everything that determines a padded batch; equal specs, equal batches.
+class BatchFields:
+    """The settings that determine a padded batch, declared once: the page's
+    state (lab/sequences/state.py) holds them among its own, `BatchSpec` with
+    the stream it is drawn from.
 
     ``short``: with ``lengths="equal"`` every sequence's length; with
     ``"one_long"`` the length of every sequence but the first (which fills T);
@@ -56,6 +58,13 @@ class BatchSpec:
     spread: float = 0.0
     outlier: float = 1.0
     seed: int = 0
+
+
+@dataclass(frozen=True)
+class BatchSpec(BatchFields):
+    """Everything that determines a padded batch; equal specs, equal batches.
+    ``stream`` 0 is the batch on the page, k ≥ 1 the k-th training batch."""
+
     stream: int = 0
 
     def __post_init__(self) -> None:

@@ -21,6 +21,7 @@ from lab.sequences.data import (
     MAX_FEATURES,
     MAX_TOKENS,
     PADS,
+    BatchFields,
     BatchSpec,
 )
 from lab.sequences.texts import SCENARIO_TEXT
@@ -30,39 +31,23 @@ FAMILIES: tuple[str, ...] = ("batch", "masked", "layer", "rms")
 (pads included), BatchNorm over the real tokens (a padding mask), LayerNorm
 and RMSNorm over each token's features."""
 MAX_RUN_SEED = 99
-BATCH_FIELDS: tuple[str, ...] = tuple(
-    f.name for f in fields(BatchSpec) if f.name != "stream"
-)
+BATCH_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(BatchFields))
 DEFAULT_SCENARIO = "ragged"
 
 
 @dataclass(frozen=True)
-class SeqState:
-    """Every setting of the page; the URL holds exactly these."""
+class SeqState(BatchFields):
+    """Every setting of the page; the URL holds exactly these: the batch's
+    (`BatchFields`) and the page's own."""
 
     scenario: str = DEFAULT_SCENARIO
     norm: str = "batch"
-    batch: int = 8
-    tokens: int = 12
-    features: int = 6
-    lengths: str = "random"
-    short: int = 2
-    pad: str = "zeros"
-    padval: float = 1.0
-    data: str = "random"
-    shift: float = 1.5
-    drift: float = 0.5
-    offset: float = 0.0
-    spread: float = 0.0
-    outlier: float = 1.0
-    seed: int = 0
     focus: tuple[int, int] = (0, 0)  # token row n·T + t, channel
     rseed: int = 0
 
     @property
     def spec(self) -> BatchSpec:
-        """The padded batch these settings describe (every field of
-        `BatchSpec` is one of these, but its ``stream``)."""
+        """The padded batch these settings describe."""
         return BatchSpec(**{n: getattr(self, n) for n in BATCH_FIELDS})
 
     @property
