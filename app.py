@@ -18,6 +18,11 @@ pages = [
     st.Page(
         "pages/train_eval.py", title="Train vs eval", icon=":material/model_training:"
     ),
+    st.Page(
+        "pages/sequences.py",
+        title="Sequences & padding",
+        icon=":material/format_line_spacing:",
+    ),
     st.Page("pages/why.py", title="Why normalize", icon=":material/trending_down:"),
     st.Page("pages/rms.py", title="LayerNorm vs RMSNorm", icon=":material/compare:"),
 ]

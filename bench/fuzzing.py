@@ -13,7 +13,7 @@ Widget values are sent as the browser sends them: options by their displayed
 label, which is all the browser knows (AppTest's own setters want the Python
 value behind a label, which a fuzzer cannot know).
 
-Two pages train models for seconds on a fresh setting. `light_training`
+Three pages train models for seconds on a fresh setting. `light_training`
 shortens those runs (the same code, fewer steps) while fuzzing and drops what
 it stored afterwards, so no shortened result outlives the fuzz.
 """
@@ -35,6 +35,7 @@ from streamlit.testing.v1 import AppTest
 import lab.board.state
 import lab.coupling.state
 import lab.rms.state
+import lab.sequences.state
 import lab.tensor.state
 import lab.train_eval.state
 import lab.why.state
@@ -70,6 +71,12 @@ PAGES: dict[str, Page] = {
         ),
         Page("why", "pages/why.py", "Why normalize", tuple(lab.why.state.SPECS)),
         Page("rms", "pages/rms.py", "LayerNorm vs RMSNorm", tuple(lab.rms.state.SPECS)),
+        Page(
+            "sequences",
+            "pages/sequences.py",
+            "Sequences & padding",
+            tuple(lab.sequences.state.SPECS),
+        ),
     )
 }
 
@@ -284,6 +291,7 @@ def light_training() -> Iterator[None]:
     from lab.rms import timing as rms_timing
     from lab.rms import training as rms_training
     from lab.rms import view as rms_view
+    from lab.sequences import run as seq_run
     from lab.train_eval import classifier as clf
     from lab.train_eval import costs as clf_costs
     from lab.why import view as why_view
@@ -293,6 +301,8 @@ def light_training() -> Iterator[None]:
         why_view.xiong_sweep,
         clf.TRAIN_STEPS,
         clf_costs.FT_STEPS,
+        seq_run.STEPS,
+        seq_run.N_TEST,
     )
     rms_saved = (rms_timing.run_timing, rms_training.train)
     rms_timing.run_timing = partial(
@@ -303,13 +313,17 @@ def light_training() -> Iterator[None]:
     why_view.run_sweep = partial(why_view.run_sweep, until=2)
     why_view.xiong_sweep = partial(why_view.xiong_sweep, repeats=1)
     clf.TRAIN_STEPS, clf_costs.FT_STEPS = 20, 4
+    seq_run.STEPS, seq_run.N_TEST = 6, 64
     clf.MEMO.clear()
+    seq_run.forget()
     try:
         yield
     finally:
         why_view.run_sweep, why_view.xiong_sweep = saved[0], saved[1]
         clf.TRAIN_STEPS, clf_costs.FT_STEPS = saved[2], saved[3]
+        seq_run.STEPS, seq_run.N_TEST = saved[4], saved[5]
         clf.MEMO.clear()
+        seq_run.forget()  # the next page run reloads the shipped result
         why_view.store.clear()  # the next store() reloads the shipped results
         rms_timing.run_timing, rms_training.train = rms_saved
         rms_view.store.clear()

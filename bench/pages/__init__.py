@@ -12,8 +12,9 @@ from __future__ import annotations
 from bench.pages.coupling import Coupling
 from bench.pages.lab import Lab
 from bench.pages.rms import Rms
+from bench.pages.sequences import Sequences
 from bench.pages.tensor import Tensor
 from bench.pages.train_eval import TrainEval
 from bench.pages.why import Why
 
-DRIVERS = {d.NAME: d for d in (Lab, Tensor, Coupling, TrainEval, Why, Rms)}
+DRIVERS = {d.NAME: d for d in (Lab, Tensor, Coupling, TrainEval, Sequences, Why, Rms)}

@@ -78,6 +78,7 @@ class NormResult:
     running_var: Tensor | None  # C
     num_batches_tracked: int
     notes: tuple[Note, ...] = ()
+    mask: Tensor | None = None  # N,C,*S  bool: the cells pooled (a padding mask)
 
     @property
     def num_stats(self) -> int:
@@ -86,7 +87,10 @@ class NormResult:
 
     @property
     def pool_size(self) -> int:
-        """How many cells share each statistic (the same for every statistic)."""
+        """How many cells share each statistic (the same for every statistic);
+        with a padding mask, the real cells only."""
+        if self.mask is not None:
+            return int(self.mask.sum()) // self.num_stats
         return self.x.numel() // self.num_stats
 
     @property
@@ -99,8 +103,11 @@ class NormResult:
         return int(self.pool[cell])
 
     def pooled_with(self, cell: tuple[int, ...]) -> Tensor:
-        """Boolean mask of every cell that shares ``cell``'s statistic."""
-        return self.pool == self.pool[cell]
+        """Boolean mask of every cell pooled into ``cell``'s statistic (with a
+        padding mask, the real cells only: a pad is normalized by its channel's
+        statistic but never counted in it)."""
+        same = self.pool == self.pool[cell]
+        return same if self.mask is None else same & self.mask
 
     def has_note(self, code: str) -> bool:
         return any(note.code == code for note in self.notes)
@@ -143,6 +150,7 @@ def normalize(
     running_var: Tensor | None = None,
     momentum: float | None = 0.1,
     num_batches_tracked: int = 0,
+    mask: Tensor | None = None,
 ) -> NormResult:
     """Normalize ``x`` with one family and return the output with its statistics.
 
@@ -167,6 +175,10 @@ def normalize(
             ``None`` starts from a fresh layer's (0, 1).
         momentum: BatchNorm's update factor; ``None`` is a cumulative average.
         num_batches_tracked: how many training batches the estimates have seen.
+        mask: BatchNorm only: a boolean ``(N, *S)`` tensor, False at padding.
+            Training statistics and the running update pool the real positions
+            only (``BatchNorm1d`` on the packed real tokens); pads are normalized
+            with their channel's statistics but never counted in them.
 
     Raises:
         ValueError: for arguments no layer accepts (unknown family, G that does
@@ -195,6 +207,7 @@ def normalize(
         raise ValueError("BatchNorm needs ε > 0 in training, as torch.nn does")
     if momentum is not None and not 0.0 <= momentum <= 1.0:
         raise ValueError(f"momentum must lie in [0, 1] or be None, got {momentum}")
+    keep = _check_mask(mask, x, family)  # N,C,*S  or None
     weight = _affine(gamma, x, family, "γ")
     bias = _affine(beta, x, family, "β")
     if family == "rms" and bool((bias != 0).any()):
@@ -225,6 +238,12 @@ def normalize(
         xhat_rows = (rows - mean.unsqueeze(1)) * torch.rsqrt(
             var.unsqueeze(1) + eps
         )  # K,M
+    elif keep is not None:
+        mean, var, xhat_rows, overflowed, m = _standardize_masked(rows, keep, eps)
+        if overflowed:
+            notes.append(_NOTES["overflow"])
+        if m == 0:
+            notes.append(_NOTES["no_real_positions"])
     else:
         mean, var, xhat_rows, overflowed = _standardize(rows, eps, family != "rms")
         if overflowed:
@@ -234,7 +253,7 @@ def normalize(
     y = xhat * weight + bias  # N,C,*S
 
     nbt = num_batches_tracked
-    if family == "batch" and training:
+    if family == "batch" and training and m > 0:  # m = 0: nothing to update
         if m == 1:
             notes.append(_NOTES["batch_of_one"])
         else:
@@ -267,12 +286,47 @@ def normalize(
         running_var=rv if family == "batch" else None,
         num_batches_tracked=nbt if family == "batch" else 0,
         notes=tuple(notes),
+        mask=keep,
     )
 
 
 def _check_family(family: str) -> None:
     if family not in FAMILIES:
         raise ValueError(f"unknown family {family!r}; expected one of {FAMILIES}")
+
+
+def _check_mask(mask: Tensor | None, x: Tensor, family: str) -> Tensor | None:
+    """The padding mask as a boolean ``(N, C, *S)`` tensor (None: no mask)."""
+    if mask is None:
+        return None
+    if family != "batch":
+        raise ValueError("a padding mask applies to BatchNorm only")
+    want = (x.shape[0], *x.shape[2:])
+    if not isinstance(mask, Tensor) or mask.dtype != torch.bool or mask.shape != want:
+        raise ValueError(f"mask must be a boolean tensor of shape {want}")
+    return mask.unsqueeze(1).expand(x.shape)
+
+
+def _standardize_masked(
+    rows: Tensor, keep: Tensor, eps: float
+) -> tuple[Tensor, Tensor, Tensor, bool, int]:
+    """BatchNorm's rows standardized with statistics of the kept cells only:
+    gathered in order and standardized as the packed real tokens would be,
+    then put back, so a real cell's output is the packed batch's very number;
+    padded cells use the same statistics. Nothing kept: NaN statistics, x̂ = 0.
+    Returns (mean, var, x̂ rows, overflowed, cells pooled per row)."""
+    cols = _to_rows(keep, "batch", 1)[0]  # N·S  the same for every channel
+    real = rows[:, cols]  # C,M
+    k, m = real.shape
+    if m == 0:
+        nan = torch.full((k,), math.nan, dtype=rows.dtype)
+        return nan, nan.clone(), torch.zeros_like(rows), False, 0
+    mean, var, xhat_real, overflowed = _standardize(real, eps, True)
+    wide = rows.double() if overflowed else rows
+    xhat = (wide - mean.unsqueeze(1)) * torch.rsqrt(var.unsqueeze(1) + eps)  # C,N·S
+    xhat = xhat.to(rows.dtype)
+    xhat[:, cols] = xhat_real
+    return mean, var, xhat, overflowed, m
 
 
 def _to_rows(x: Tensor, family: str, groups: int) -> Tensor:
@@ -380,6 +434,12 @@ _NOTES = {
         "Squares of these values overflow float32 (|x| above about 1.8e19), where "
         "torch.nn's float32 LayerNorm returns NaN and RMSNorm returns 0. The lab "
         "computed the statistics in float64 instead.",
+    ),
+    "no_real_positions": Note(
+        "no_real_positions",
+        "Every position is padding: BatchNorm has no real value to pool, so its "
+        "statistics are undefined (NaN), the running statistics were left "
+        "unchanged, and every output is β.",
     ),
     "fresh_running": Note(
         "fresh_running",

@@ -19,6 +19,8 @@ from lab.coupling import texts as coupling_texts
 from lab.coupling.state import PAGE as COUPLING
 from lab.rms import texts as rms_texts
 from lab.rms.state import PAGE as RMS
+from lab.sequences import texts as sequences_texts
+from lab.sequences.state import PAGE as SEQUENCES
 from lab.tensor import texts as tensor_texts
 from lab.tensor.state import PAGE as TENSOR
 from lab.train_eval import texts as train_eval_texts
@@ -34,6 +36,7 @@ PAGES: dict[str, tuple[PageSpec, object]] = {
     "train_eval": (TRAIN_EVAL, train_eval_texts),
     "why": (WHY, why_texts),
     "rms": (RMS, rms_texts),
+    "sequences": (SEQUENCES, sequences_texts),
 }
 NAMES = sorted(PAGES)
 

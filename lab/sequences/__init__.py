@@ -1,0 +1,1 @@
+"""Sequences & padding: where BatchNorm breaks and LayerNorm was made for."""

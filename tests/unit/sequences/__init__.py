@@ -1,0 +1,1 @@
+"""Tests of the Sequences and padding page: lab/sequences."""
