@@ -53,7 +53,15 @@ ROOT = Path(__file__).resolve().parents[1]
 # Which page a student opens (URL path → share of the class). About 40 % of the
 # class is on pages other than the Lab, and some of them start runs nobody has
 # asked for yet (the random moves change training settings).
-MIX = {"": 0.6, "tensor": 0.1, "coupling": 0.1, "train_eval": 0.1, "why": 0.1}
+MIX = {
+    "": 0.58,
+    "tensor": 0.07,
+    "coupling": 0.07,
+    "train_eval": 0.07,
+    "sequences": 0.07,
+    "why": 0.07,
+    "rms": 0.07,
+}
 # How often a student reaches for each kind of widget.
 WEIGHT = {
     "bidi_component": 4.0,
