@@ -62,7 +62,7 @@ def sidebar() -> tuple[BoardState, str | None]:
         page.slider("batch", "Batch size")
         page.slider("features", "Features")
         groups = st.container()  # drawn by groups_control
-        page.slider("stale", "Shift since training (eval)", disabled=state.training)
+        page.slider("stale", "Shift since training (eval)")  # off in train
         with st.expander("Data: distribution shift", expanded=True):
             page.slider("shift", "Per-feature mean shift")
             page.slider("drift", "Per-feature scale drift")
@@ -96,12 +96,16 @@ groups_control = page.divisor_control(
 
 
 def family_bound(state: BoardState) -> dict[str, bool]:
-    """The sidebar controls that only some families use, and whether each is
-    off for this one (switched off in the browser: `lab.ui.page.Page.off`)."""
+    """The sidebar controls that only some families (or only eval) use, and
+    whether each is off for this view (switched off in the browser:
+    `lab.ui.page.Page.off`). The stale shift was drawn with ``disabled=``, which
+    left its label dimmed below AA contrast with nothing to tell a screen
+    reader why; switched off, it is announced as unavailable."""
     return page.off(
         {
             "beta": state.norm == "rms",  # torch.nn.RMSNorm has no bias
             "groups": state.norm != "group",
+            "stale": state.training,  # running statistics matter in eval only
         }
     )
 

@@ -19,11 +19,25 @@ function decode(b64, Type = Float32Array) {
 // time, so light and dark themes both read well.
 function theme(el) {
   const css = getComputedStyle(el);
-  return {
+  const t = {
     text: css.getPropertyValue("--st-text-color").trim() || "#31333f",
     font: css.getPropertyValue("--st-font").trim() || "sans-serif",
     background: css.getPropertyValue("--st-background-color").trim() || "#ffffff",
   };
+  markTheme(t.background);
+  return t;
+}
+
+// The theme on <body> (data-normlab-theme), for the stylesheet's few rules
+// that differ by theme (assets/style.css: contrast of captions and of the
+// primary button). Streamlit's CSS variables exist only inside components, and
+// the reader may switch the theme in the app's menu, so the page's media query
+// is not the theme shown.
+function markTheme(background) {
+  if (!background.startsWith("#") || background.length !== 7) return;
+  const [r, g, b] = hexToRgb(background);
+  const name = 0.299 * r + 0.587 * g + 0.114 * b < 128 ? "dark" : "light";
+  if (document.body.dataset.normlabTheme !== name) document.body.dataset.normlabTheme = name;
 }
 
 // ---- numbers ----
@@ -184,10 +198,15 @@ function paintCells(owner, ctx, z, rows, cols, stops, zmax, box) {
 // ---- controls elsewhere on the page ----
 
 // Controls a view does not use, by their container's class (lab.ui.page.Page.off):
-// dimmed (assets/style.css) and inert, so neither pointer nor keyboard reaches
-// them, while the label and its help stay readable. Python draws them enabled:
-// redrawing a control only to disable it would redraw the sidebar (a slider
-// costs ~10 ms in the browser). Attributes React does not manage.
+// dimmed (assets/style.css) and marked aria-disabled, so a screen reader still
+// finds them and says they are unavailable, while neither pointer nor keyboard
+// moves them: a listener on the container, in the capture phase, stops the
+// event before it reaches the control (React's handlers listen at the root, in
+// the bubble phase). `inert` did the stopping before, but it also took the
+// controls out of the accessibility tree, so they vanished without a word.
+// Python draws them enabled: redrawing a control only to disable it would
+// redraw the sidebar (a slider costs ~10 ms in the browser). Attributes React
+// does not manage.
 //
 // The map is kept and applied again whenever Streamlit adds elements to the
 // page: a control mounted after the component's update (the sidebar drawn
@@ -195,8 +214,18 @@ function paintCells(owner, ctx, z, rows, cols, stops, zmax, box) {
 // too, not only at the next update.
 const OFF_PARTS = '[data-testid="stSlider"] > :not([data-testid="stWidgetLabel"]), ' +
   '[data-testid="stButtonGroup"] > :not([data-testid="stWidgetLabel"])';
+const OFF_CONTROLS = '[role="slider"], input, button';
+const OFF_EVENTS = ["pointerdown", "mousedown", "touchstart", "click", "keydown"];
 let offMap = {};
 let offWatch = null;
+
+function stopWhenOff(event) {
+  // Tab still moves focus past the control; everything else stops here.
+  if (event.type === "keydown" && event.key === "Tab") return;
+  if (!event.currentTarget.hasAttribute("data-normlab-off")) return;
+  event.preventDefault();
+  event.stopPropagation();
+}
 
 function applyOff() {
   for (const [cls, isOff] of Object.entries(offMap)) {
@@ -204,10 +233,26 @@ function applyOff() {
       if (box.hasAttribute("data-normlab-off") !== isOff) {
         box.toggleAttribute("data-normlab-off", isOff);
       }
+      if (isOff && !box.normlabGuard) {
+        box.normlabGuard = true;
+        for (const type of OFF_EVENTS) box.addEventListener(type, stopWhenOff, true);
+      }
+      for (const label of box.querySelectorAll('[data-testid="stWidgetLabel"]')) {
+        setDisabled(label, isOff);
+      }
       for (const part of box.querySelectorAll(OFF_PARTS)) {
-        if (part.inert !== isOff) part.inert = isOff;
+        setDisabled(part, isOff);
+        for (const control of part.querySelectorAll(OFF_CONTROLS)) setDisabled(control, isOff);
       }
     }
+  }
+}
+
+function setDisabled(el, isOff) {
+  if (isOff) {
+    if (el.getAttribute("aria-disabled") !== "true") el.setAttribute("aria-disabled", "true");
+  } else if (el.getAttribute("aria-disabled") === "true" && !el.disabled) {
+    el.removeAttribute("aria-disabled");
   }
 }
 

@@ -231,7 +231,8 @@ OFF = """(cls) => {
   const part = box && box.querySelector(
     '[data-testid="stButtonGroup"] > :not([data-testid="stWidgetLabel"]),'
     + ' [data-testid="stSlider"] > :not([data-testid="stWidgetLabel"])');
-  return box && part ? [box.hasAttribute('data-normlab-off'), part.inert] : null;
+  return box && part ? [box.hasAttribute('data-normlab-off'),
+    part.getAttribute('aria-disabled') === 'true'] : null;
 }"""
 
 
