@@ -30,8 +30,8 @@ def show(
     on a clickable chart calls ``on_click(chart name, click)``.
 
     ``off`` names controls elsewhere on the page by their container's class
-    (``st-key-…``) and whether each is switched off now: dimmed and inert in
-    the browser, so that a change of what applies need not redraw them."""
+    (``st-key-…``) and whether each is switched off now: dimmed, aria-disabled
+    and out of reach of keys and pointer in the browser, so that a change of what applies need not redraw them."""
     data: dict[str, Any] = {"blocks": panel.blocks}
     if off is not None:
         data["off"] = dict(off)
