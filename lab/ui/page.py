@@ -23,8 +23,9 @@ look-at picker) passes ``on_change=None``: Streamlit then reruns that fragment
 alone.
 
 **Controls a view does not use** are switched off in the browser (dimmed,
-aria-disabled, out of reach of keys and pointer; `Page.off`) rather than redrawn with ``disabled=``: the page's
-component carries the map and lab/ui/kit.js applies it.
+aria-disabled, out of reach of keys and pointer; `Page.off`) rather than
+redrawn with ``disabled=``: the page's component carries the map and
+lab/ui/kit.js applies it.
 """
 
 from __future__ import annotations

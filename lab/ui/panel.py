@@ -31,7 +31,8 @@ def show(
 
     ``off`` names controls elsewhere on the page by their container's class
     (``st-key-…``) and whether each is switched off now: dimmed, aria-disabled
-    and out of reach of keys and pointer in the browser, so that a change of what applies need not redraw them."""
+    and out of reach of keys and pointer in the browser, so that a change of
+    what applies need not redraw them."""
     data: dict[str, Any] = {"blocks": panel.blocks}
     if off is not None:
         data["off"] = dict(off)
