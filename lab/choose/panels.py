@@ -153,7 +153,8 @@ def check_lines(layer: Layer) -> list[str]:
             t=count(layer.seq),
             c=count(layer.hidden),
             elements=count(check.elements),
-            exact=f"{exact}, {approx(check.elements)}",
+            exact=exact,
+            approx=approx(check.elements),
             off=f"{abs(check.elements_off):.1%}",
         ),
         T.CHECK_PARAMS.format(

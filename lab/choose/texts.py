@@ -139,8 +139,7 @@ COST_NOTE = (
 )
 CHECK_ELEMENTS = (
     "The material's **≈16 M elements reduced**: {n} × {t} × {c} = {elements} "
-    "per LayerNorm per step, {exact}. Read as decimal millions, 16 M is "
-    "{off} under."
+    "per LayerNorm per step: {exact}; in decimal units {approx}, {off} over 16 M."
 )
 CHECK_PARAMS = (
     "The material's **2 K parameters per LayerNorm**: γ and β of {c} each, "

@@ -14,8 +14,8 @@ fails here.
 
 Later records, made the same way, cover what came after: the scenarios and
 pages they add (tests/data/links_2026-12-05_choose.jsonl: Batch coupling's
-gradient accumulation, Train vs eval's dropout pitfall, the Choose a norm
-page), and every view of the others again.
+gradient accumulation and Train vs eval's dropout pitfall), and every view of
+the others again. A page joins the record once its links are shared.
 """
 
 from __future__ import annotations
