@@ -15,13 +15,16 @@ import numpy as np
 
 from lab.choose.cost import BYTES, Cost, Sync, size
 
-SERIES: tuple[tuple[str, str, str], ...] = (
-    ("params", "γ and β", "#0072b2"),
-    ("buffers", "running statistics", "#cc79a7"),
-    ("kept", "kept for backward", "#009e73"),
-    ("activations", "input read + output written", "#e69f00"),
-    ("sync", "SyncBatchNorm, sent per device", "#d55e00"),
+SERIES: tuple[tuple[str, str, str, str, int], ...] = (
+    ("params", "γ and β", "#0072b2", "circle", 18),
+    ("buffers", "running statistics", "#cc79a7", "square-open", 12),
+    ("kept", "kept for backward", "#009e73", "x", 9),
+    ("activations", "input read + output written", "#e69f00", "circle", 11),
+    ("sync", "SyncBatchNorm, sent per device", "#d55e00", "diamond", 10),
 )
+"""Name, legend, colour, symbol, size: BatchNorm's γ and β, buffers and what it
+keeps are all about 8 KiB at C = 1,024, so each later mark must show on the
+earlier ones (a disc, a square's outline, a cross)."""
 HEIGHT = 300
 TICKS = [2**k for k in range(0, 41, 5)]
 """1 B, 32 B, 1 KiB, 32 KiB, 1 MiB, …: the axis's ticks in the table's units."""
@@ -43,7 +46,7 @@ def cost_figure(costs: list[Cost], sync: Sync | None) -> dict[str, Any]:
     rows = costs[::-1]  # a category axis counts upwards: the first family on top
     labels = [c.label for c in rows]
     data = []
-    for what, name, color in SERIES:
+    for what, name, color, symbol, size_ in SERIES:
         if what == "sync" and (sync is None or sync.devices < 2):
             continue
         values = [_bytes(c, what, sync) for c in rows]
@@ -55,7 +58,7 @@ def cost_figure(costs: list[Cost], sync: Sync | None) -> dict[str, Any]:
                 "x": np.asarray(values, dtype=np.float32),
                 "y": labels,
                 "text": [size(v) if v == v else "" for v in values],
-                "marker": {"color": color, "size": 11, "symbol": "circle"},
+                "marker": {"color": color, "size": size_, "symbol": symbol},
                 "hovertemplate": f"%{{y}}: {name}, %{{text}}<extra></extra>",
             }
         )
