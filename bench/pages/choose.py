@@ -42,20 +42,26 @@ class Choose:
         self.n[kind] += 1
         return self.n[kind] % 2 == 1
 
-    def arch(self) -> float:
-        """CNN ⇄ Transformer: BatchNorm ⇄ LayerNorm recommended."""
-        to_transformer = self._flip("arch")
+    def _arch(self, to_transformer: bool) -> tuple[float, float, str]:
         label = "Transformer" if to_transformer else "CNN"
         option = self.page.locator("[data-testid='stSidebar'] button").filter(
             has=self.page.get_by_text(label, exact=True)
         )
         x, y = centre(option)
         pick = "LayerNorm" if to_transformer else "BatchNorm"
-        return timed(
-            lambda: self.page.mouse.click(x, y),
-            says(f"Choose {pick}. Runner-up"),
-            self.page,
-        )
+        return x, y, says(f"Choose {pick}")
+
+    def arch(self) -> float:
+        """CNN ⇄ Transformer: BatchNorm ⇄ LayerNorm recommended."""
+        x, y, changed = self._arch(self._flip("arch"))
+        return timed(lambda: self.page.mouse.click(x, y), changed, self.page)
+
+    def _cnn(self) -> None:
+        """Back to the CNN (untimed) if the last architecture move left a
+        transformer: the examples per device decide for a CNN only."""
+        if self.n["arch"] % 2 == 1:
+            x, y, changed = self._arch(self._flip("arch"))
+            timed(lambda: self.page.mouse.click(x, y), changed, self.page)
 
     def _step(self, key: str, down: bool) -> tuple[float, float]:
         button = "stNumberInputStepDown" if down else "stNumberInputStepUp"
@@ -65,12 +71,13 @@ class Choose:
 
     def per_device(self) -> float:
         """32 ⇄ 31 a device on 8 devices: BatchNorm ⇄ SyncBatchNorm."""
+        self._cnn()
         down = self._flip("per_device")
         x, y = self._step("choose-per_device", down)
-        pick = "BatchNorm with SyncBatchNorm" if down else "BatchNorm"
+        pick = "BatchNorm with SyncBatchNorm." if down else "BatchNorm."
         return timed(
             lambda: self.page.mouse.click(x, y),
-            says(f"Choose {pick}. Runner-up"),
+            says(f"Choose {pick} Runner-up"),
             self.page,
         )
 
