@@ -6,8 +6,9 @@ topic imports only the core and itself (tests/test_layout.py), so the other
 pages' scenarios reach this one as data: each demonstration is a URL path (the
 page's file name under pages/) and the query string that page writes for the
 view, exactly as its ``PAGE.to_params`` writes it. tests/unit/choose/
-test_links.py rebuilds every query from the target page's own state and
-follows every link in AppTest (no note, no exception, the view it promises).
+test_links.py rebuilds every query from the target page's own state, and
+tests/app/test_choose_links.py follows every link in AppTest (no note, no
+exception, the view it promises).
 """
 
 from __future__ import annotations

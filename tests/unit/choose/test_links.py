@@ -3,9 +3,9 @@
 lab/choose may not import the other pages (tests/test_layout.py), so it holds
 their links as data (`lab.choose.links.DEMOS`). Here each one is rebuilt from
 its target page's own state — the scenario or view it names, through that
-page's ``PAGE.to_params`` — and followed in AppTest: the target page opens that
-view, with no note on the link and no exception. Every link on the page is one
-of these, and each of these is on the page.
+page's ``PAGE.to_params``; tests/app/test_choose_links.py follows each in
+AppTest. Every link on the page is one of these, and each of these is on the
+page.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from dataclasses import replace
 from urllib.parse import parse_qs, urlencode
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from lab.board.state import PAGE as LAB
 from lab.choose import cheatsheet
@@ -32,7 +31,6 @@ from lab.sequences.state import PAGE as SEQUENCES
 from lab.tensor.state import PAGE as TENSOR
 from lab.train_eval.state import PAGE as TRAIN_EVAL
 from lab.why.state import PAGE as WHY
-from tests.app.pages import APP
 
 TARGETS: dict[str, tuple[PageSpec, str, str]] = {
     "/": (LAB, "pages/lab.py", "lab"),
@@ -162,46 +160,3 @@ def test_the_cheat_sheet_names_the_pages_of_its_links():
     md = cheatsheet.markdown()
     for p in cheatsheet.PITFALLS:
         assert DEMOS[p.demo].url in md
-
-
-# ---- following every link, as a student's click would ----
-
-
-@pytest.fixture(scope="module")
-def sessions() -> dict[str, AppTest]:
-    """One app session per target page (a link opens a view on arrival, and a
-    later link in the same session is read the same way: the URL changed)."""
-    return {}
-
-
-def _arrive(sessions: dict[str, AppTest], path: str, query: str) -> AppTest:
-    page_file = TARGETS[path][1]
-    at = sessions.get(path)
-    if at is None:
-        at = AppTest.from_file(APP, default_timeout=180)
-        at.run()
-        if page_file != "pages/lab.py":
-            at.switch_page(page_file).run()
-        sessions[path] = at
-    at.query_params.clear()
-    for k, v in parse_qs(query).items():
-        at.query_params[k] = v[-1]
-    at.run()
-    return at
-
-
-@pytest.mark.parametrize("key", sorted(DEMOS, key=lambda k: (DEMOS[k].path, k)))
-def test_following_the_link_opens_that_view_with_no_note_and_no_exception(
-    sessions, key
-):
-    demo = DEMOS[key]
-    page, _, prefix = TARGETS[demo.path]
-    at = _arrive(sessions, demo.path, demo.query)
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.warning, [w.value for w in at.warning]  # the note on a link
-    assert at.session_state[f"{prefix}._state"] == VIEWS[key](page)
-    assert any(PAGE_TITLES[demo.path] in t.value for t in at.title)
-    state = VIEWS[key](page)
-    if state.scenario != "custom":
-        title = page.by_key[state.scenario].title
-        assert any(title in i.value for i in at.info), title
