@@ -25,6 +25,7 @@ pages = [
     ),
     st.Page("pages/why.py", title="Why normalize", icon=":material/trending_down:"),
     st.Page("pages/rms.py", title="LayerNorm vs RMSNorm", icon=":material/compare:"),
+    st.Page("pages/choose.py", title="Choose a norm", icon=":material/alt_route:"),
 ]
 page = st.navigation(pages)
 theme.apply()

@@ -55,12 +55,13 @@ ROOT = Path(__file__).resolve().parents[1]
 # asked for yet (the random moves change training settings).
 MIX = {
     "": 0.58,
-    "tensor": 0.07,
-    "coupling": 0.07,
-    "train_eval": 0.07,
-    "sequences": 0.07,
-    "why": 0.07,
-    "rms": 0.07,
+    "tensor": 0.06,
+    "coupling": 0.06,
+    "train_eval": 0.06,
+    "sequences": 0.06,
+    "why": 0.06,
+    "rms": 0.06,
+    "choose": 0.06,
 }
 # How often a student reaches for each kind of widget.
 WEIGHT = {

@@ -33,6 +33,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
 
 import lab.board.state
+import lab.choose.state
 import lab.coupling.state
 import lab.rms.state
 import lab.sequences.state
@@ -76,6 +77,9 @@ PAGES: dict[str, Page] = {
             "pages/sequences.py",
             "Sequences & padding",
             tuple(lab.sequences.state.SPECS),
+        ),
+        Page(
+            "choose", "pages/choose.py", "Choose a norm", tuple(lab.choose.state.SPECS)
         ),
     )
 }

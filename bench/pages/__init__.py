@@ -9,6 +9,7 @@ interactive, in seconds). ``DRIVERS`` lists them in the order they run.
 
 from __future__ import annotations
 
+from bench.pages.choose import Choose
 from bench.pages.coupling import Coupling
 from bench.pages.lab import Lab
 from bench.pages.rms import Rms
@@ -17,4 +18,6 @@ from bench.pages.tensor import Tensor
 from bench.pages.train_eval import TrainEval
 from bench.pages.why import Why
 
-DRIVERS = {d.NAME: d for d in (Lab, Tensor, Coupling, TrainEval, Sequences, Why, Rms)}
+DRIVERS = {
+    d.NAME: d for d in (Lab, Tensor, Coupling, TrainEval, Sequences, Why, Rms, Choose)
+}

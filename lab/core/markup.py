@@ -4,9 +4,10 @@ The panels (lab/ui/panel.py) draw text in the browser without Streamlit's
 Markdown renderer, whose parse costs several milliseconds per element on every
 rerun (bench/latency.py). The copy is the lab's own (each topic's texts.py) with numbers
 filled in, but everything is escaped first, so no input can become markup:
-only ``**bold**``, ``*italic*``, ```code```, ``[text](https://…)``, lines
-starting with ``- `` (a list) or ``1. `` (a numbered list), and blank lines
-between paragraphs are recognised.
+only ``**bold**``, ``*italic*``, ```code```, ``[text](https://…)`` or a link to
+a path of the app (``[text](/coupling?scenario=gpus)``, ``/`` alone included),
+lines starting with ``- `` (a list) or ``1. `` (a numbered list), and blank
+lines between paragraphs are recognised.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import re
 _CODE = re.compile(r"`([^`]+)`")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _ITALIC = re.compile(r"(?<![*\w])\*(?!\s)(.+?)(?<!\s)\*(?![*\w])")
-_LINK = re.compile(r"\[([^\]]+)\]\(((?:https?://|/)[^)\s]+)\)")
+_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+|/(?!/)[^)\s]*)\)")
 _ITEM = re.compile(r"^(?:- |\d+\. )")
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from lab.coupling.accumulate import AccumulationSpread
 from lab.coupling.batches import SplitSpread
 from lab.coupling.model import BATCH_GRID, TRACE_NAMES, TRACES
 
@@ -313,6 +314,75 @@ def device_spread_figure(result: SplitSpread, *, current: int) -> dict[str, Any]
             "Spread vs number of devices",
             xaxis=_log2_axis("devices K (log scale)", tuple(int(p) for p in parts)),
             yaxis={"title": {"text": "spread", "standoff": 4}, "rangemode": "tozero"},
+            shapes=[_vline(current)],
+        ),
+    }
+
+
+def accumulation_figure(result: AccumulationSpread, *, current: int) -> dict[str, Any]:
+    """The spread of a feature's μ against the accumulation steps k: one
+    device's BatchNorm (g/D examples), SyncBatchNorm's micro-batch (g), the
+    effective batch (B, flat), each beside σ/√n."""
+    k = np.asarray(result.steps)
+    micro = np.asarray(result.micro, dtype=np.float64)
+    device = np.asarray(result.device, dtype=np.float64)
+    flat = np.full(len(k), result.effective_sd)
+    batch = int(micro[0] * k[0])
+    lines = (
+        ("one device's BatchNorm (g/D)", result.device_sd, device, "batch", "circle"),
+        (
+            "SyncBatchNorm: one micro-batch (g)",
+            result.sync_sd,
+            micro,
+            "layer",
+            "square",
+        ),
+        (
+            f"the effective batch ({batch})",
+            flat,
+            np.full(len(k), batch),
+            "rms",
+            "diamond",
+        ),
+    )
+    data = []
+    for name, sd, n, trace, symbol in lines:
+        color = TRACE_COLORS[trace]
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": name,
+                "x": f32(k),
+                "y": f32(sd),
+                "customdata": n.astype(np.int16),
+                "line": {"color": color, "width": 3},
+                "marker": {"size": 9, "symbol": symbol, "color": color},
+                "hovertemplate": "k = %{x}: μ from %{customdata} examples, "
+                "spread %{y:.4g}<extra></extra>",
+            }
+        )
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": "σ/√n",
+                "showlegend": trace == "rms",
+                "legendgroup": "predicted",
+                "x": f32(k),
+                "y": f32(result.sigma / np.sqrt(n)),
+                "line": {"color": REFERENCE, "width": 1.5, "dash": "dot"},
+                "hoverinfo": "skip",
+            }
+        )
+    return {
+        "data": data,
+        "layout": layout(
+            "Spread of μ vs accumulation steps",
+            xaxis=_log2_axis(
+                "accumulation steps k (log scale)", tuple(int(v) for v in k)
+            ),
+            yaxis={"title": {"text": "sd of μ", "standoff": 4}, "rangemode": "tozero"},
             shapes=[_vline(current)],
         ),
     }

@@ -19,6 +19,7 @@ import numpy as np
 from lab.core.helpers import fmt
 from lab.core.panel import Chart, Panel
 from lab.coupling import texts as T
+from lab.coupling.accum_panel import accum_panel, accum_words
 from lab.coupling.batch_figures import (
     blocks_figure,
     composition_figure,
@@ -52,6 +53,7 @@ RESAMPLING: Mapping[str, str] = MappingProxyType(
     {
         "spread": "Resampling batch-mates…",
         "ghost": "Resampling ghost batches…",
+        "accum": "Resampling effective batches…",
     }
 )
 """The views whose first computation can be slow, and their progress bar's words."""
@@ -76,6 +78,7 @@ def values(state: CouplingState) -> dict[str, Any]:
         "features": state.features,
         "pairs": state.ghosts * state.features,
         "gap": fmt(state.gap),
+        **accum_words(state),
     }
 
 
@@ -108,6 +111,8 @@ def view_panel(state: CouplingState, progress: Steps = _quiet) -> Panel:
         _oneclass(state, p)
     elif state.view == "devices":
         _devices(state, p)
+    elif state.view == "accum":
+        accum_panel(state, p, progress)
     else:
         raise ValueError(f"no single panel for view {state.view!r}")
     return p

@@ -25,7 +25,7 @@ from lab.coupling.model import (
 )
 from lab.coupling.texts import SCENARIO_TEXT
 
-VIEWS: tuple[str, ...] = ("spread", "probe", "oneclass", "ghost", "devices")
+VIEWS: tuple[str, ...] = ("spread", "probe", "oneclass", "ghost", "devices", "accum")
 DEFAULT_SCENARIO = "room"
 
 
@@ -71,6 +71,7 @@ SCENARIO_PARAMS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
         "one_class": {"view": "oneclass", "gap": 3.0},
         "ghost": {"view": "ghost", "batch": 64, "ghost": 8},
         "gpus": {"view": "devices", "batch": 32, "devices": 8},
+        "accum": {"view": "accum", "batch": 64, "ghost": 16, "devices": 8},
     }
 )
 SCENARIOS = scenarios(SCENARIO_PARAMS, SCENARIO_TEXT)

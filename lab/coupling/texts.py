@@ -24,6 +24,7 @@ VIEW_LABELS: Mapping[str, str] = MappingProxyType(
         "oneclass": "One-class batch",
         "ghost": "Ghost batches",
         "devices": "Across devices",
+        "accum": "Gradient accumulation",
     }
 )
 
@@ -152,6 +153,37 @@ Q &= \textstyle\sum_k \sum_{n \in k} x_n^2 \\
             "Σ n_k(σ²_k + (μ_k − μ)²)/N: the same statistics, computed without "
             "subtracting two large numbers.",
         ),
+        "accum": ViewText(
+            lead="The step's batch of {batch} is accumulated from {ghosts} "
+            "micro-batches of {ghost} (the ghost / micro-batch size), each split "
+            "over {mdevices} devices, {per_device} per device. SyncBatchNorm "
+            "all-reduces every micro-batch on its own: its statistics come from "
+            "{ghost} examples, never from the effective {batch}.",
+            shows="Left: feature {feature}'s μ ± σ in each micro-batch against "
+            "the effective batch's. Right: the resampling experiment, the spread "
+            "of that feature's μ over {resamples} redrawn batches of {batch}: on "
+            "one device (plain BatchNorm), in one micro-batch (SyncBatchNorm) and "
+            "over the effective batch, at every number of accumulation steps k "
+            "that leaves each device an example, beside σ/√n (dotted).",
+            matters="Accumulation fits a large effective batch in memory: it "
+            "buys that batch's gradient, not its BatchNorm statistics, which are "
+            "as noisy as ghost batches of the micro-batch size (Hoffer et al. "
+            "2017). The running statistics get k updates per step, each from one "
+            "micro-batch. Per-example families (LayerNorm, GroupNorm) do not "
+            "depend on how the batch is cut.",
+            formula=r"""\begin{aligned}
+\mu_j &= \tfrac{1}{g}\textstyle\sum_{n\in j} x_n,\qquad
+\sigma_j^2 = \tfrac{1}{g}\textstyle\sum_{n\in j}(x_n-\mu_j)^2 \\
+\sigma^2 &= \underbrace{\tfrac1k\textstyle\sum_j \sigma_j^2}_{\text{within}}
++ \underbrace{\tfrac1k\textstyle\sum_j (\mu_j-\mu)^2}_{\text{between}} \\
+\operatorname{sd}(\mu_j) &= \frac{\sigma}{\sqrt{g}}
+= \sqrt{k}\,\frac{\sigma}{\sqrt{B}}
+\end{aligned}""",
+            formula_note="g = b·D examples per micro-batch (b per device, D "
+            "devices), B = k·g per optimizer step. SyncBatchNorm's all-reduce of "
+            "2C + 1 numbers runs k times per step, each over g examples; "
+            "equal micro-batches make the identity exact.",
+        ),
     }
 )
 
@@ -198,6 +230,12 @@ SCENARIO_TEXT: Mapping[str, tuple[str, str]] = MappingProxyType(
             "A batch of 32 split over 8 devices: per-device BatchNorm sees 4 "
             "examples, SyncBatchNorm all 32.",
         ),
+        "accum": (
+            "SyncBatchNorm with gradient accumulation",
+            "An effective batch of 64 from 4 accumulated micro-batches of 16, "
+            "each on 8 devices with 2 apiece: SyncBatchNorm's statistics come "
+            "from 16 examples, not 64.",
+        ),
     }
 )
 """Each scenario's title and sentence (its settings: `lab.coupling.state`)."""
@@ -218,9 +256,11 @@ HELP: Mapping[str, str] = MappingProxyType(
         "the feature count only).",
         "gap": "How far apart the two classes are, in within-class standard "
         "deviations. 0: one population, every batch i.i.d.",
-        "ghost": "Examples per ghost batch; only divisors of the batch size.",
-        "devices": "Devices the batch is split across (shards differ by at most "
-        "one example).",
+        "ghost": "Examples per ghost batch (Ghost batches), or per micro-batch "
+        "over all devices (Gradient accumulation); only divisors of the batch "
+        "size.",
+        "devices": "Devices the batch (in Gradient accumulation: each "
+        "micro-batch) is split across; shards differ by at most one example.",
         "resamples": "How many times the batch-mates are redrawn. More: smoother "
         "curves, longer first computation (cached afterwards).",
         "seed": "Random seed for the data. Same seed, same numbers.",
@@ -277,4 +317,31 @@ RESAMPLED = (
     "BatchNorm's curve carries a little sampling noise of its own; more "
     "resamples (sidebar) make it smoother. The other families' zeros are exact, "
     "not estimates."
+)
+
+ACCUM_TABLE = (
+    "**The arithmetic for feature {feature}.** Each micro-batch is one forward "
+    "pass: its devices all-reduce n, Σx and Σx², and μ = Σx/n, σ² = Σx²/n − μ² "
+    "normalize that micro-batch. The last row adds every micro-batch's sums: "
+    "the effective batch's statistics, which no forward pass sees."
+)
+ACCUM_IDENTITY = (
+    "The effective batch's σ² is the micro-batches' mean σ² plus the variance of "
+    "their μ: {within} + {between} = {total} (the table's last row: {var}). Each "
+    "micro-batch subtracts its own μ, so the second term, the differences "
+    "between micro-batches, never reaches the normalization."
+)
+ACCUM_SPREAD = (
+    "At k = {k}: the spread of μ over {resamples} redrawn batches is {sync} for "
+    "a micro-batch of {micro} (σ/√{micro} = {pred}) and {eff} for the "
+    "effective batch of {batch} (σ/√{batch} = {pred_eff}); of σ², {svar} "
+    "against {evar}."
+)
+ACCUM_ONE = (
+    "k = 1: the micro-batch is the whole batch of {batch}, so SyncBatchNorm sees "
+    "the effective batch. Pick a smaller micro-batch size to accumulate."
+)
+ACCUM_IDLE = (
+    "{devices} devices but micro-batches of {micro}: {idle} devices would get no "
+    "example. The numbers use the {micro} devices that hold one."
 )

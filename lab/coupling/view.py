@@ -63,7 +63,7 @@ groups_control = page.divisor_control(
 ghost_control = page.divisor_control(
     GHOST,
     "ghost",
-    "Ghost batch size",
+    "Ghost / micro-batch size",
     lambda s: ghost_sizes(s.batch),
     "a batch of 1",
 )
@@ -100,8 +100,8 @@ def switched_off(state: CouplingState) -> dict[str, bool]:
         {
             "norm": view not in ("probe", "spread"),
             "mode": view != "probe" or state.norm != "batch",
-            "ghost": view != "ghost",
-            "devices": view != "devices",
+            "ghost": view not in ("ghost", "accum"),
+            "devices": view not in ("devices", "accum"),
             "resamples": view == "probe",
         }
     )

@@ -16,6 +16,7 @@ from lab.core.figures import OUTLINE
 from lab.core.norms import FAMILY_NAMES
 from lab.train_eval.classifier import Score
 from lab.train_eval.costs import FinetuneCosts, ServingCosts, StaleCosts
+from lab.train_eval.dropout import DropoutCosts, Shift
 from lab.train_eval.figures import (
     BLUE,
     FAMILY_COLOR,
@@ -31,7 +32,8 @@ from lab.train_eval.figures import (
 )
 
 
-def _value(s: Score, metric: str) -> float:
+def metric_value(s: Score, metric: str) -> float:
+    """A score's accuracy or AUC, as ``metric`` asks."""
     return s.auc if metric == "auc" else s.accuracy
 
 
@@ -65,7 +67,7 @@ def serving_figure(costs: dict[str, ServingCosts], metric: str) -> dict[str, Any
                     "type": "scatter",
                     "mode": "lines+markers",
                     "x": sizes,
-                    "y": f32([_value(s, metric) for s in scores]),
+                    "y": f32([metric_value(s, metric) for s in scores]),
                     "name": f"{name}, {mode} mode",
                     "line": {
                         "color": FAMILY_COLOR[fam]
@@ -120,7 +122,7 @@ def stale_figure(costs: StaleCosts, shift: float, metric: str) -> dict[str, Any]
             "type": "scatter",
             "mode": "lines+markers",
             "x": shifts,
-            "y": f32([_value(s, metric) for s in scores]),
+            "y": f32([metric_value(s, metric) for s in scores]),
             "name": name,
             "line": {"color": color, "dash": dash, "width": width},
             "marker": {"size": 5},
@@ -182,7 +184,7 @@ def finetune_figure(costs: FinetuneCosts, metric: str) -> dict[str, Any]:
                     "type": "scatter",
                     "mode": "lines+markers",
                     "x": x,
-                    "y": f32([_value(s, metric) for s in scores[variant]]),
+                    "y": f32([metric_value(s, metric) for s in scores[variant]]),
                     "name": label,
                     "legendgroup": variant,
                     "showlegend": first,
@@ -199,7 +201,7 @@ def finetune_figure(costs: FinetuneCosts, metric: str) -> dict[str, Any]:
                 "type": "scatter",
                 "mode": "lines",
                 "x": [x[0], x[-1]],
-                "y": f32([_value(before, metric)] * 2),
+                "y": f32([metric_value(before, metric)] * 2),
                 "name": "before fine-tuning",
                 "legendgroup": "before",
                 "showlegend": first,
@@ -251,6 +253,111 @@ def finetune_figure(costs: FinetuneCosts, metric: str) -> dict[str, Any]:
                 },
             ],
             "legend": legend_below() | {"y": -0.2},
+            "hovermode": "closest",
+            "dragmode": False,
+        },
+    }
+
+
+def variance_figure(shift: Shift, costs: DropoutCosts | None) -> dict[str, Any]:
+    """Eval's variance over training's against the dropout rate: measured on a
+    batch (mean over features), the formula, 1 − p, and what the trained
+    classifier's BatchNorms meet."""
+    rates = f32(shift.rates)
+    data: list[dict[str, Any]] = [
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": "1 − p (zero-mean inputs)",
+            "x": rates,
+            "y": f32(1 - np.asarray(shift.rates)),
+            "line": {"color": GREY, "dash": "dot", "width": 1.5},
+            "hoverinfo": "skip",
+        },
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": "formula, v / ((v + m²)/(1 − p) − m²)",
+            "x": rates,
+            "y": f32(shift.predicted.mean(axis=1)),
+            "line": {"color": BLUE, "width": 2},
+            "hovertemplate": "p = %{x}: formula %{y:.3f}<extra></extra>",
+        },
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "name": "measured on a batch (engine)",
+            "x": rates,
+            "y": f32(shift.ratio.mean(axis=1)),
+            "marker": {"color": BLUE, "size": 8},
+            "hovertemplate": "p = %{x}: measured %{y:.3f}<extra></extra>",
+        },
+    ]
+    if costs is not None:
+        for name, values, color, symbol in (
+            ("classifier, 1st BatchNorm", costs.ratio_first, VERMILLION, "diamond"),
+            ("classifier, 2nd BatchNorm", costs.ratio_second, ORANGE, "square"),
+            ("control (dropout after), 2nd BN", costs.ratio_after, GREEN, "circle"),
+        ):
+            data.append(
+                {
+                    "type": "scatter",
+                    "mode": "lines+markers",
+                    "name": name,
+                    "x": f32(costs.rates),
+                    "y": f32(values),
+                    "line": {"color": color, "width": 1.5, "dash": "dash"},
+                    "marker": {"color": color, "size": 7, "symbol": symbol},
+                    "hovertemplate": f"{name}, p = %{{x}}: %{{y:.3f}}<extra></extra>",
+                }
+            )
+    return {
+        "data": data,
+        "layout": {
+            "title": chart_title("Variance in eval ÷ variance BatchNorm learned"),
+            "height": 400,
+            "margin": {"l": 56, "r": 10, "t": 40, "b": 40},
+            "xaxis": {"title": {"text": "dropout rate p"}, "range": [-0.02, 0.72]},
+            "yaxis": {"title": {"text": "eval ÷ training variance"}, "range": [0, 1.1]},
+            "legend": legend_below() | {"y": -0.22},
+            "hovermode": "closest",
+            "dragmode": False,
+        },
+    }
+
+
+def dropout_figure(costs: DropoutCosts, metric: str) -> dict[str, Any]:
+    """Held-out score in eval mode against the dropout rate, dropout before
+    each BatchNorm, after the last, and before with statistics re-estimated."""
+    fmt = ".1%" if metric != "auc" else ".3f"
+    every = [*costs.before, *costs.after, *costs.reestimated]
+    low = max(0.4, min(metric_value(s, metric) for s in every) - 0.03)
+    lines = (
+        ("dropout before each BatchNorm", costs.before, VERMILLION, "solid", 3),
+        ("dropout after the last BatchNorm", costs.after, GREEN, "solid", 2.5),
+        ("before, statistics re-estimated", costs.reestimated, BLUE, "dash", 2),
+    )
+    return {
+        "data": [
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "x": f32(costs.rates),
+                "y": f32([metric_value(s, metric) for s in scores]),
+                "name": name,
+                "line": {"color": color, "dash": dash, "width": width},
+                "marker": {"size": 6},
+                "hovertemplate": f"{name}<br>p = %{{x}}: %{{y:{fmt}}}<extra></extra>",
+            }
+            for name, scores, color, dash, width in lines
+        ],
+        "layout": {
+            "title": chart_title("The classifier in eval mode"),
+            "height": 400,
+            "margin": {"l": 56, "r": 10, "t": 40, "b": 40},
+            "xaxis": {"title": {"text": "dropout rate p"}, "range": [-0.02, 0.52]},
+            "yaxis": _metric_axis(metric) | {"range": [low, 1.005]},
+            "legend": legend_below() | {"y": -0.22},
             "hovermode": "closest",
             "dragmode": False,
         },

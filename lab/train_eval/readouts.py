@@ -15,6 +15,7 @@ from typing import Any
 from lab.core.helpers import fmt
 from lab.train_eval import texts as T
 from lab.train_eval.classifier import Score
+from lab.train_eval.cost_figures import metric_value
 from lab.train_eval.costs import (
     FT_EXAMPLES,
     FT_STEPS,
@@ -23,6 +24,7 @@ from lab.train_eval.costs import (
     ServingCosts,
     StaleCosts,
 )
+from lab.train_eval.dropout import SWEEP_FEATURES, SWEEP_ROWS, DropoutCosts, Shift
 
 Block = tuple[str, Any]
 """One thing the section shows, in order: ``("metrics", [(label, value,
@@ -143,4 +145,81 @@ def finetune_readouts(costs: FinetuneCosts, shift: float, metric: str) -> list[B
         ("text", result),
         ("text", verdict),
         ("caption", smallest),
+    ]
+
+
+def _reestimated(re: str, gap: float, recovered: float) -> str:
+    """What re-estimating the statistics recovers of the gap between the two
+    placements: a share of it, none, or there was no gap to close."""
+    if gap <= 0:
+        return T.DROPOUT_NO_GAP.format(re=re, p=f"{HEADLINE:g}")
+    part = "none" if recovered <= 0 else f"{min(recovered / gap, 1.0):.0%}"
+    return T.DROPOUT_REESTIMATED.format(re=re, part=part, p=f"{HEADLINE:g}")
+
+
+HEADLINE = 0.5
+"""The dropout rate the section's sentences quote."""
+
+
+def dropout_readouts(
+    shift: Shift, costs: DropoutCosts, metric: str, seed: int
+) -> list[Block]:
+    """Dropout before BatchNorm: the variance shift on a batch at p = 0.5,
+    then the classifier before and after, and with its statistics re-estimated."""
+    i = shift.rates.index(HEADLINE)
+    k = costs.rates.index(HEADLINE)
+    before, after = costs.before[k], costs.after[k]
+    re = costs.reestimated[k]
+    gap = metric_value(after, metric) - metric_value(before, metric)
+    recovered = metric_value(re, metric) - metric_value(before, metric)
+    return [
+        (
+            "metrics",
+            [
+                (
+                    "Eval ÷ training variance",
+                    fmt(float(shift.ratio[i].mean())),
+                    (
+                        f"A batch through dropout at p = {HEADLINE:g}, mean over its "
+                        "features."
+                    ),
+                ),
+                (f"Dropout before BN, p = {HEADLINE:g}", pct(before, metric), None),
+                (f"Dropout after BN, p = {HEADLINE:g}", pct(after, metric), None),
+                (
+                    "Re-estimated",
+                    pct(re, metric),
+                    "Before-model, statistics re-estimated with dropout off.",
+                ),
+            ],
+        ),
+        (
+            "text",
+            T.DROPOUT_SHIFT.format(
+                rows=f"{SWEEP_ROWS:,}",
+                p=f"{HEADLINE:g}",
+                ratio=fmt(float(shift.ratio[i].mean())),
+                predicted=fmt(float(shift.predicted[i].mean())),
+                one=fmt(1 - HEADLINE),
+                std=fmt(float(shift.eval_std[i].mean())),
+            ),
+        ),
+        (
+            "text",
+            T.DROPOUT_RESULT.format(
+                before=pct(before, metric),
+                p=f"{HEADLINE:g}",
+                after=pct(after, metric),
+                zero=pct(costs.before[costs.rates.index(0.0)], metric),
+                ratio2=fmt(costs.ratio_second[k]),
+                ratio_after=fmt(costs.ratio_after[k]),
+            ),
+        ),
+        ("text", _reestimated(pct(re, metric), gap, recovered)),
+        (
+            "caption",
+            T.DROPOUT_CHECK.format(
+                rows=f"{SWEEP_ROWS:,}", features=SWEEP_FEATURES, seed=seed
+            ),
+        ),
     ]

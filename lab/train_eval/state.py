@@ -99,6 +99,7 @@ SCENARIO_PARAMS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
         "one": {"batch": 1, "step": 100, "pitfall": "eval"},
         "layer": {"norm": "layer", "pattern": "jump", "shift": 3.0, "step": 103},
         "finetune": {"pitfall": "finetune"},
+        "dropout": {"pitfall": "dropout"},
     }
 )
 SCENARIOS = scenarios(SCENARIO_PARAMS, SCENARIO_TEXT)

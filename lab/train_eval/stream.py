@@ -57,7 +57,7 @@ MOMENTA: tuple[float | None, ...] = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, None)
 """The momentum options; ``None`` is torch's cumulative average (factor 1/t)."""
 CUMULATIVE = "none"
 """How a link writes ``momentum=None``: the very word torch uses."""
-PITFALLS: tuple[str, ...] = ("eval", "stale", "finetune")
+PITFALLS: tuple[str, ...] = ("eval", "stale", "finetune", "dropout")
 METRICS: tuple[str, ...] = ("accuracy", "auc")
 
 

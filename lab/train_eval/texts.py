@@ -110,6 +110,12 @@ SCENARIO_TEXT: Mapping[str, tuple[str, str]] = MappingProxyType(
             "updating or frozen, and see what each does to the new data and to "
             "the old.",
         ),
+        "dropout": (
+            "Dropout before BatchNorm",
+            "Dropout changes the variance BatchNorm learns in training but not "
+            "the one it meets in eval (Li et al. 2019): measured on a batch and "
+            "on the classifier, with dropout after BatchNorm as the control.",
+        ),
     }
 )
 
@@ -243,6 +249,7 @@ PITFALL_LABELS: Mapping[str, str] = MappingProxyType(
         "eval": "Forgot model.eval()",
         "stale": "Stale statistics",
         "finetune": "Fine-tuning",
+        "dropout": "Dropout before BN",
     }
 )
 METRIC_LABELS: Mapping[str, str] = MappingProxyType(
@@ -325,6 +332,38 @@ FINETUNE_SMALLEST = (
     "{small} it scores {small_new} on the new data, at {large} {large_new}."
 )
 
+DROPOUT_SHIFT = (
+    "In training, dropout at rate p zeroes each unit with probability p and "
+    "scales the rest by 1/(1 − p): the mean stays, the variance grows, and "
+    "BatchNorm learns the grown one. In eval dropout is off and BatchNorm "
+    "divides a smaller variance by it: Li et al. (2019) call it *variance "
+    "shift*. On a batch of {rows} activations with their own means, at "
+    "p = {p}, the variance in eval is **{ratio}×** the one BatchNorm "
+    "normalizes with in training (the formula: {predicted}; 1 − p = {one}), so "
+    "BatchNorm's eval outputs have a standard deviation of {std}, not 1."
+)
+DROPOUT_RESULT = (
+    "The classifier with dropout **before** each BatchNorm scores **{before}** "
+    "in eval mode at p = {p}; with dropout **after** the last BatchNorm, the "
+    "placement Li et al. recommend, **{after}**; without dropout both score "
+    "{zero}. In eval, the before-model's second BatchNorm meets {ratio2}× the "
+    "variance it learned, the control's {ratio_after}×."
+)
+DROPOUT_REESTIMATED = (
+    "Re-estimating the before-model's statistics with dropout off, without "
+    "training (`reset_running_stats()`, `momentum=None`, forward passes), gives "
+    "{re}: {part} of the gap between the two placements at p = {p}."
+)
+DROPOUT_NO_GAP = (
+    "Re-estimating the before-model's statistics with dropout off gives {re}; "
+    "at p = {p} this seed shows no gap between the placements to close."
+)
+DROPOUT_CHECK = (
+    "The batch: {rows} × {features} activations, masks drawn from seed {seed}; "
+    "the same numbers come out of `nn.Dropout` and `nn.BatchNorm1d` in float32 "
+    "and float64 (tests/unit/train_eval/test_dropout.py)."
+)
+
 # ---- side panel ----
 
 SIDE_WHAT = (
@@ -377,5 +416,7 @@ CHECKLIST_TAB = (
     "frozen, or use GroupNorm. `model.train()` flips every BatchNorm back to "
     "train mode, so re-freeze after each call.\n"
     "- A batch of one in training: BatchNorm1d raises; BatchNorm2d does not, it "
-    "pools over positions instead."
+    "pools over positions instead.\n"
+    "- Dropout right before a BatchNorm shifts the variance between training "
+    "and eval (Li et al. 2019): put dropout after the last BatchNorm."
 )

@@ -31,17 +31,26 @@ from lab.core.workers import default as default_workers
 from lab.train_eval import texts as T
 from lab.train_eval.cache import preload
 from lab.train_eval.classifier import MEMO
-from lab.train_eval.cost_figures import finetune_figure, serving_figure, stale_figure
+from lab.train_eval.cost_figures import (
+    dropout_figure,
+    finetune_figure,
+    serving_figure,
+    stale_figure,
+    variance_figure,
+)
 from lab.train_eval.costs import (
     finetune_costs,
     requests,
     serving_costs,
     stale_costs,
 )
+from lab.train_eval.dropout import DROPOUT, dropout_costs, variance_shift
+from lab.train_eval.dropout import requests as dropout_requests
 from lab.train_eval.model import LiveView, build_live
 from lab.train_eval.panels import body_panel, top_panel
 from lab.train_eval.readouts import (
     Block,
+    dropout_readouts,
     eval_readouts,
     finetune_readouts,
     stale_readouts,
@@ -300,19 +309,22 @@ def _ready(s: TrainEvalState) -> bool:
     when they are done (`lab.ui.jobs`: the script never waits for a worker).
     Without a worker pool (a notebook, AppTest) they are computed here, under
     the bar, and are then here."""
-    needed = requests(s.pitfall, s.cseed, s.cshift)
-    if MEMO.workers is None and default_workers() is None:
-        missing = [c for k, (_, c) in needed.items() if not MEMO.has(k)]
+    if s.pitfall == "dropout":
+        store, needed = DROPOUT, dropout_requests(s.cseed)
+    else:
+        store, needed = MEMO, requests(s.pitfall, s.cseed, s.cshift)
+    if store.workers is None and default_workers() is None:
+        missing = [c for k, (_, c) in needed.items() if not store.has(k)]
         if missing:
             with Progress(T.TRAINING, words=T.PROGRESS) as bar:
                 for i, compute in enumerate(missing):
                     compute(bar.part(i / len(missing), 1 / len(missing)))
         return True
     who = holder()
-    hold("traineval.pitfall", needed, lambda k: MEMO.release(k, who))
+    hold("traineval.pitfall", needed, lambda k: store.release(k, who))
 
     def look() -> tuple[bool, float, str]:
-        answers = [MEMO.ask(k, task, who) for k, (task, _) in needed.items()]
+        answers = [store.ask(k, task, who) for k, (task, _) in needed.items()]
         waiting_for = [a for a in answers if not a.done]
         fraction = sum(1.0 if a.done else a.fraction for a in answers) / len(answers)
         message = waiting_for[0].message if waiting_for else ""
@@ -341,7 +353,7 @@ def classifier() -> None:
         page.slider(
             "cshift",
             "Shift of the new data (std)",
-            disabled=s.pitfall == "eval",
+            disabled=s.pitfall in ("eval", "dropout"),
             on_change=None,
         )
     with cols[2]:
@@ -351,6 +363,8 @@ def classifier() -> None:
         _eval_pitfall(s)
     elif s.pitfall == "stale":
         _stale_pitfall(s)
+    elif s.pitfall == "dropout":
+        _dropout_pitfall(s)
     else:
         _finetune_pitfall(s)
 
@@ -387,6 +401,28 @@ def _finetune_pitfall(s: TrainEvalState) -> None:
         f"finetune-seed{s.cseed}",
     )
     _say(finetune_readouts(costs, s.cshift, s.metric))
+
+
+def _dropout_pitfall(s: TrainEvalState) -> None:
+    shift = variance_shift(s.cseed)
+    if not _ready(s):
+        figure(variance_figure(shift, None), K("chart_variance"), "variance-shift")
+        return
+    costs = dropout_costs(s.cseed)
+    left, right = st.columns(2, gap="medium")
+    with left:
+        figure(
+            variance_figure(shift, costs),
+            K("chart_variance"),
+            f"variance-shift-seed{s.cseed}",
+        )
+    with right:
+        figure(
+            dropout_figure(costs, s.metric),
+            K("chart_dropout"),
+            f"dropout-seed{s.cseed}",
+        )
+    _say(dropout_readouts(shift, costs, s.metric, s.cseed))
 
 
 METRIC_WIDTH = "content"

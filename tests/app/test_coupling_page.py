@@ -29,7 +29,7 @@ pytestmark = pytest.mark.filterwarnings(
     "ignore:`torch.jit.script` is deprecated:DeprecationWarning"
 )
 PAGE = "pages/coupling.py"
-CHARTS = {"spread": 2, "probe": 2, "oneclass": 1, "ghost": 2, "devices": 2}
+CHARTS = {"spread": 2, "probe": 2, "oneclass": 1, "ghost": 2, "devices": 2, "accum": 2}
 
 
 def run(**params: str) -> AppTest:
@@ -194,8 +194,8 @@ def test_each_view_switches_off_exactly_the_controls_it_does_not_use(view):
     assert off == {
         "st-key-coupling-norm": view not in ("probe", "spread"),
         "st-key-coupling-mode": view != "probe",  # BatchNorm, the default
-        "st-key-coupling-ghost": view != "ghost",
-        "st-key-coupling-devices": view != "devices",
+        "st-key-coupling-ghost": view not in ("ghost", "accum"),
+        "st-key-coupling-devices": view not in ("devices", "accum"),
         "st-key-coupling-resamples": view == "probe",
     }
 

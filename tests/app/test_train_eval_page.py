@@ -88,7 +88,8 @@ def test_the_default_view_shows_the_stream_both_modes_and_a_pitfall(at):
 def test_every_scenario_renders_for_every_family(at, scenario, norm):
     visit(at, scenario=scenario.key, norm=norm)
     assert any(scenario.title in i.value for i in at.info)
-    assert len(charts(at)) == 6
+    # the stream, four heatmaps, the pitfall's chart (dropout's: two)
+    assert len(charts(at)) == (7 if scenario.key == "dropout" else 6)
 
 
 @pytest.mark.parametrize(
@@ -97,6 +98,7 @@ def test_every_scenario_renders_for_every_family(at, scenario, norm):
         ("eval", "Served in batches of b"),
         ("stale", "After a shift of the inputs"),
         ("finetune", "After fine-tuning"),
+        ("dropout", "The classifier in eval mode"),
     ],
 )
 @pytest.mark.parametrize("metric_name", ["accuracy", "auc"])
@@ -317,3 +319,19 @@ def test_a_click_on_a_heatmap_cell_focuses_that_example_and_feature(at):
     outline = train["layout"]["shapes"][-1]
     assert (outline["x0"], outline["y0"]) == (1.5, 4.5)
     assert at.query_params["focus"] == "5,2"
+
+
+def test_dropout_before_batchnorm_shows_the_shift_and_its_cost(at):
+    """Li et al. (2019): measured on a batch and on the classifier, with
+    dropout after BatchNorm as the control; the shift slider does not apply."""
+    visit(at, scenario="dropout")
+    titles = [c["layout"]["title"]["text"] for c in charts(at)]
+    assert "Variance in eval ÷ variance BatchNorm learned" in titles
+    assert "The classifier in eval mode" in titles
+    assert segmented(at, "traineval.pitfall").value == "dropout"
+    assert at.slider(key="traineval.cshift").disabled
+    before = metric(at, "Dropout before BN, p = 0.5")
+    after = metric(at, "Dropout after BN, p = 0.5")
+    assert float(before.rstrip("%")) < float(after.rstrip("%"))
+    assert "variance shift" in text(at) and "Li et al. (2019)" in text(at)
+    assert not at.exception

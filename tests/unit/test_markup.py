@@ -21,6 +21,17 @@ def test_the_marks_the_copy_uses():
     assert inline("2 * 3 * 4 and x*y") == "2 * 3 * 4 and x*y"  # no italics
 
 
+def test_links_to_the_app_s_own_pages():
+    """A path of the app, the home page ``/`` included; never another host
+    (``//host``) or a script."""
+    assert inline("[Lab](/)") == '<a href="/">Lab</a>'
+    assert inline("[split](/coupling?scenario=gpus&norm=layer)") == (
+        '<a href="/coupling?scenario=gpus&amp;norm=layer">split</a>'
+    )
+    assert inline("[x](//evil.example)") == "[x](//evil.example)"
+    assert inline("[x](javascript:alert(1))") == "[x](javascript:alert(1))"
+
+
 def test_paragraphs_and_lists():
     html = to_html("One\nline.\n\n- **a**: 1\n- b\nafter\n\n1. first\n2. second")
     assert html == (

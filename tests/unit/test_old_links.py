@@ -11,6 +11,11 @@ settings it opened, the note the page showed (or none) and the link the page
 then wrote (`python -m bench.record_links` writes such a record; it reproduces
 this one from today's code). A change that makes any of them open differently
 fails here.
+
+Later records, made the same way, cover what came after: the scenarios and
+pages they add (tests/data/links_2026-12-05_choose.jsonl: Batch coupling's
+gradient accumulation and Train vs eval's dropout pitfall), and every view of
+the others again. A page joins the record once its links are shared.
 """
 
 from __future__ import annotations
@@ -35,11 +40,13 @@ PAGES = {
     "train_eval": TRAIN_EVAL,
     "why": WHY,
 }
+RECORD_FILES = sorted((Path(__file__).parents[1] / "data").glob("links_*.jsonl"))
+"""Every record: each later one added with the change that needed it (new
+scenarios or pages), the earlier ones kept."""
 RECORDS = [
     json.loads(line)
-    for line in (Path(__file__).parents[1] / "data" / "links_2026-12-05.jsonl")
-    .read_text(encoding="utf-8")
-    .splitlines()
+    for path in RECORD_FILES
+    for line in path.read_text(encoding="utf-8").splitlines()
 ]
 
 

@@ -14,6 +14,8 @@ from hypothesis import strategies as hs
 
 from lab.board import texts as board_texts
 from lab.board.state import PAGE as LAB
+from lab.choose import texts as choose_texts
+from lab.choose.state import PAGE as CHOOSE
 from lab.core.page import CUSTOM, PageSpec
 from lab.coupling import texts as coupling_texts
 from lab.coupling.state import PAGE as COUPLING
@@ -37,6 +39,7 @@ PAGES: dict[str, tuple[PageSpec, object]] = {
     "why": (WHY, why_texts),
     "rms": (RMS, rms_texts),
     "sequences": (SEQUENCES, sequences_texts),
+    "choose": (CHOOSE, choose_texts),
 }
 NAMES = sorted(PAGES)
 
