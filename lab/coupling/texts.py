@@ -172,10 +172,10 @@ Q &= \textstyle\sum_k \sum_{n \in k} x_n^2 \\
             "micro-batch. Per-example families (LayerNorm, GroupNorm) do not "
             "depend on how the batch is cut.",
             formula=r"""\begin{aligned}
-\mu_j &= \tfrac{1}{g}\textstyle\sum_{n\in j} x_n,\qquad
-\sigma_j^2 = \tfrac{1}{g}\textstyle\sum_{n\in j}(x_n-\mu_j)^2 \\
+\mu_j &= \tfrac{1}{g}\textstyle\sum_{n\in j} x_n \\
+\sigma_j^2 &= \tfrac{1}{g}\textstyle\sum_{n\in j}(x_n-\mu_j)^2 \\
 \sigma^2 &= \underbrace{\tfrac1k\textstyle\sum_j \sigma_j^2}_{\text{within}}
-+ \underbrace{\tfrac1k\textstyle\sum_j (\mu_j-\mu)^2}_{\text{between}} \\
+\\ &\quad + \underbrace{\tfrac1k\textstyle\sum_j (\mu_j-\mu)^2}_{\text{between}} \\
 \operatorname{sd}(\mu_j) &= \frac{\sigma}{\sqrt{g}}
 = \sqrt{k}\,\frac{\sigma}{\sqrt{B}}
 \end{aligned}""",

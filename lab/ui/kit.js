@@ -25,7 +25,49 @@ function theme(el) {
     background: css.getPropertyValue("--st-background-color").trim() || "#ffffff",
   };
   markTheme(t.background);
+  scheduleScrollers();
   return t;
+}
+
+// A formula wider than its column scrolls sideways (KaTeX's .katex-display),
+// which a keyboard cannot do unless the scroller takes focus: each one that
+// overflows gets tabindex 0 and a label, checked when the browser is idle after
+// a component draws (reading widths then costs no extra layout). A formula
+// that fits is no tab stop. KaTeX's own spacing overflows most displays by a
+// pixel or two; those are clipped rather than made scrollers.
+const FORMULA_SLACK = 4;
+let scrollersPending = false;
+function scheduleScrollers() {
+  if (scrollersPending) return;
+  scrollersPending = true;
+  const run = () => {
+    scrollersPending = false;
+    for (const el of document.querySelectorAll(".katex-display")) {
+      const excess = el.scrollWidth - el.clientWidth;
+      if (excess > 0 && excess <= FORMULA_SLACK && el.style.overflowX !== "hidden") {
+        el.style.overflowX = "hidden";
+      }
+      const over = excess > FORMULA_SLACK;
+      if (over && el.tabIndex !== 0) {
+        el.tabIndex = 0;
+        el.setAttribute("role", "region");
+        el.setAttribute("aria-label", "Formula (scrolls sideways)");
+      } else if (!over && el.hasAttribute("tabindex")) {
+        el.removeAttribute("tabindex");
+        el.removeAttribute("role");
+        el.removeAttribute("aria-label");
+      }
+    }
+  };
+  if (window.requestIdleCallback) requestIdleCallback(run, { timeout: 1000 });
+  else setTimeout(run, 200);
+  // formulas Streamlit draws after the last component (st.latex in a sidebar)
+  // are seen too: one watcher per page, shared by every component's copy of
+  // this kit, that only schedules the check above
+  if (!window.normlabScrollWatch) {
+    window.normlabScrollWatch = new MutationObserver(scheduleScrollers);
+    window.normlabScrollWatch.observe(document.body, { childList: true, subtree: true });
+  }
 }
 
 // The theme on <body> (data-normlab-theme), for the stylesheet's few rules

@@ -32,11 +32,14 @@ VIEWS = [
     "tensor",
     "coupling",
     "coupling?view=probe",
+    "coupling?scenario=accum",
     "train_eval",
     "train_eval?pitfall=eval",
+    "train_eval?scenario=dropout",
     "sequences",
     "why",
     "rms",
+    "choose",
 ]
 BLOCKING = ("serious", "critical")
 
@@ -209,3 +212,55 @@ def test_the_colour_scale_tells_sign_apart_to_a_colour_blind_eye(
         return
     assert _distance(top, bottom) > 120, (top, bottom)
     assert _distance(top, middle) > 60 and _distance(bottom, middle) > 60
+
+
+# Every formula on screen: [scrolls (wider than its box, not clipped), takes focus]
+SCROLLERS = """() => Array.from(document.querySelectorAll('.katex-display'))
+    .filter((e) => e.offsetParent !== null)
+    .map((e) => [e.scrollWidth > e.clientWidth
+                 && getComputedStyle(e).overflowX !== 'hidden',
+                 e.tabIndex === 0])"""
+
+
+@pytest.mark.parametrize("width", [390, 1400])
+@pytest.mark.parametrize("view", ["", "train_eval", "coupling?scenario=accum"])
+def test_a_formula_wider_than_its_column_takes_keyboard_focus(
+    chromium, warmed, view, width
+):
+    """A formula that scrolls sideways is a tab stop (a keyboard can scroll it);
+    one that fits is not."""
+    context = chromium.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        open_view(page, warmed, view)
+        page.wait_for_function(
+            f"() => ({SCROLLERS})().every(([over, focusable]) => over === focusable)",
+            timeout=10_000,
+        )
+        seen = page.evaluate(SCROLLERS)
+        assert seen, "no formula on screen"
+    finally:
+        context.close()
+
+
+def test_a_formula_in_a_narrow_column_becomes_a_tab_stop(page, warmed):
+    """The same check on a formula put in a column too narrow for it (as a
+    phone's would be for a longer formula): it takes focus and says why."""
+    open_view(page, warmed, "train_eval")
+    page.evaluate(
+        """() => { const box = document.createElement('div');
+            box.style.width = '100px'; box.id = 'narrow';
+            box.appendChild(document.querySelector('.katex-display').cloneNode(true));
+            document.querySelector('h1').after(box); }"""
+    )
+    formula = page.locator("#narrow .katex-display")
+    page.wait_for_function(
+        "() => document.querySelector('#narrow .katex-display').tabIndex === 0",
+        timeout=10_000,
+    )
+    assert formula.get_attribute("aria-label") == "Formula (scrolls sideways)"
+    formula.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "() => document.querySelector('#narrow .katex-display').scrollLeft > 0"
+    )
