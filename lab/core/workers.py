@@ -60,6 +60,8 @@ shows it with `lab.ui.progress.Progress`)."""
 RESULTS_ENV = "NORMLAB_RESULTS"
 WORKERS_ENV = "NORMLAB_WORKERS"
 CANCEL_DIR = ".cancel"
+REAP_EVERY = 0.5
+"""Seconds between looks for runs whose leases have all run out."""
 
 
 class Cancelled(Exception):
@@ -297,11 +299,19 @@ class Workers:
 
     # -- progress from the workers --
     def _listen(self) -> None:
+        # Leases run out without a message to say so: reap on a clock, not only
+        # when the queue falls quiet. A run that reports every 50 ms never let
+        # it fall quiet for the second this waited, so a run everybody had left
+        # went on to its end (tests/unit/test_workers.py caught it, sometimes).
+        next_reap = time.monotonic() + REAP_EVERY
         while True:
+            now = time.monotonic()
+            if now >= next_reap:
+                self._reap()
+                next_reap = now + REAP_EVERY
             try:
-                msg = self._queue.get(timeout=1.0)
+                msg = self._queue.get(timeout=REAP_EVERY)
             except queue.Empty:
-                self._reap()  # leases run out without a message to say so
                 continue
             except (EOFError, OSError):
                 return

@@ -218,7 +218,11 @@ def test_the_nudged_cell_is_reachable_by_keyboard_and_follows_clicks(open_coupli
     page.keyboard.press("Tab")
     page.wait_for_url(re.compile(r"focus=2%2C9\b"))
     wait_idle(page)
-    assert chart(page, 0)["title"].startswith("∂y / ∂x[2, 9]")
+    # the chart draws in the browser's next frame after the script is done
+    page.wait_for_function(
+        "() => document.querySelectorAll('.normlab-figure')[0]"
+        ".dataset.title.startsWith('∂y / ∂x[2, 9]')"
+    )
     # a click on the chart moves the inputs too
     page.mouse.click(*figure_cell(page, 0, 11, 4))
     page.wait_for_url(re.compile(r"focus=11%2C4\b"))
