@@ -76,6 +76,7 @@ page: Page[TrainEvalState] = Page(
     T.HELP,
     body=(LIVE, SIDE),  # what a move of a stream control reruns
     on_arrive=_stop_playing,  # a stream never plays on when you come back
+    parts={"step": ("step_view", "b_reset", "b_back", "b_step", "b_ten", "b_play")},
 )
 K = page.key
 PLAYING = K("_playing")

@@ -33,6 +33,7 @@ import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
 import streamlit as st
@@ -40,6 +41,7 @@ from streamlit.errors import StreamlitInvalidLayoutContextError
 
 from lab.core.helpers import MAX_SEED
 from lab.core.page import CUSTOM, PageSpec
+from lab.ui import present
 from lab.ui.controls import divisor_slider, range_slider
 from lab.ui.sync import (
     CURRENT_PAGE,
@@ -70,6 +72,9 @@ class Page(Generic[S]):
       controls' own values (default: the scenario); while it is unchanged a
       move reruns the body alone.
     - ``on_arrive``: runs when a session comes to this page from another.
+    - ``parts``: the widget keys (under ``prefix``) of a setting's controls
+      beyond its own ``prefix.<setting>`` widget (a step's buttons), so a
+      locked view (``show=``, lab/ui/present.py) hides all of them.
     """
 
     def __init__(
@@ -81,15 +86,24 @@ class Page(Generic[S]):
         body: Sequence[str] | Callable[[S], Sequence[str]] = (),
         sidebar_view: Callable[[S], Any] | None = None,
         on_arrive: Callable[[], None] | None = None,
+        parts: Mapping[str, Sequence[str]] = MappingProxyType({}),
     ) -> None:
         self.prefix = prefix
         self.spec = spec
         self.help = help
-        self.sync: UrlState[S] = UrlState(prefix, spec.cls, spec.parse, spec.to_params)
+        self.sync: UrlState[S] = UrlState(
+            prefix, spec.cls, spec.read_link, spec.to_link
+        )
         self._body = body
         self._sidebar_view = sidebar_view or (lambda s: (s.scenario,))  # type: ignore[attr-defined]
         self._on_arrive = on_arrive
         self._options: dict[str, Callable[[S], Any]] = {}
+        parts = {"focus": ("pick_n", "pick_f"), **parts}
+        self.controls: dict[str, tuple[str, ...]] = {
+            n: tuple(widget_class(self.key(k)) for k in (n, *parts.get(n, ())))
+            for n in spec.names
+        }
+        """Each setting's controls, by the class of their containers."""
 
     def key(self, name: str) -> str:
         """The widget key of setting ``name`` (or of a page-local value)."""
@@ -102,6 +116,7 @@ class Page(Generic[S]):
         exists; return it and the note on the link, if any."""
         arrived = st.session_state.get(CURRENT_PAGE) != self.prefix
         note = self.sync.begin()
+        present.style(self.sync.flags, self.controls)
         if arrived and self._on_arrive is not None:
             self._on_arrive()
         state = self.state()
@@ -144,7 +159,7 @@ class Page(Generic[S]):
         st.title(title, anchor=False)
         st.markdown(intro)
         with st.container(horizontal=True):
-            share_view(self.key("share"), share)
+            share_view(self.key("share"), share, self.controls, self.sync.flags)
             if extra is not None:
                 extra()
         self.scenario_line(state, note)
