@@ -108,7 +108,7 @@ class Share {
     this.presenter = linkRow(root, "normlab-share-presenter", "Presenter link");
     this.ticked = null;
     this.listed = "";
-    if (typeof Embed === "function") this.embed = new Embed(root, studentLink);
+    this.embed = new Embed(root, studentLink);
   }
 
   update(data) {
@@ -146,7 +146,7 @@ class Share {
     const names = shown.map(([n]) => n).filter((n) => this.ticked.has(n));
     const link = presenterLink(names);
     if (this.presenter.textContent !== link) this.presenter.textContent = link;
-    if (this.embed) this.embed.refresh();
+    this.embed.refresh(link);
   }
 }
 

@@ -144,7 +144,8 @@ class UrlState(Generic[S]):
         ss[self.key("_url")] = _canonical(params)
 
 
-_SHARE_JS = (Path(__file__).with_name("share.js"),)
+_SHARE_JS = tuple(Path(__file__).with_name(n) for n in ("share_embed.js", "share.js"))
+"""The share component's files: the iframe snippet and snapshot, the links."""
 
 
 def share_view(

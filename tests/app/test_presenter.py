@@ -74,3 +74,11 @@ def test_show_with_nothing_leaves_no_sidebar():
     css = "\n".join(styles(at))
     assert '[data-testid="stSidebar"],' in css
     assert "Presenter mode" not in css  # show= alone does not enlarge the type
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_streamlits_embedding_parameters_never_reach_the_page(path):
+    """``?embed=true&embed_options=…`` (an <iframe> snippet's link) are
+    Streamlit's own: no note about them, and the page opens as without."""
+    at = visit(open_page(path), embed="true", embed_options="dark_theme")
+    assert not at.warning, [w.value for w in at.warning]
