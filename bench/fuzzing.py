@@ -119,6 +119,7 @@ HOSTILE = (
     "a" * 3000,
     "norm,batch",
     "norm,,nope,norm",
+    "4/5",
     "1",
     "true",
 )

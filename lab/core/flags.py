@@ -6,7 +6,9 @@ say how it is presented, for a course:
 - ``presenter=1``: large type and thick outlines, readable from the back of a
   lecture hall (lab/ui/present.py);
 - ``show=norm,batch``: the only controls left on the page (names of the page's
-  settings); every other control stays at the link's value, out of the way.
+  settings); every other control stays at the link's value, out of the way;
+- ``score=4/5``: a student's predictions (lab/ui/questions.py), right of
+  answered, shown to whoever opens the link.
 
 They are not settings: no scenario fixes them, moving one never makes a view
 "custom", and `PageSpec.to_params` never writes them. The kit reads them from
@@ -23,12 +25,13 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-FLAG_NAMES = ("presenter", "show")
+FLAG_NAMES = ("presenter", "show", "score")
 MAX_SHOW = 300
 """The longest ``show=`` read (every setting of the largest page fits twice)."""
 _ON = {"1": True, "true": True, "yes": True, "on": True}
 _OFF = {"0": False, "false": False, "no": False, "off": False}
 _SAFE = re.compile(r"^[a-z0-9_]{1,24}$")
+_SCORE = re.compile(r"^(\d{1,3})/(\d{1,3})$")
 
 
 @dataclass(frozen=True)
@@ -37,10 +40,11 @@ class ViewFlags:
 
     presenter: bool = False
     show: tuple[str, ...] | None = None
+    score: tuple[int, int] | None = None  # (right, answered)
 
     @property
     def plain(self) -> bool:
-        """True for an ordinary view (nothing for the kit to add)."""
+        """True for an ordinary view (no stylesheet for the kit to add)."""
         return not self.presenter and self.show is None
 
     def params(self) -> dict[str, str]:
@@ -50,6 +54,8 @@ class ViewFlags:
             out["presenter"] = "1"
         if self.show is not None:
             out["show"] = ",".join(self.show)
+        if self.score is not None:
+            out["score"] = "{}/{}".format(*self.score)
         return out
 
 
@@ -89,7 +95,15 @@ def read_flags(
             show, unknown = _names(raw, tuple(controls))
             if unknown:
                 problems.append(f"show ({_unknown(unknown)})")
-    return ViewFlags(presenter=presenter, show=show), rest, problems
+    score = None
+    raw = last("score")
+    if raw is not None:
+        m = _SCORE.match(raw)
+        if m and 0 <= int(m[1]) <= int(m[2]) and int(m[2]) > 0:
+            score = (int(m[1]), int(m[2]))
+        else:
+            problems.append("score (not right/answered, as 4/5)")
+    return ViewFlags(presenter=presenter, show=show, score=score), rest, problems
 
 
 def _names(raw: str, controls: tuple[str, ...]) -> tuple[tuple[str, ...], list[str]]:

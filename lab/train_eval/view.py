@@ -40,6 +40,7 @@ from lab.train_eval.costs import (
 )
 from lab.train_eval.model import LiveView, build_live
 from lab.train_eval.panels import body_panel, top_panel
+from lab.train_eval.questions import QUIZ
 from lab.train_eval.readouts import (
     Block,
     eval_readouts,
@@ -77,6 +78,7 @@ page: Page[TrainEvalState] = Page(
     body=(LIVE, SIDE),  # what a move of a stream control reruns
     on_arrive=_stop_playing,  # a stream never plays on when you come back
     parts={"step": ("step_view", "b_reset", "b_back", "b_step", "b_ten", "b_play")},
+    quiz=QUIZ,
 )
 K = page.key
 PLAYING = K("_playing")

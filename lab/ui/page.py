@@ -41,8 +41,10 @@ from streamlit.errors import StreamlitInvalidLayoutContextError
 
 from lab.core.helpers import MAX_SEED
 from lab.core.page import CUSTOM, PageSpec
+from lab.core.questions import Quiz
 from lab.ui import present
 from lab.ui.controls import divisor_slider, range_slider
+from lab.ui.questions import Asker, score
 from lab.ui.sync import (
     CURRENT_PAGE,
     UrlState,
@@ -75,6 +77,8 @@ class Page(Generic[S]):
     - ``parts``: the widget keys (under ``prefix``) of a setting's controls
       beyond its own ``prefix.<setting>`` widget (a step's buttons), so a
       locked view (``show=``, lab/ui/present.py) hides all of them.
+    - ``quiz``: the page's predict-then-reveal questions (lab/ui/questions.py),
+      asked beside "Share this view".
     """
 
     def __init__(
@@ -87,6 +91,7 @@ class Page(Generic[S]):
         sidebar_view: Callable[[S], Any] | None = None,
         on_arrive: Callable[[], None] | None = None,
         parts: Mapping[str, Sequence[str]] = MappingProxyType({}),
+        quiz: Quiz | None = None,
     ) -> None:
         self.prefix = prefix
         self.spec = spec
@@ -104,6 +109,7 @@ class Page(Generic[S]):
             for n in spec.names
         }
         """Each setting's controls, by the class of their containers."""
+        self.asker = None if quiz is None else Asker(self, quiz)
 
     def key(self, name: str) -> str:
         """The widget key of setting ``name`` (or of a page-local value)."""
@@ -159,9 +165,13 @@ class Page(Generic[S]):
         st.title(title, anchor=False)
         st.markdown(intro)
         with st.container(horizontal=True):
-            share_view(self.key("share"), share, self.controls, self.sync.flags)
+            share_view(
+                self.key("share"), share, self.controls, self.sync.flags, score()
+            )
             if extra is not None:
                 extra()
+            if self.asker is not None:
+                self.asker.draw()
         self.scenario_line(state, note)
 
     def scenario_line(self, state: S, note: str | None) -> None:
@@ -170,6 +180,13 @@ class Page(Generic[S]):
         would move it and make Streamlit mount it afresh)."""
         st.session_state[self.key("_sidebar_drawn")] = (self._sidebar_view(state), note)
         with st.container():
+            shared = self.sync.flags.score
+            if shared is not None:
+                st.success(
+                    f"A shared score: {shared[0]} of {shared[1]} predictions "
+                    "right on the lab's questions (Predict, then reveal).",
+                    icon=":material/emoji_events:",
+                )
             key = state.scenario  # type: ignore[attr-defined]
             link_note_and_scenario(note, self.spec.by_key.get(key), self.sync)
 

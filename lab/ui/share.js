@@ -12,7 +12,7 @@
 
 // How a link presents the page (lab.core.flags) and Streamlit's embedding
 // options: none belongs in a student's link.
-const VIEW_FLAGS = ["presenter", "show"];
+const VIEW_FLAGS = ["presenter", "show", "score"];
 const EMBED_FLAGS = ["embed", "embed_options"];
 
 // The app's own address without the given parameters (unchanged, byte for
@@ -109,6 +109,20 @@ class Share {
     this.ticked = null;
     this.listed = "";
     this.embed = new Embed(root, studentLink);
+    this.score = null; // the "I got 4/5" link, once there are answers
+  }
+
+  // The student's predictions so far (lab/ui/questions.py), as a link that
+  // shows them to whoever opens it.
+  scoreLink() {
+    const [right, answered] = this.data.score;
+    if (!this.score) {
+      this.score = linkRow(this.root, "normlab-share-score", "");
+      this.scoreTitle = this.score.parentNode.firstChild;
+    }
+    this.scoreTitle.textContent =
+      `Your predictions: ${right} of ${answered} right. A link that says so:`;
+    return withParams(studentLink(), { score: `${right}/${answered}` });
   }
 
   update(data) {
@@ -147,6 +161,10 @@ class Share {
     const link = presenterLink(names);
     if (this.presenter.textContent !== link) this.presenter.textContent = link;
     this.embed.refresh(link);
+    if (this.data.score) {
+      const score = this.scoreLink();
+      if (this.score.textContent !== score) this.score.textContent = score;
+    }
   }
 }
 

@@ -149,7 +149,11 @@ _SHARE_JS = tuple(Path(__file__).with_name(n) for n in ("share_embed.js", "share
 
 
 def share_view(
-    key: str, what: str, controls: Mapping[str, tuple[str, ...]], flags: ViewFlags
+    key: str,
+    what: str,
+    controls: Mapping[str, tuple[str, ...]],
+    flags: ViewFlags,
+    score: tuple[int, int],
 ) -> None:
     """'Share this view': the link for students (every control), the presenter
     link (``presenter=1&show=`` the controls ticked; ``controls`` maps each
@@ -158,7 +162,8 @@ def share_view(
     The links are read from the app's own address in the browser
     (lab/ui/share.js): every run, fragment or not, writes the page's state
     there, while a link built here would go stale whenever a fragment reruns
-    without this control.
+    without this control. ``score`` (right, answered): the student's
+    predictions so far, offered as a link once there are any.
     """
     with st.popover("Share this view", icon=":material/share:", width="content"):
         st.caption(f"These links open exactly this view: {what}.")
@@ -167,6 +172,7 @@ def share_view(
             data={
                 "controls": {n: list(c) for n, c in controls.items()},
                 "show": list(flags.show or ()),
+                "score": list(score) if score[1] else None,
             },
         )
 

@@ -115,10 +115,21 @@ def test_every_view_and_its_flags_survive_its_own_link(name):
         state=page_states(page),
         presenter=hs.booleans(),
         show=hs.none() | hs.lists(hs.sampled_from(controls), unique=True).map(tuple),
+        score=hs.none()
+        | hs.integers(1, 999).flatmap(
+            lambda n: hs.tuples(hs.integers(0, n), hs.just(n))
+        ),
     )
-    def check(state, presenter, show):
-        flags = ViewFlags(presenter=presenter, show=show)
+    def check(state, presenter, show, score):
+        flags = ViewFlags(presenter=presenter, show=show, score=score)
         params = page.to_link(state, flags)
         assert page.read_link(params) == (state, flags, None), params
 
     check()
+
+
+def test_a_shared_score_is_read_and_a_bad_one_named():
+    assert LAB.read_link({"score": "4/5"})[1].score == (4, 5)
+    for raw in ("5/4", "0/0", "x/5", "4/5/6", "-1/3", "1000/1000"):
+        _, flags, note = LAB.read_link({"score": raw})
+        assert flags.score is None and "score (not right/answered" in note, raw
