@@ -120,6 +120,9 @@ HOSTILE = (
     "norm,batch",
     "norm,,nope,norm",
     "4/5",
+    "one_idea.2",
+    "one_idea.99",
+    "why_normalize.0",
     "1",
     "true",
 )

@@ -8,7 +8,9 @@ say how it is presented, for a course:
 - ``show=norm,batch``: the only controls left on the page (names of the page's
   settings); every other control stays at the link's value, out of the way;
 - ``score=4/5``: a student's predictions (lab/ui/questions.py), right of
-  answered, shown to whoever opens the link.
+  answered, shown to whoever opens the link;
+- ``lesson=one_idea.2``: step 2 of a guided lesson (lab.core.lessons), whose
+  bar the kit draws over the page (lab/ui/lessons.py).
 
 They are not settings: no scenario fixes them, moving one never makes a view
 "custom", and `PageSpec.to_params` never writes them. The kit reads them from
@@ -25,7 +27,9 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-FLAG_NAMES = ("presenter", "show", "score")
+from lab.core.lessons import flag_value, parse_flag
+
+FLAG_NAMES = ("presenter", "show", "score", "lesson")
 MAX_SHOW = 300
 """The longest ``show=`` read (every setting of the largest page fits twice)."""
 _ON = {"1": True, "true": True, "yes": True, "on": True}
@@ -41,6 +45,7 @@ class ViewFlags:
     presenter: bool = False
     show: tuple[str, ...] | None = None
     score: tuple[int, int] | None = None  # (right, answered)
+    lesson: tuple[str, int] | None = None  # (lesson's key, 1-based step)
 
     @property
     def plain(self) -> bool:
@@ -56,6 +61,8 @@ class ViewFlags:
             out["show"] = ",".join(self.show)
         if self.score is not None:
             out["score"] = "{}/{}".format(*self.score)
+        if self.lesson is not None:
+            out["lesson"] = flag_value(*self.lesson)
         return out
 
 
@@ -103,7 +110,16 @@ def read_flags(
             score = (int(m[1]), int(m[2]))
         else:
             problems.append("score (not right/answered, as 4/5)")
-    return ViewFlags(presenter=presenter, show=show, score=score), rest, problems
+    lesson = None
+    raw = last("lesson")
+    if raw is not None:
+        found = parse_flag(raw)
+        if found is None:
+            problems.append("lesson (no such lesson or step)")
+        else:
+            lesson = (found[0].key, found[1])
+    flags = ViewFlags(presenter=presenter, show=show, score=score, lesson=lesson)
+    return flags, rest, problems
 
 
 def _names(raw: str, controls: tuple[str, ...]) -> tuple[tuple[str, ...], list[str]]:

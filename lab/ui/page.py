@@ -44,6 +44,7 @@ from lab.core.page import CUSTOM, PageSpec
 from lab.core.questions import Quiz
 from lab.ui import present
 from lab.ui.controls import divisor_slider, range_slider
+from lab.ui.lessons import bar, picker
 from lab.ui.questions import Asker, score
 from lab.ui.sync import (
     CURRENT_PAGE,
@@ -110,6 +111,9 @@ class Page(Generic[S]):
         }
         """Each setting's controls, by the class of their containers."""
         self.asker = None if quiz is None else Asker(self, quiz)
+        self.lessons = self.fragment(self.key("lessons"), commit=False)(
+            lambda: picker(self)
+        )
 
     def key(self, name: str) -> str:
         """The widget key of setting ``name`` (or of a page-local value)."""
@@ -163,6 +167,7 @@ class Page(Generic[S]):
         URL (the full run's turn, before the body's slow work)."""
         self.sync.end(state)
         st.title(title, anchor=False)
+        bar(self)
         st.markdown(intro)
         with st.container(horizontal=True):
             share_view(
@@ -172,6 +177,7 @@ class Page(Generic[S]):
                 extra()
             if self.asker is not None:
                 self.asker.draw()
+            self.lessons()
         self.scenario_line(state, note)
 
     def scenario_line(self, state: S, note: str | None) -> None:

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as hs
 
 from lab.core.flags import FLAG_NAMES, ViewFlags, read_flags
+from lab.core.lessons import LESSONS
 from tests.strategies import page_states
 from tests.unit.test_old_links import PAGES as RECORDED
 from tests.unit.test_old_links import RECORDS
@@ -119,9 +120,13 @@ def test_every_view_and_its_flags_survive_its_own_link(name):
         | hs.integers(1, 999).flatmap(
             lambda n: hs.tuples(hs.integers(0, n), hs.just(n))
         ),
+        lesson=hs.none()
+        | hs.sampled_from(list(LESSONS.values())).flatmap(
+            lambda ls: hs.tuples(hs.just(ls.key), hs.integers(1, len(ls.steps)))
+        ),
     )
-    def check(state, presenter, show, score):
-        flags = ViewFlags(presenter=presenter, show=show, score=score)
+    def check(state, presenter, show, score, lesson):
+        flags = ViewFlags(presenter=presenter, show=show, score=score, lesson=lesson)
         params = page.to_link(state, flags)
         assert page.read_link(params) == (state, flags, None), params
 
