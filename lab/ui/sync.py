@@ -100,7 +100,11 @@ class UrlState(Generic[S]):
             # Back from another page: restore this page's last view rather
             # than the defaults.
             self.write(saved)
-        elif ss.get(self.key("_url")) != _canonical(url) or saved is None:
+        elif (
+            (arrived and url)  # a link to this page, even the one it last wrote
+            or ss.get(self.key("_url")) != _canonical(url)
+            or saved is None
+        ):
             state, flags, note = self.read_link(url)
             self.write(state)
             if not moved:

@@ -73,6 +73,20 @@ def test_next_and_back_walk_the_lesson_through_its_pages(key):
     assert "lesson" not in at.query_params
 
 
+def test_back_to_a_page_lands_on_its_step_again():
+    """The page was left at this very link: coming back through it is still
+    opening a link (its lesson's step), not returning to the page's last view."""
+    lesson = LESSONS["one_idea"]
+    at = visit(open_page(), lesson="one_idea.3", scenario="grouped")
+    assert_on_step(at, lesson, 3)
+    button(at, "lesson_next").click().run()
+    assert_on_step(at, lesson, 4)
+    button(at, "lesson_back").click().run()
+    assert_on_step(at, lesson, 3)
+    button(at, "lesson_next").click().run()
+    assert_on_step(at, lesson, 4)
+
+
 def test_a_steps_question_is_the_one_the_quiz_opens_at():
     at = visit(open_page(), lesson="one_idea.2", norm="layer", focus="3,5")
     assert at.session_state["lab._question"] == 1  # axis_ln, the second
