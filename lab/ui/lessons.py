@@ -77,7 +77,7 @@ def bar(page: Page[Any]) -> None:
         box.markdown(step.words)
         if step.question is not None and page.asker is not None:
             ask = page.asker.quiz.by_key(step.question).prompt
-            box.markdown(f"*Predict first* (Predict, then reveal, above): {ask}")
+            box.markdown(f"*Predict first* (Predict, then reveal, below): {ask}")
     row = box.container(horizontal=True)
     row.button(
         "Back",
