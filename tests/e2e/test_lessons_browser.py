@@ -57,3 +57,13 @@ def test_the_lesson_plan_downloads_with_links_that_open_its_steps(page, warmed):
     wait_idle(page, 60_000)
     assert "step 5 of 6: Sequences & padding" in bar_text(page)
     assert "padded" in bar_text(page)
+
+
+def test_start_opens_a_lessons_first_step_even_on_its_own_page(open_lab):
+    page = open_lab("?norm=layer")
+    page.get_by_role("button", name="Guided lessons").click()
+    page.get_by_role("link", name="Start").first.click()
+    page.wait_for_url(lambda url: "lesson=one_idea.1" in url)
+    wait_idle(page, 60_000)
+    assert "step 1 of 6: Lab" in bar_text(page)
+    assert "norm=layer" not in page.url and "focus=3%2C5" in page.url
