@@ -313,8 +313,10 @@ def lesson_plan(
             ask = prompts.get((step.page, step.question))
             out += [
                 "",
-                "   Predict first (Predict, then reveal on the page)"
-                + (f": {ask}" if ask else "."),
+                f"   Predict first: {ask}"
+                if ask
+                else "   Predict first: the page's Predict, then reveal opens at "
+                "this step's question; everyone commits before the reveal.",
             ]
         out.append("")
     out += ["## Discussion questions", "", *(f"- {d}" for d in lesson.discussion)]

@@ -90,7 +90,10 @@ def test_a_question_known_to_the_caller_is_quoted_in_the_plan():
     lesson = LESSONS["one_idea"]
     prompt = QUIZZES["lab"].by_key("axis_bn").prompt
     plan = lesson_plan(lesson, BASE, {("lab", "axis_bn"): prompt})
-    assert f"Predict first (Predict, then reveal on the page): {prompt}" in plan
+    assert f"   Predict first: {prompt}\n" in plan
+    assert (
+        plan.count("opens at this step's question") == 4
+    )  # the other steps with a question
 
 
 def test_a_step_on_no_page_is_refused():
