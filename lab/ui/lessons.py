@@ -47,6 +47,7 @@ def _ask(page: Page[Any], move: int | None) -> None:
 
 
 _PENDING = "_lesson_move"
+NOTES = "The step's words (for the speaker)"
 
 
 def bar(page: Page[Any]) -> None:
@@ -74,10 +75,13 @@ def bar(page: Page[Any]) -> None:
     if not here:
         box.markdown(f"This step is on the **{step.title}** page.")
     else:
-        box.markdown(step.words)
+        # a presenter says the step's sentences: they fold away, so the
+        # charts stay on the projected first screen
+        words = box.expander(NOTES) if page.sync.flags.presenter else box
+        words.markdown(step.words)
         if step.question is not None and page.asker is not None:
             ask = page.asker.quiz.by_key(step.question).prompt
-            box.markdown(f"*Predict first* (Predict, then reveal, below): {ask}")
+            words.markdown(f"*Predict first* (Predict, then reveal, below): {ask}")
     row = box.container(horizontal=True)
     row.button(
         "Back",

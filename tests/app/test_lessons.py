@@ -11,6 +11,7 @@ from dataclasses import asdict
 import pytest
 
 from lab.core.lessons import LESSONS, PAGES, lesson_plan
+from lab.ui.lessons import NOTES
 from lab.ui.sync import CURRENT_PAGE
 from tests.app.pages import open_page, visit
 from tests.unit.test_pages import PAGES as SPECS
@@ -104,6 +105,9 @@ def test_a_bad_lesson_is_named_in_the_note():
 
 def test_a_presenter_stays_one_through_the_lesson():
     at = visit(open_page(), lesson="one_idea.3", scenario="grouped", presenter="1")
+    # the step's words fold away for the speaker
+    (notes,) = [e for e in at.expander if e.label == NOTES]
+    assert any(m.value == LESSONS["one_idea"].steps[2].words for m in notes.markdown)
     button(at, "lesson_next").click().run()
     assert at.query_params["presenter"] == "1"
     assert at.query_params["lesson"] == "one_idea.4"
