@@ -40,6 +40,7 @@ import lab.sequences.state
 import lab.tensor.state
 import lab.train_eval.state
 import lab.why.state
+from lab.core.flags import FLAG_NAMES
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TIMEOUT = 180
@@ -120,14 +121,30 @@ HOSTILE = (
     "\x00",
     "%",
     "a" * 3000,
+    "norm,batch",
+    "norm,,nope,norm",
+    "4/5",
+    "one_idea.2",
+    "one_idea.99",
+    "why_normalize.0",
+    "1",
+    "true",
 )
 
 
 def query_strings(page: Page) -> hs.SearchStrategy[dict[str, list[str]]]:
-    """Query strings as a shared link could carry them, hostile ones included."""
-    names = hs.sampled_from(page.params) | hs.text(min_size=1, max_size=12)
+    """Query strings as a shared link could carry them, hostile ones included:
+    the page's settings, the view flags (lab.core.flags: a presenter link and
+    the controls it shows), unknown names."""
+    names = (
+        hs.sampled_from(page.params)
+        | hs.sampled_from(FLAG_NAMES)
+        | hs.text(min_size=1, max_size=12)
+    )
+    controls = hs.lists(hs.sampled_from(page.params), max_size=4).map(",".join)
     values = (
         hs.sampled_from(HOSTILE)
+        | controls
         | hs.integers(-(10**12), 10**12).map(str)
         | hs.floats(allow_nan=True, allow_infinity=True).map(repr)
         | hs.text(max_size=40)

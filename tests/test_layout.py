@@ -141,6 +141,7 @@ SHARED = {
         "savePng": "lab/ui/kit.js",
         "rgbAt": "lab/ui/kit.js",
         "niceTicks": "lab/ui/kit.js",
+        "scaled": "lab/ui/kit.js",
     },
 }
 

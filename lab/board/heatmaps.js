@@ -22,8 +22,10 @@ const MARGIN = { left: 46, right: 12, top: 30, bottom: 40 };
 const SCALE_WIDTH = 56; // colour bar and its labels, when shown
 
 // window.innerHeight needs no layout, unlike reading an element's size.
+// Presenter mode's larger type makes the header taller (scaled: lab/ui/kit.js).
 function plotHeight() {
-  return Math.round(Math.min(HEIGHT, Math.max(MIN_HEIGHT, window.innerHeight - CHROME)));
+  const room = window.innerHeight - scaled(CHROME);
+  return Math.round(Math.min(scaled(HEIGHT), Math.max(MIN_HEIGHT, room)));
 }
 
 // A value as hover text and the screen reader say it: four significant digits,
@@ -88,13 +90,13 @@ class Heatmap {
     // forced a layout in the middle of Streamlit's update, ~9 ms a redraw.
     if (!this.width) this.width = this.el.clientWidth;
     const width = this.width || 400;
-    const right = MARGIN.right + (this.spec.showscale ? SCALE_WIDTH : 0);
+    const right = scaled(MARGIN.right + (this.spec.showscale ? SCALE_WIDTH : 0));
     const height = plotHeight();
     return {
       width, height,
-      x: MARGIN.left, y: MARGIN.top,
-      w: Math.max(40, width - MARGIN.left - right),
-      h: height - MARGIN.top - MARGIN.bottom,
+      x: scaled(MARGIN.left), y: scaled(MARGIN.top),
+      w: Math.max(40, width - scaled(MARGIN.left) - right),
+      h: height - scaled(MARGIN.top + MARGIN.bottom),
     };
   }
 
@@ -107,29 +109,29 @@ class Heatmap {
     paintCells(this, ctx, this.z, rows, cols, this.stops, zmax, box);
     // Title and axes.
     ctx.fillStyle = th.text;
-    ctx.font = `600 15px ${th.font}`;
+    ctx.font = `600 ${scaled(15)}px ${th.font}`;
     ctx.textBaseline = "alphabetic";
     ctx.textAlign = "left";
-    ctx.fillText(this.spec.title, 4, 18);
-    ctx.font = `12px ${th.font}`;
+    ctx.fillText(this.spec.title, 4, scaled(18));
+    ctx.font = `${scaled(12)}px ${th.font}`;
     ctx.globalAlpha = 0.8;
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
     let xstep = dtick(cols);
-    while (xstep * cw < 18 && xstep < cols) xstep *= 2; // keep labels apart
+    while (xstep * cw < scaled(18) && xstep < cols) xstep *= 2; // keep labels apart
     for (let c = 0; c < cols; c += xstep) {
-      ctx.fillText(String(c), box.x + (c + 0.5) * cw, box.y + box.h + 4);
+      ctx.fillText(String(c), box.x + (c + 0.5) * cw, box.y + box.h + scaled(4));
     }
-    ctx.fillText("feature", box.x + box.w / 2, box.y + box.h + 22);
+    ctx.fillText("feature", box.x + box.w / 2, box.y + box.h + scaled(22));
     ctx.textAlign = "right";
     ctx.textBaseline = "middle";
     let ystep = dtick(rows);
-    while (ystep * ch < 13 && ystep < rows) ystep *= 2; // short plots: fewer labels
+    while (ystep * ch < scaled(13) && ystep < rows) ystep *= 2; // short plots: fewer labels
     for (let r = 0; r < rows; r += ystep) {
-      ctx.fillText(String(r), box.x - 6, box.y + (r + 0.5) * ch);
+      ctx.fillText(String(r), box.x - scaled(6), box.y + (r + 0.5) * ch);
     }
     ctx.save();
-    ctx.translate(12, box.y + box.h / 2);
+    ctx.translate(scaled(12), box.y + box.h / 2);
     ctx.rotate(-Math.PI / 2);
     ctx.textAlign = "center";
     ctx.fillText("example", 0, 0);
@@ -145,16 +147,18 @@ class Heatmap {
       ctx.lineWidth = width;
       ctx.strokeRect(box.x + b0 * cw, box.y + a0 * ch, (b1 - b0 + 1) * cw, (a1 - a0 + 1) * ch);
     };
-    rect(r0, r1, c0, c1, this.shared.colors.halo, 5);
-    rect(r0, r1, c0, c1, this.shared.colors.outline, 2.5);
-    rect(fr, fr, fc, fc, this.shared.colors.halo, 3);
-    rect(fr, fr, fc, fc, this.shared.colors.outline, 1.5);
+    // (thicker for a presenter: scaled)
+    rect(r0, r1, c0, c1, this.shared.colors.halo, scaled(5));
+    rect(r0, r1, c0, c1, this.shared.colors.outline, scaled(2.5));
+    rect(fr, fr, fc, fc, this.shared.colors.halo, scaled(3));
+    rect(fr, fr, fc, fc, this.shared.colors.outline, scaled(1.5));
     this.box = box;
     this.canvas.setAttribute("aria-label", this.describe());
     this.canvas.dataset.title = this.spec.title;
     this.canvas.dataset.outline = `${r0},${r1},${c0},${c1}`;
     this.canvas.dataset.focus = `${fr},${fc}`;
     this.canvas.dataset.shape = `${rows},${cols}`;
+    this.canvas.dataset.scale = th.scale.toFixed(2); // presenter: > 1
     this.canvas.dataset.plot = [box.x, box.y, box.w, box.h].map((v) => v.toFixed(1)).join(",");
   }
 

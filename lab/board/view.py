@@ -23,6 +23,7 @@ from lab.board.model import (
     Board,
     build_board,
 )
+from lab.board.questions import QUIZ
 from lab.board.state import BOARD_FAMILIES, EPS_CHOICES, PAGE, BoardState
 from lab.board.texts import HELP, RUNNING_SOURCE
 from lab.core.families import AXIS_SENTENCE, CHEAT_SHEETS, COUPLING, FORMULAS
@@ -48,7 +49,7 @@ def _sidebar_view(state: BoardState) -> tuple:
 
 
 page: Page[BoardState] = Page(
-    "lab", PAGE, HELP, body=(BOARD,), sidebar_view=_sidebar_view
+    "lab", PAGE, HELP, body=(BOARD,), sidebar_view=_sidebar_view, quiz=QUIZ
 )
 
 

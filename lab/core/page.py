@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
+from lab.core.flags import ViewFlags, read_flags
 from lab.core.params import Spec, as_lists, read_params, summarize, write_params
 
 S = TypeVar("S")
@@ -169,9 +170,26 @@ class PageSpec(Generic[S]):
         one note naming what was ignored or adjusted, or None when the link was
         read as written.
         """
-        values = as_lists(params)
+        state, problems = self._read(as_lists(params))
+        return state, summarize(problems)
+
+    def read_link(
+        self, params: Mapping[str, str | Iterable[str]]
+    ) -> tuple[S, ViewFlags, str | None]:
+        """`parse`, with the view flags (`lab.core.flags`) taken out first and
+        read: what the kit reads from a link. A link without flags opens
+        exactly as `parse` opens it."""
+        flags, values, flag_problems = read_flags(as_lists(params), self.names)
+        state, problems = self._read(values)
+        return state, flags, summarize(problems + flag_problems)
+
+    def to_link(self, state: S, flags: ViewFlags) -> dict[str, str]:
+        """`to_params` and the view flags: what the kit writes into the URL."""
+        return self.to_params(state) | flags.params()
+
+    def _read(self, values: dict[str, list[str]]) -> tuple[S, list[str]]:
         if not values:
-            return self.initial(), None
+            return self.initial(), []
         problems: list[str] = []
         for name, refused in self.refuse.items():
             raw = values.get(name, [""])[-1].strip().lower()
@@ -187,7 +205,7 @@ class PageSpec(Generic[S]):
             name = check.name
             if name in parsed and getattr(fixed, name) != getattr(state, name):
                 problems.append(f"{name} ({check.why(state)})")
-        return self.settle(fixed), summarize(problems)
+        return self.settle(fixed), problems
 
     def to_params(self, state: S) -> dict[str, str]:
         """Query parameters for ``state``: its scenario plus what differs from it.

@@ -18,6 +18,7 @@ from lab.coupling import texts as T
 from lab.coupling.batches import MAX_DEVICES
 from lab.coupling.model import FAMILIES
 from lab.coupling.panels import RESAMPLING, probe_panels, values, view_panel
+from lab.coupling.questions import QUIZ
 from lab.coupling.state import PAGE, VIEWS, CouplingState, ghost_sizes
 from lab.ui.page import Page
 from lab.ui.panel import show
@@ -30,7 +31,7 @@ DEVICES = "coupling.devices-control"
 PROGRESS_AFTER = 0.25
 """Seconds of computing after which a progress bar appears (cached runs: none)."""
 
-page: Page[CouplingState] = Page("coupling", PAGE, T.HELP, body=(BODY,))
+page: Page[CouplingState] = Page("coupling", PAGE, T.HELP, body=(BODY,), quiz=QUIZ)
 
 
 def sidebar() -> tuple[CouplingState, str | None]:

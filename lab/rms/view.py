@@ -35,6 +35,7 @@ from lab.rms.export import (
     torch_snippet,
     training_csv,
 )
+from lab.rms.questions import QUIZ
 from lab.rms.state import (
     C_GRID,
     DELTA_GRID,
@@ -107,7 +108,7 @@ def _reruns(state: RmsState) -> tuple[str, ...]:
     return keys or (TABLE,)
 
 
-page: Page[RmsState] = Page(PREFIX, PAGE, T.HELP, body=_reruns)
+page: Page[RmsState] = Page(PREFIX, PAGE, T.HELP, body=_reruns, quiz=QUIZ)
 
 
 @st.cache_resource(show_spinner=False)

@@ -35,6 +35,7 @@ from lab.sequences.panels import (
     run_panel,
     top_panel,
 )
+from lab.sequences.questions import QUIZ
 from lab.sequences.state import FAMILIES, PAGE, SeqState
 from lab.ui.figure import Click
 from lab.ui.jobs import hold, holder, waiting
@@ -61,7 +62,7 @@ def _reruns(state: SeqState) -> tuple[str, ...]:
     return tuple(keys)
 
 
-page: Page[SeqState] = Page(PREFIX, PAGE, T.HELP, body=_reruns)
+page: Page[SeqState] = Page(PREFIX, PAGE, T.HELP, body=_reruns, quiz=QUIZ)
 K = page.key
 BATCH_DRAWN = K("_batch_drawn")
 

@@ -119,7 +119,7 @@ class Panel {
 
   title(ctx, th) {
     ctx.fillStyle = th.text;
-    ctx.font = `600 16px ${th.font}`;
+    ctx.font = `600 ${scaled(16)}px ${th.font}`;
     ctx.textAlign = "left";
     ctx.textBaseline = "alphabetic";
     ctx.fillText(this.spec.title, 4, 19);

@@ -132,7 +132,7 @@ class Cube extends Panel {
           ctx.fill();
           poly(hx.outline);
           ctx.strokeStyle = kind === "focus" ? colors.outline : "rgba(0,0,0,0.35)";
-          ctx.lineWidth = kind === "focus" ? 2 : 0.8;
+          ctx.lineWidth = kind === "focus" ? scaled(2) : 0.8;
           ctx.stroke();
         }
       }
@@ -157,16 +157,16 @@ class Cube extends Panel {
     const { N, C, P, W, u } = g;
     ctx.fillStyle = th.text;
     ctx.globalAlpha = 0.85;
-    ctx.font = `12px ${th.font}`;
+    ctx.font = `${scaled(12)}px ${th.font}`;
     // C along the front bottom edge
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
     const cstep = Math.max(1, Math.ceil(16 / u));
     for (let c = 0; c < C; c += cstep) ctx.fillText(String(c), g.ox + (c + 0.5) * u, g.oy + 4);
-    ctx.font = `600 14px ${th.font}`;
+    ctx.font = `600 ${scaled(14)}px ${th.font}`;
     ctx.fillText("C", g.ox + (C * u) / 2, g.oy + 20);
     // H·W up the front left edge, as "h,w"
-    ctx.font = `12px ${th.font}`;
+    ctx.font = `${scaled(12)}px ${th.font}`;
     ctx.textAlign = "right";
     ctx.textBaseline = "middle";
     const pstep = Math.max(1, Math.ceil(15 / u));
@@ -177,11 +177,11 @@ class Cube extends Panel {
     ctx.translate(Math.max(12, g.ox - 40), g.oy - (P * u) / 2); // beside its ticks
     ctx.rotate(-Math.PI / 2);
     ctx.textAlign = "center";
-    ctx.font = `600 14px ${th.font}`;
+    ctx.font = `600 ${scaled(14)}px ${th.font}`;
     ctx.fillText("H·W", 0, 0);
     ctx.restore();
     // N along the bottom right edge, receding
-    ctx.font = `12px ${th.font}`;
+    ctx.font = `${scaled(12)}px ${th.font}`;
     ctx.textAlign = "left";
     ctx.textBaseline = "top";
     const step = Math.hypot(g.dx, g.dy);
@@ -190,7 +190,7 @@ class Cube extends Panel {
     for (let n = 0; n < N; n += nstep) {
       ctx.fillText(String(n), x1 + (n + 0.5) * g.dx + 5, g.oy + (n + 0.5) * g.dy + 1);
     }
-    ctx.font = `600 14px ${th.font}`;
+    ctx.font = `600 ${scaled(14)}px ${th.font}`;
     ctx.fillText("N", x1 + N * g.dx + 8, g.oy + N * g.dy - 6);
     ctx.globalAlpha = 1;
   }

@@ -77,7 +77,7 @@ class FlatMap extends Panel {
     this.title(ctx, th);
     ctx.fillStyle = th.text;
     ctx.globalAlpha = 0.85;
-    ctx.font = `12px ${th.font}`;
+    ctx.font = `${scaled(12)}px ${th.font}`;
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
     let last = -Infinity;
@@ -109,7 +109,7 @@ class FlatMap extends Panel {
     const [fr, fc] = this.rc(f);
     const rect = (a0, a1, b0, b1, color, width) => {
       ctx.strokeStyle = color;
-      ctx.lineWidth = width;
+      ctx.lineWidth = scaled(width);
       ctx.strokeRect(box.x + b0 * cw, box.y + a0 * ch, (b1 - b0 + 1) * cw, (a1 - a0 + 1) * ch);
     };
     const out = this.outline(f);

@@ -24,6 +24,7 @@ from lab.core.helpers import divisors, fmt, noun
 from lab.core.norms import FAMILY_NAMES
 from lab.tensor.model import TensorView, build_view, pitfall_code
 from lab.tensor.panels import cube_panels, pitfall_panels, unfolded_panels
+from lab.tensor.questions import QUIZ
 from lab.tensor.state import PAGE, TENSOR_FAMILIES, VIEWS, TensorState
 from lab.tensor.texts import (
     CLICK_NOTE,
@@ -64,7 +65,7 @@ def _reruns(state: TensorState) -> tuple[str, ...]:
     return (SHAPE, CELLS)
 
 
-page: Page[TensorState] = Page("tensor", PAGE, HELP, body=_reruns)
+page: Page[TensorState] = Page("tensor", PAGE, HELP, body=_reruns, quiz=QUIZ)
 
 
 def sidebar() -> tuple[TensorState, str | None]:

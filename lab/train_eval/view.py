@@ -48,6 +48,7 @@ from lab.train_eval.dropout import DROPOUT, dropout_costs, variance_shift
 from lab.train_eval.dropout import requests as dropout_requests
 from lab.train_eval.model import LiveView, build_live
 from lab.train_eval.panels import body_panel, top_panel
+from lab.train_eval.questions import QUIZ
 from lab.train_eval.readouts import (
     Block,
     dropout_readouts,
@@ -85,6 +86,8 @@ page: Page[TrainEvalState] = Page(
     T.HELP,
     body=(LIVE, SIDE),  # what a move of a stream control reruns
     on_arrive=_stop_playing,  # a stream never plays on when you come back
+    parts={"step": ("step_view", "b_reset", "b_back", "b_step", "b_ten", "b_play")},
+    quiz=QUIZ,
 )
 K = page.key
 PLAYING = K("_playing")

@@ -317,10 +317,13 @@ class Figure {
   layoutBox() {
     const L = this.fig.layout || {};
     const width = this.width || this.el.clientWidth || 420;
-    const height = L.height || 400;
-    const m = { ...DEFAULT_MARGIN, ...(L.margin || {}) };
+    // sizes at the page's scale: larger for a presenter (scaled: lab/ui/kit.js)
+    const height = scaled(L.height || 400);
+    const m = Object.fromEntries(
+      Object.entries({ ...DEFAULT_MARGIN, ...(L.margin || {}) }).map(([k, v]) => [k, scaled(v)]),
+    );
     const bar = this.traces.some((tr) => tr.type === "heatmap" && tr.t.showscale !== false && this.isShown(tr));
-    const right = m.r + (bar ? 46 : 0);
+    const right = m.r + (bar ? scaled(46) : 0);
     const x = m.l, y = m.t;
     return {
       width, height, x, y,

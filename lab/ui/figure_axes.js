@@ -37,7 +37,7 @@ Object.assign(Figure.prototype, {
     const grid = s.showgrid !== false && !this.traces.some((tr) => tr.type === "heatmap" && (tr.xa === a.name || tr.ya === a.name));
     const labels = s.showticklabels !== false;
     ctx.save();
-    ctx.font = `12px ${font}`;
+    ctx.font = `${scaled(12)}px ${font}`;
     ctx.fillStyle = th.text;
     ctx.strokeStyle = th.text;
     let last = -Infinity;
@@ -94,7 +94,7 @@ Object.assign(Figure.prototype, {
     const t = s.title && plainText(typeof s.title === "string" ? s.title : s.title.text);
     if (t) {
       ctx.globalAlpha = 0.85;
-      ctx.font = `13px ${font}`;
+      ctx.font = `${scaled(13)}px ${font}`;
       if (a.letter === "x") {
         ctx.textAlign = "center";
         ctx.textBaseline = "top";
@@ -116,7 +116,7 @@ Object.assign(Figure.prototype, {
 
   labelWidth(ctx, ticks, font) {
     ctx.save();
-    ctx.font = `12px ${font}`;
+    ctx.font = `${scaled(12)}px ${font}`;
     let w = 0;
     for (const [, text] of ticks) w = Math.max(w, ctx.measureText(text).width);
     ctx.restore();
@@ -150,7 +150,7 @@ Object.assign(Figure.prototype, {
     const text = this.title();
     if (!text) return;
     const t = (this.fig.layout || {}).title || {};
-    let size = (t.font && t.font.size) || 15;
+    let size = scaled((t.font && t.font.size) || 15);
     ctx.save();
     ctx.fillStyle = th.text;
     ctx.font = `600 ${size}px ${font}`;
@@ -179,7 +179,7 @@ Object.assign(Figure.prototype, {
     ctx.fillStyle = grad;
     ctx.fillRect(x, y0, w, h);
     ctx.save();
-    ctx.font = `11px ${font}`;
+    ctx.font = `${scaled(11)}px ${font}`;
     ctx.fillStyle = th.text;
     ctx.globalAlpha = 0.8;
     ctx.textAlign = "left";

@@ -153,7 +153,7 @@ Object.assign(Figure.prototype, {
     const line = t.line || {};
     if (mode.includes("lines") && line.width !== 0) {
       ctx.strokeStyle = line.color || color;
-      ctx.lineWidth = line.width ?? 2;
+      ctx.lineWidth = scaled(line.width ?? 2);
       ctx.setLineDash(DASH[line.dash] || []);
       ctx.lineJoin = "round";
       ctx.globalAlpha = t.opacity ?? 1;
@@ -244,13 +244,13 @@ Object.assign(Figure.prototype, {
       }
       if (line.width !== 0) {
         ctx.strokeStyle = line.color || "#444";
-        ctx.lineWidth = line.width ?? 2;
+        ctx.lineWidth = scaled(line.width ?? 2);
         ctx.setLineDash(DASH[line.dash] || []);
         ctx.strokeRect(Math.min(x0, x1), Math.min(y0, y1), Math.abs(x1 - x0), Math.abs(y1 - y0));
       }
     } else {
       ctx.strokeStyle = ink(line.color || "#444", this.th);
-      ctx.lineWidth = line.width ?? 2;
+      ctx.lineWidth = scaled(line.width ?? 2);
       ctx.setLineDash(DASH[line.dash] || []);
       ctx.beginPath();
       ctx.moveTo(x0, y0);
@@ -265,7 +265,7 @@ Object.assign(Figure.prototype, {
     const y = this.refPos(an.yref || "y", an.y, axes, box, "y", true);
     if (!Number.isFinite(x) || !Number.isFinite(y)) return;
     const lines = plainText(an.text).split("\n");
-    const size = (an.font && an.font.size) || 12;
+    const size = scaled((an.font && an.font.size) || 12);
     ctx.save();
     ctx.font = `${size}px ${font}`;
     ctx.fillStyle = (an.font && an.font.color) || th.text;

@@ -16,13 +16,23 @@ function decode(b64, Type = Float32Array) {
 // ---- the page's theme ----
 
 // Streamlit's theme colours and font, read from its CSS variables at draw
-// time, so light and dark themes both read well.
+// time, so light and dark themes both read well; and the presenter's scale
+// for text and lines on canvas (assets/presenter.css sets --normlab-scale on
+// a presenter link's page; 1 elsewhere), kept for `scaled` until the next draw.
+let drawScale = 1;
+
 function theme(el) {
   const css = getComputedStyle(el);
+  // --normlab-scale: relative to the root's type, which a presenter's grows
+  const scale = parseFloat(css.getPropertyValue("--normlab-scale"));
+  drawScale = scale
+    ? (scale * parseFloat(getComputedStyle(document.documentElement).fontSize)) / 16
+    : 1;
   const t = {
     text: css.getPropertyValue("--st-text-color").trim() || "#31333f",
     font: css.getPropertyValue("--st-font").trim() || "sans-serif",
     background: css.getPropertyValue("--st-background-color").trim() || "#ffffff",
+    scale: drawScale,
   };
   markTheme(t.background);
   scheduleScrollers();
@@ -80,6 +90,11 @@ function markTheme(background) {
   const [r, g, b] = hexToRgb(background);
   const name = 0.299 * r + 0.587 * g + 0.114 * b < 128 ? "dark" : "light";
   if (document.body.dataset.normlabTheme !== name) document.body.dataset.normlabTheme = name;
+}
+
+// A size on canvas (font, line, margin) in CSS pixels, at the page's scale.
+function scaled(n) {
+  return n * drawScale;
 }
 
 // ---- numbers ----
@@ -200,18 +215,18 @@ function chartParts(owner, png) {
 // A vertical colour bar right of ``box`` for a scale symmetric around zero,
 // ±zmax, its ticks written by ``label``.
 function colorBar(ctx, stops, box, zmax, th, label = fmt) {
-  const x = box.x + box.w + 14, w = 12;
+  const x = box.x + box.w + scaled(14), w = scaled(12);
   for (let i = 0; i < box.h; i++) {
     ctx.fillStyle = colorAt(stops, 1 - i / box.h);
     ctx.fillRect(x, box.y + i, w, 1.5);
   }
   ctx.fillStyle = th.text;
   ctx.globalAlpha = 0.8;
-  ctx.font = `11px ${th.font}`;
+  ctx.font = `${scaled(11)}px ${th.font}`;
   ctx.textAlign = "left";
   ctx.textBaseline = "middle";
   for (const v of niceTicks(zmax)) {
-    ctx.fillText(label(v), x + w + 4, box.y + (1 - (v + zmax) / (2 * zmax)) * box.h);
+    ctx.fillText(label(v), x + w + scaled(4), box.y + (1 - (v + zmax) / (2 * zmax)) * box.h);
   }
   ctx.globalAlpha = 1;
 }

@@ -34,6 +34,7 @@ import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
 import streamlit as st
@@ -41,7 +42,11 @@ from streamlit.errors import StreamlitInvalidLayoutContextError
 
 from lab.core.helpers import MAX_SEED
 from lab.core.page import CUSTOM, PageSpec
+from lab.core.questions import Quiz
+from lab.ui import present
 from lab.ui.controls import divisor_slider, range_slider
+from lab.ui.lessons import bar, picker
+from lab.ui.questions import Asker, score
 from lab.ui.sync import (
     CURRENT_PAGE,
     UrlState,
@@ -71,6 +76,11 @@ class Page(Generic[S]):
       controls' own values (default: the scenario); while it is unchanged a
       move reruns the body alone.
     - ``on_arrive``: runs when a session comes to this page from another.
+    - ``parts``: the widget keys (under ``prefix``) of a setting's controls
+      beyond its own ``prefix.<setting>`` widget (a step's buttons), so a
+      locked view (``show=``, lab/ui/present.py) hides all of them.
+    - ``quiz``: the page's predict-then-reveal questions (lab/ui/questions.py),
+      asked beside "Share this view".
     """
 
     def __init__(
@@ -82,15 +92,29 @@ class Page(Generic[S]):
         body: Sequence[str] | Callable[[S], Sequence[str]] = (),
         sidebar_view: Callable[[S], Any] | None = None,
         on_arrive: Callable[[], None] | None = None,
+        parts: Mapping[str, Sequence[str]] = MappingProxyType({}),
+        quiz: Quiz | None = None,
     ) -> None:
         self.prefix = prefix
         self.spec = spec
         self.help = help
-        self.sync: UrlState[S] = UrlState(prefix, spec.cls, spec.parse, spec.to_params)
+        self.sync: UrlState[S] = UrlState(
+            prefix, spec.cls, spec.read_link, spec.to_link
+        )
         self._body = body
         self._sidebar_view = sidebar_view or (lambda s: (s.scenario,))  # type: ignore[attr-defined]
         self._on_arrive = on_arrive
         self._options: dict[str, Callable[[S], Any]] = {}
+        parts = {"focus": ("pick_n", "pick_f"), **parts}
+        self.controls: dict[str, tuple[str, ...]] = {
+            n: tuple(widget_class(self.key(k)) for k in (n, *parts.get(n, ())))
+            for n in spec.names
+        }
+        """Each setting's controls, by the class of their containers."""
+        self.asker = None if quiz is None else Asker(self, quiz)
+        self.lessons = self.fragment(self.key("lessons"), commit=False)(
+            lambda: picker(self)
+        )
 
     def key(self, name: str) -> str:
         """The widget key of setting ``name`` (or of a page-local value)."""
@@ -103,6 +127,7 @@ class Page(Generic[S]):
         exists; return it and the note on the link, if any."""
         arrived = st.session_state.get(CURRENT_PAGE) != self.prefix
         note = self.sync.begin()
+        present.style(self.sync.flags, self.controls)
         if arrived and self._on_arrive is not None:
             self._on_arrive()
         state = self.state()
@@ -143,11 +168,17 @@ class Page(Generic[S]):
         URL (the full run's turn, before the body's slow work)."""
         self.sync.end(state)
         st.title(title, anchor=False)
+        bar(self)
         st.markdown(intro)
         with st.container(horizontal=True):
-            share_view(self.key("share"), share)
+            share_view(
+                self.key("share"), share, self.controls, self.sync.flags, score()
+            )
             if extra is not None:
                 extra()
+            if self.asker is not None:
+                self.asker.draw()
+            self.lessons()
         self.scenario_line(state, note)
 
     def scenario_line(self, state: S, note: str | None) -> None:
@@ -156,6 +187,13 @@ class Page(Generic[S]):
         would move it and make Streamlit mount it afresh)."""
         st.session_state[self.key("_sidebar_drawn")] = (self._sidebar_view(state), note)
         with st.container():
+            shared = self.sync.flags.score
+            if shared is not None:
+                st.success(
+                    f"A shared score: {shared[0]} of {shared[1]} predictions "
+                    "right on the lab's questions (Predict, then reveal).",
+                    icon=":material/emoji_events:",
+                )
             key = state.scenario  # type: ignore[attr-defined]
             link_note_and_scenario(note, self.spec.by_key.get(key), self.sync)
 

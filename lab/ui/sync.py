@@ -18,11 +18,15 @@ from typing import Any, Generic, TypeVar
 import streamlit as st
 
 from lab.core.families import SCENARIO_LEFT
+from lab.core.flags import ViewFlags
 from lab.ui.components import component
 
 S = TypeVar("S")
 
 CURRENT_PAGE = "_lab.page"
+FLAGS = "_lab.flags"
+"""The session's view flags: one presenter, whichever page it is on."""
+PLAIN = ViewFlags()
 
 
 def _url_now() -> dict[str, list[str]]:
@@ -54,20 +58,26 @@ def ensure_routed() -> None:
 
 
 class UrlState(Generic[S]):
-    """A page's state: a frozen dataclass; each field is the widget ``prefix.name``."""
+    """A page's state: a frozen dataclass; each field is the widget ``prefix.name``.
+
+    Beside the state, the link's view flags (`lab.core.flags.ViewFlags`: a
+    presenter link, the controls it shows): read with it, kept for the session
+    and written back with it on every URL write, so no move of a control turns
+    a presenter link into an ordinary one.
+    """
 
     def __init__(
         self,
         prefix: str,
         cls: type[S],
-        parse: Callable[[Mapping[str, list[str]]], tuple[S, str | None]],
-        to_params: Callable[[S], dict[str, str]],
+        read: Callable[[Mapping[str, list[str]]], tuple[S, ViewFlags, str | None]],
+        to_link: Callable[[S, ViewFlags], dict[str, str]],
     ) -> None:
         self.prefix = prefix
         self.cls = cls
         self.names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
-        self.parse = parse
-        self.to_params = to_params
+        self.read_link = read
+        self.to_link = to_link
 
     def key(self, name: str) -> str:
         return f"{self.prefix}.{name}"
@@ -80,13 +90,25 @@ class UrlState(Generic[S]):
         arrived = ss.get(CURRENT_PAGE) != self.prefix
         ss[CURRENT_PAGE] = self.prefix
         saved = ss.get(self.key("_state"))
-        if arrived and not url and saved is not None:
-            # Back from another page: Streamlit dropped the query string on the
-            # way; restore this page's last view rather than the defaults.
+        moved = arrived and not url
+        if moved:
+            # From another page: Streamlit dropped the query string on the way.
+            # A presenter stays one; the controls a link showed were the other
+            # page's.
+            ss[FLAGS] = ViewFlags(presenter=self.flags.presenter)
+        if moved and saved is not None:
+            # Back from another page: restore this page's last view rather
+            # than the defaults.
             self.write(saved)
-        elif ss.get(self.key("_url")) != _canonical(url) or saved is None:
-            state, note = self.parse(url)
+        elif (
+            (arrived and url)  # a link to this page, even the one it last wrote
+            or ss.get(self.key("_url")) != _canonical(url)
+            or saved is None
+        ):
+            state, flags, note = self.read_link(url)
             self.write(state)
+            if not moved:
+                ss[FLAGS] = flags
             ss[self.key("_note")] = note
             ss[self.key("_parsed")] = state
         else:  # widgets that were not rendered last run lost their keys
@@ -95,6 +117,11 @@ class UrlState(Generic[S]):
             if ss.get(self.key("_parsed")) != self.read():
                 ss[self.key("_note")] = None  # the user has moved on from the link
         return ss.get(self.key("_note"))
+
+    @property
+    def flags(self) -> ViewFlags:
+        """The view flags of this session's current link."""
+        return st.session_state.get(FLAGS, PLAIN)
 
     def write(self, state: S) -> None:
         """Set every widget's session-state value (only before the widgets exist)."""
@@ -115,25 +142,43 @@ class UrlState(Generic[S]):
         ss[self.key("_state")] = state
         if ss.get(self.key("_parsed")) != state:
             ss[self.key("_note")] = None  # the user has moved on from the link
-        params = self.to_params(state)
+        params = self.to_link(state, self.flags)
         if _canonical(params) != _canonical(_url_now()):
             st.query_params.from_dict(params)
         ss[self.key("_url")] = _canonical(params)
 
 
-_SHARE_JS = Path(__file__).with_name("share.js")
+_SHARE_JS = tuple(Path(__file__).with_name(n) for n in ("share_embed.js", "share.js"))
+"""The share component's files: the iframe snippet and snapshot, the links."""
 
 
-def share_view(key: str, what: str) -> None:
-    """'Share this view' for a page whose fragments rerun on their own.
+def share_view(
+    key: str,
+    what: str,
+    controls: Mapping[str, tuple[str, ...]],
+    flags: ViewFlags,
+    score: tuple[int, int],
+) -> None:
+    """'Share this view': the link for students (every control), the presenter
+    link (``presenter=1&show=`` the controls ticked; ``controls`` maps each
+    setting to its controls' classes), and what embedding needs.
 
-    The link is read from the address bar in the browser (lab/ui/share.js):
-    every run, fragment or not, writes the page's state there, while a link
-    built here would go stale whenever a fragment reruns without this control.
+    The links are read from the app's own address in the browser
+    (lab/ui/share.js): every run, fragment or not, writes the page's state
+    there, while a link built here would go stale whenever a fragment reruns
+    without this control. ``score`` (right, answered): the student's
+    predictions so far, offered as a link once there are any.
     """
     with st.popover("Share this view", icon=":material/share:", width="content"):
-        st.caption(f"This link opens exactly this view: {what}.")
-        component("normlab_share", _SHARE_JS)(key=key)
+        st.caption(f"These links open exactly this view: {what}.")
+        component("normlab_share", *_SHARE_JS)(
+            key=key,
+            data={
+                "controls": {n: list(c) for n, c in controls.items()},
+                "show": list(flags.show or ()),
+                "score": list(score) if score[1] else None,
+            },
+        )
 
 
 def link_note_and_scenario(

@@ -36,6 +36,7 @@ from lab.why.cache import (
     xiong_task,
 )
 from lab.why.models import INITS, VARIANT_NAMES
+from lab.why.questions import QUIZ
 from lab.why.runs import LR_GRID, Sweep, run_sweep
 from lab.why.state import BATCHES, PAGE, WIDTHS, WhyState, lr_label
 from lab.why.verdicts import (
@@ -54,7 +55,7 @@ BODY = "why.body"
 LR_VIEWS = "why.lr-views"
 STACKS = "why.stacks"
 
-page: Page[WhyState] = Page("why", PAGE, T.HELP, body=(BODY,))
+page: Page[WhyState] = Page("why", PAGE, T.HELP, body=(BODY,), quiz=QUIZ)
 
 log = logging.getLogger(__name__)
 
