@@ -17,6 +17,7 @@ from lab.choose import texts as T
 from lab.choose.cost import KINDS, PRESETS, preset_of
 from lab.choose.flow import ARCH_NAMES, ARCHS
 from lab.choose.panels import cost_panel, flow_panel, pitfalls_panel, tables_panel
+from lab.choose.questions import QUIZ
 from lab.choose.state import (
     MAX_COUNT,
     MAX_HIDDEN,
@@ -35,7 +36,7 @@ CHEAT = f"{PREFIX}.cheatsheet"
 """The cheat sheet's key: its container's class is what the print stylesheet
 keeps (assets/style.css)."""
 
-page: Page[ChooseState] = Page(PREFIX, PAGE, T.HELP, body=(FLOW,))
+page: Page[ChooseState] = Page(PREFIX, PAGE, T.HELP, body=(FLOW,), quiz=QUIZ)
 KIND_LABELS = {"tokens": "Transformer tokens", "conv": "Conv feature map"}
 
 

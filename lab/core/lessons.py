@@ -25,6 +25,7 @@ PAGES = {  # page file stem → (title, path under the app's address, widget pre
     "sequences": ("Sequences & padding", "sequences", "seq"),
     "why": ("Why normalize", "why", "why"),
     "rms": ("LayerNorm vs RMSNorm", "rms", "rms"),
+    "choose": ("Choose a norm", "choose", "choose"),
 }
 
 
@@ -202,6 +203,14 @@ _lesson(
                 "output is the same with any padding, any batch, and in eval: "
                 "one reason transformers use it (Ba et al. 2016).",
                 "layer",
+            ),
+            Step(
+                "choose",
+                {"scenario": "lm"},
+                "Put it together: a language model on 8 GPUs. Padding decides it "
+                "before anything else does, and each reason links back to the "
+                "page you just saw. Change the answers and see when BatchNorm "
+                "comes back.",
             ),
         ),
         (

@@ -1,31 +1,25 @@
 """Heavy runs off the script thread: one process pool per server, shared jobs.
 
-A Streamlit server is one Python process, and a training run inside it holds the
-GIL for seconds: every other student's click waits behind it (measured with
-`bench/classroom.py`). `Workers` runs such computations in a pool of worker
-processes instead, created once per server:
+A training run inside the one Python process of a Streamlit server holds the GIL
+for seconds, and every other student's click waits behind it (bench/classroom.py):
+`Workers` runs such computations in a pool of worker processes, one per server:
 
 - a session asks for a result by key; identical requests from many sessions
   share one job, and each waiting session mirrors its progress (reported by the
   worker) or its place in the queue ("2 runs ahead of yours");
-- a session that stops waiting (its student changed a control) withdraws; a job
-  nobody waits for any more is cancelled, before it starts or at its next
-  progress report;
-- a page need not wait in its script at all: `Workers.ask` asks for a result
-  and returns at once, with the result or how far the job is. Each poll holds
-  the job for a few seconds (a lease); a page polls again while it still wants
-  it (a progress fragment does, every second), and a job whose leases all ran
-  out is cancelled like an abandoned one. So a run never holds a script thread
-  (a class of 200 clicking while runs queue: bench/classroom.py);
-- results travel as plain arrays: the worker writes them as ``.npz`` into a
-  results directory (atomically: a temporary file, then a rename), and the
-  server reads them with ``allow_pickle=False``. Several replicas can share the
-  directory; a truncated or foreign file is ignored and the result recomputed.
+- a session that stops waiting (its student moved on) withdraws; a job nobody
+  waits for is cancelled, before it starts or at its next progress report;
+- a page need not wait in its script: `Workers.ask` returns at once, with the
+  result or how far the job is, and holds the job for a few seconds (a lease);
+  a progress fragment asks again every second while it wants it, and a job
+  whose leases all ran out is cancelled like an abandoned one;
+- results travel as plain arrays: ``.npz`` files written atomically into a
+  results directory, read with ``allow_pickle=False``. Replicas can share it;
+  a truncated or foreign file is ignored and the result recomputed.
 
 Pure Python and numpy: `lab.ui` keeps one `Workers` per server process (one
-worker per core but one, `pool_size`), tests drive it directly. Workers run
-single-threaded torch (their numbers repeat, and workers do not fight over
-threads).
+worker per core but one, `pool_size`); tests drive it directly. Workers run
+single-threaded torch (their numbers repeat; they do not fight over threads).
 """
 
 from __future__ import annotations
@@ -60,8 +54,7 @@ shows it with `lab.ui.progress.Progress`)."""
 RESULTS_ENV = "NORMLAB_RESULTS"
 WORKERS_ENV = "NORMLAB_WORKERS"
 CANCEL_DIR = ".cancel"
-REAP_EVERY = 0.5
-"""Seconds between looks for runs whose leases have all run out."""
+REAP_EVERY = 0.5  # seconds between looks for runs whose leases ran out
 
 
 class Cancelled(Exception):
@@ -299,10 +292,8 @@ class Workers:
 
     # -- progress from the workers --
     def _listen(self) -> None:
-        # Leases run out without a message to say so: reap on a clock, not only
-        # when the queue falls quiet. A run that reports every 50 ms never let
-        # it fall quiet for the second this waited, so a run everybody had left
-        # went on to its end (tests/unit/test_workers.py caught it, sometimes).
+        # Leases run out without a message to say so: reap on a clock (a run
+        # reporting every 50 ms never lets the queue fall quiet).
         next_reap = time.monotonic() + REAP_EVERY
         while True:
             now = time.monotonic()

@@ -24,6 +24,7 @@ FIRST = {  # each page's first question's view, as the page's state holds it
     "pages/sequences.py": {"scenario": "ragged"},
     "pages/why.py": {"scenario": "six_layers", "depth": 6},
     "pages/rms.py": {"scenario": "big_mean", "mean": 10.0},
+    "pages/choose.py": {"scenario": "detector", "per_device": 2},
 }
 
 

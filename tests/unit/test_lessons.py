@@ -30,7 +30,12 @@ def test_the_three_lessons_go_through_the_pages_the_issue_names():
         return [p for i, p in enumerate(pages) if i == 0 or pages[i - 1] != p]
 
     assert order(route["one_idea"]) == ["lab", "tensor"]
-    assert order(route["transformers"]) == ["coupling", "train_eval", "sequences"]
+    assert order(route["transformers"]) == [
+        "coupling",
+        "train_eval",
+        "sequences",
+        "choose",
+    ]
     assert order(route["why_normalize"]) == ["why", "rms"]
     for lesson in LESSONS.values():
         assert len(lesson.objectives) >= 2 and len(lesson.discussion) >= 2

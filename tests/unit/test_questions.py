@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from lab.board.questions import QUIZ as LAB
+from lab.choose.questions import QUIZ as CHOOSE
 from lab.core.questions import MIN_QUESTIONS, Question, Quiz
 from lab.coupling.questions import QUIZ as COUPLING
 from lab.rms.questions import QUIZ as RMS
@@ -24,6 +25,7 @@ QUIZZES = {
     "why": WHY,
     "rms": RMS,
     "sequences": SEQUENCES,
+    "choose": CHOOSE,
 }
 EVERY = [(name, q.key) for name, quiz in QUIZZES.items() for q in quiz.questions]
 
