@@ -21,9 +21,12 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
 from lab.board.state import PAGE as LAB
+from lab.choose.state import PAGE as CHOOSE
 from lab.core.page import PageSpec
 from lab.core.params import Choice, Eps, Ints, Num, OnGrid
 from lab.coupling.state import PAGE as COUPLING
+from lab.rms.state import PAGE as RMS
+from lab.sequences.state import PAGE as SEQUENCES
 from lab.tensor.state import PAGE as TENSOR
 from lab.train_eval.state import PAGE as TRAIN_EVAL
 from lab.why.state import PAGE as WHY
@@ -34,6 +37,9 @@ PAGES: dict[str, PageSpec] = {
     "coupling": COUPLING,
     "train_eval": TRAIN_EVAL,
     "why": WHY,
+    "sequences": SEQUENCES,
+    "rms": RMS,
+    "choose": CHOOSE,
 }
 HOSTILE = (
     "zzz=1",
@@ -82,10 +88,12 @@ def random_link(page: PageSpec, rnd: random.Random) -> str:
     return urlencode(page.to_params(state))
 
 
-def record(seed: int = 20261205) -> list[dict]:
+def record(seed: int = 20261205, pages: list[str] | None = None) -> list[dict]:
     rnd = random.Random(seed)
     out = []
     for name, page in PAGES.items():
+        if pages is not None and name not in pages:
+            continue
         queries = ["", *(f"scenario={k}" for k in page.keys)]
         for param, spec in page.specs.items():
             queries += [urlencode({param: v}) for v in samples(spec)]
@@ -112,8 +120,11 @@ def record(seed: int = 20261205) -> list[dict]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", type=Path)
+    ap.add_argument(
+        "--pages", help="comma-separated pages to record (default: every page)"
+    )
     args = ap.parse_args()
-    rows = record()
+    rows = record(pages=args.pages.split(",") if args.pages else None)
     with args.out.open("w", encoding="utf-8") as f:
         for r in rows:
             f.write(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n")

@@ -15,7 +15,10 @@ fails here.
 Later records, made the same way, cover what came after: the scenarios and
 pages they add (tests/data/links_2026-12-05_choose.jsonl: Batch coupling's
 gradient accumulation and Train vs eval's dropout pitfall), and every view of
-the others again. A page joins the record once its links are shared.
+the others again. A page joins the record once its links are shared:
+tests/data/links_2026-12-05_pages.jsonl holds Sequences & padding and
+LayerNorm vs RMSNorm (hosted since the day before) and Choose a norm
+(`python -m bench.record_links --pages sequences,rms,choose`).
 """
 
 from __future__ import annotations
@@ -28,7 +31,10 @@ from urllib.parse import parse_qs
 import pytest
 
 from lab.board.state import PAGE as LAB
+from lab.choose.state import PAGE as CHOOSE
 from lab.coupling.state import PAGE as COUPLING
+from lab.rms.state import PAGE as RMS
+from lab.sequences.state import PAGE as SEQUENCES
 from lab.tensor.state import PAGE as TENSOR
 from lab.train_eval.state import PAGE as TRAIN_EVAL
 from lab.why.state import PAGE as WHY
@@ -39,6 +45,9 @@ PAGES = {
     "coupling": COUPLING,
     "train_eval": TRAIN_EVAL,
     "why": WHY,
+    "sequences": SEQUENCES,
+    "rms": RMS,
+    "choose": CHOOSE,
 }
 RECORD_FILES = sorted((Path(__file__).parents[1] / "data").glob("links_*.jsonl"))
 """Every record: each later one added with the change that needed it (new
