@@ -50,6 +50,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _join(rank: int, world: int, port: int) -> None:
+    """This process as device ``rank`` of ``world``, over gloo on loopback."""
+    dist.init_process_group(
+        "gloo",
+        init_method=f"tcp://127.0.0.1:{port}",
+        rank=rank,
+        world_size=world,
+        timeout=timedelta(seconds=30),
+    )
+
+
 def _worker(rank: int, world: int, port: int, data: np.ndarray, out) -> None:
     """One device: all-reduce the sums, all-gather the moments, normalize.
 
@@ -59,13 +70,7 @@ def _worker(rank: int, world: int, port: int, data: np.ndarray, out) -> None:
     """
     try:
         shard = torch.from_numpy(data)
-        dist.init_process_group(
-            "gloo",
-            init_method=f"tcp://127.0.0.1:{port}",
-            rank=rank,
-            world_size=world,
-            timeout=timedelta(seconds=30),
-        )
+        _join(rank, world, port)
         x = shard.double()  # b_k,C
         c = x.shape[1]
         sums = torch.cat(
@@ -94,13 +99,7 @@ def _accum_worker(rank: int, world: int, port: int, micro: list, out) -> None:
     micro-batch, each micro-batch normalized with its own; then the sums over
     the micro-batches, which are the effective batch's."""
     try:
-        dist.init_process_group(
-            "gloo",
-            init_method=f"tcp://127.0.0.1:{port}",
-            rank=rank,
-            world_size=world,
-            timeout=timedelta(seconds=30),
-        )
+        _join(rank, world, port)
         stats, outputs, total = [], [], None
         for shard in (torch.from_numpy(m) for m in micro):
             x = shard.double()  # b,C
