@@ -29,6 +29,7 @@ from lab.choose.state import (
 )
 from lab.ui.page import Page
 from lab.ui.panel import show
+from lab.ui.present import stage
 
 PREFIX = "choose"
 FLOW, COST = f"{PREFIX}.flow", f"{PREFIX}.cost"
@@ -72,7 +73,8 @@ def body(state: ChooseState) -> None:
 
 @page.fragment(FLOW)
 def flow() -> None:
-    show(flow_panel(page.state()), page.key("flow_panel"))
+    with stage():  # a presenter's first screen (lab/ui/present.py)
+        show(flow_panel(page.state()), page.key("flow_panel"))
 
 
 def _apply_preset() -> None:

@@ -22,6 +22,7 @@ from lab.coupling.questions import QUIZ
 from lab.coupling.state import PAGE, VIEWS, CouplingState, ghost_sizes
 from lab.ui.page import Page
 from lab.ui.panel import show
+from lab.ui.present import stage
 from lab.ui.progress import Progress
 
 BODY = "coupling.body"
@@ -158,7 +159,7 @@ def body_fragment() -> None:
     """
     state = page.state()
     main, side = st.columns([7, 3], gap="large")
-    with main:
+    with main, stage():
         main_panel(state)
     with side:
         side_panel(state)

@@ -56,6 +56,7 @@ from lab.rms.words import plain, seed_rows
 from lab.ui.jobs import hold, holder, waiting
 from lab.ui.page import Page
 from lab.ui.panel import show
+from lab.ui.present import stage
 from lab.ui.progress import Progress
 
 PREFIX = "rms"
@@ -160,7 +161,8 @@ def body(state: RmsState) -> None:
 
 @page.fragment(TABLE)
 def table_fragment() -> None:
-    show(P.table_panel(M.table_of(page.state())), page.key("panel_table"))
+    with stage():  # a presenter's first screen (lab/ui/present.py)
+        show(P.table_panel(M.table_of(page.state())), page.key("panel_table"))
 
 
 @page.fragment(MEAN)

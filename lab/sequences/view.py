@@ -41,6 +41,7 @@ from lab.ui.figure import Click
 from lab.ui.jobs import hold, holder, waiting
 from lab.ui.page import Page
 from lab.ui.panel import show
+from lab.ui.present import stage
 from lab.ui.progress import Progress
 
 PREFIX = "seq"
@@ -137,7 +138,8 @@ def body_fragment() -> None:
     page.focus_pickers(
         s.focus, (s.batch * s.tokens, s.features), ("Token row", "Channel"), width=140
     )
-    show(focus_panel(numbers), K("panel_body"), on_click=_clicked)
+    with stage():  # a presenter's first screen (lab/ui/present.py)
+        show(focus_panel(numbers), K("panel_body"), on_click=_clicked)
 
 
 @page.fragment(BATCH)

@@ -31,7 +31,9 @@ class FlatMap extends Panel {
 
   box() {
     const width = this.size();
-    const height = this.spec.height;
+    // raw over normalized: a presenter's pair fits under the page's header
+    // together (heightCap: lab/ui/kit.js)
+    const height = Math.min(this.spec.height, Math.max(120, heightCap / 2));
     const right = MAP_MARGIN.right + (this.spec.showscale ? SCALE_WIDTH : 0);
     return {
       width, height, x: MAP_MARGIN.left, y: MAP_MARGIN.top,

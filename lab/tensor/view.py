@@ -44,6 +44,7 @@ from lab.tensor.texts import (
 )
 from lab.ui.components import component
 from lab.ui.page import Page
+from lab.ui.present import stage
 
 CELLS = "tensor.cells"
 SHAPE = "tensor.shape"
@@ -268,7 +269,7 @@ def body(state: TensorState) -> None:
     with st.container(key="tensor-wrap-split"):  # wraps on narrow screens
         main, side = st.columns([7, 3], gap="large")
     with main:
-        place = st.container()
+        place = stage()  # a presenter's first screen (lab/ui/present.py)
         st.caption(UNFOLDED_CAPTION)
     with side:
         side_panel()  # every family's part; CSS shows the canvas's family

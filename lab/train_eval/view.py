@@ -69,6 +69,7 @@ from lab.ui.figure import figure
 from lab.ui.jobs import hold, holder, waiting
 from lab.ui.page import Page
 from lab.ui.panel import show
+from lab.ui.present import stage
 from lab.ui.progress import Progress
 
 R = TypeVar("R")
@@ -295,7 +296,8 @@ def _panels(view: LiveView) -> None:
     """The stream, the two modes, serving alone and the variance readout: two
     panels (lab/ui/panel.py) around the focus pickers, so that a step redraws
     two elements and two number inputs instead of some fifty elements."""
-    show(top_panel(view), K("panel_top"))
+    with stage():  # a presenter's first screen (lab/ui/present.py)
+        show(top_panel(view), K("panel_top"))
     s = view.state
     page.focus_pickers(
         s.focus, (s.batch, s.features), ("Example", "Feature"), width=140

@@ -318,7 +318,7 @@ class Figure {
     const L = this.fig.layout || {};
     const width = this.width || this.el.clientWidth || 420;
     // sizes at the page's scale: larger for a presenter (scaled: lab/ui/kit.js)
-    const height = scaled(L.height || 400);
+    const height = Math.min(scaled(L.height || 400), heightCap);
     const m = Object.fromEntries(
       Object.entries({ ...DEFAULT_MARGIN, ...(L.margin || {}) }).map(([k, v]) => [k, scaled(v)]),
     );

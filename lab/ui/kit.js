@@ -20,6 +20,10 @@ function decode(b64, Type = Float32Array) {
 // for text and lines on canvas (assets/presenter.css sets --normlab-scale on
 // a presenter link's page; 1 elsewhere), kept for `scaled` until the next draw.
 let drawScale = 1;
+// A presenter's charts are no taller than this (CSS px): --normlab-figure-cap
+// of the window's height (assets/presenter.css), so a chart fits the first
+// screen of a projector under the page's header. No cap elsewhere.
+let heightCap = Infinity;
 
 function theme(el) {
   const css = getComputedStyle(el);
@@ -28,6 +32,8 @@ function theme(el) {
   drawScale = scale
     ? (scale * parseFloat(getComputedStyle(document.documentElement).fontSize)) / 16
     : 1;
+  const cap = parseFloat(css.getPropertyValue("--normlab-figure-cap"));
+  heightCap = cap > 0 ? Math.max(200, cap * window.innerHeight) : Infinity;
   const t = {
     text: css.getPropertyValue("--st-text-color").trim() || "#31333f",
     font: css.getPropertyValue("--st-font").trim() || "sans-serif",
@@ -40,32 +46,39 @@ function theme(el) {
 }
 
 // A formula wider than its column scrolls sideways (KaTeX's .katex-display),
-// which a keyboard cannot do unless the scroller takes focus: each one that
-// overflows gets tabindex 0 and a label, checked when the browser is idle after
-// a component draws (reading widths then costs no extra layout). A formula
-// that fits is no tab stop. KaTeX's own spacing overflows most displays by a
-// pixel or two; those are clipped rather than made scrollers.
+// and so does a panel's table on a narrow screen (a phone, a presenter's
+// projector), which a keyboard cannot do unless the scroller takes focus: each
+// one that overflows gets tabindex 0 and a label, checked when the browser is
+// idle after a component draws (reading widths then costs no extra layout).
+// One that fits is no tab stop. KaTeX's own spacing overflows most displays by
+// a pixel or two; those are clipped rather than made scrollers.
 const FORMULA_SLACK = 4;
+const SCROLLERS = [
+  [".katex-display", "Formula (scrolls sideways)"],
+  [".normlab-panel-table", "Table (scrolls sideways)"],
+];
 let scrollersPending = false;
 function scheduleScrollers() {
   if (scrollersPending) return;
   scrollersPending = true;
   const run = () => {
     scrollersPending = false;
-    for (const el of document.querySelectorAll(".katex-display")) {
-      const excess = el.scrollWidth - el.clientWidth;
-      if (excess > 0 && excess <= FORMULA_SLACK && el.style.overflowX !== "hidden") {
-        el.style.overflowX = "hidden";
-      }
-      const over = excess > FORMULA_SLACK;
-      if (over && el.tabIndex !== 0) {
-        el.tabIndex = 0;
-        el.setAttribute("role", "region");
-        el.setAttribute("aria-label", "Formula (scrolls sideways)");
-      } else if (!over && el.hasAttribute("tabindex")) {
-        el.removeAttribute("tabindex");
-        el.removeAttribute("role");
-        el.removeAttribute("aria-label");
+    for (const [selector, label] of SCROLLERS) {
+      for (const el of document.querySelectorAll(selector)) {
+        const excess = el.scrollWidth - el.clientWidth;
+        if (excess > 0 && excess <= FORMULA_SLACK && el.style.overflowX !== "hidden") {
+          el.style.overflowX = "hidden";
+        }
+        const over = excess > FORMULA_SLACK;
+        if (over && el.tabIndex !== 0) {
+          el.tabIndex = 0;
+          el.setAttribute("role", "region");
+          el.setAttribute("aria-label", label);
+        } else if (!over && el.hasAttribute("tabindex")) {
+          el.removeAttribute("tabindex");
+          el.removeAttribute("role");
+          el.removeAttribute("aria-label");
+        }
       }
     }
   };

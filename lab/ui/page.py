@@ -167,19 +167,20 @@ class Page(Generic[S]):
         line under them: the link's note and the scenario's sentence. Writes the
         URL (the full run's turn, before the body's slow work)."""
         self.sync.end(state)
-        st.title(title, anchor=False)
-        bar(self)
-        st.markdown(intro)
-        with st.container(horizontal=True):
-            share_view(
-                self.key("share"), share, self.controls, self.sync.flags, score()
-            )
-            if extra is not None:
-                extra()
-            if self.asker is not None:
-                self.asker.draw()
-            self.lessons()
-        self.scenario_line(state, note)
+        with st.container(key=present.TOP):  # first on a presenter's page
+            st.title(title, anchor=False)
+            bar(self)
+            st.markdown(intro)
+            with st.container(horizontal=True):
+                share_view(
+                    self.key("share"), share, self.controls, self.sync.flags, score()
+                )
+                if extra is not None:
+                    extra()
+                if self.asker is not None:
+                    self.asker.draw()
+                self.lessons()
+            self.scenario_line(state, note)
 
     def scenario_line(self, state: S, note: str | None) -> None:
         """The note on an unusable link and the scenario's sentence, in one

@@ -5,6 +5,15 @@ says ``presenter=1`` or ``show=…`` (`lab.core.flags`), as one stylesheet.
   sizes are in rem), enlarged readouts, the intro left to the speaker, and
   ``--normlab-scale``, which the canvas components read (lab/ui/kit.js
   ``theme``) to draw larger labels and thicker outlines.
+- **The first screen**: a presenter's page shows its header, then its
+  *stage* (`stage`: the chart or table the page is about, marked by its
+  view), then the rest, so on a projector (1280 × 720 at 150 %: 853 × 480
+  CSS px) the raw and the normalized are on screen together. The stylesheet
+  reorders the page with CSS ``order`` (the header's container `TOP` first,
+  the stage's ancestors next), puts a side column beside the stage under it,
+  and caps a chart's height at a part of the screen's (lab/ui/kit.js). The
+  page's elements, keys and runs are those of an ordinary link; only where
+  they are drawn differs (a keyboard still meets them in the script's order).
 - **Locked** (``show=``): every control of a setting the link does not list is
   hidden, with whatever in the sidebar holds none of the shown ones (an
   expander, a caption); the sidebar goes when nothing is left in it. The
@@ -23,6 +32,7 @@ from functools import cache
 from pathlib import Path
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from lab.core.flags import ViewFlags
 
@@ -30,6 +40,17 @@ CSS = Path(__file__).resolve().parents[2] / "assets" / "presenter.css"
 SIDEBAR = '[data-testid="stSidebar"]'
 CONTENT = '[data-testid="stSidebarUserContent"]'
 EXPAND = '[data-testid="stExpandSidebarButton"]'
+TOP = "normlab-top"
+"""The key of the container of a page's header (`lab.ui.page.Page.header`)."""
+STAGE = "normlab-stage"
+"""The key of the container of a page's stage (`stage`)."""
+
+
+def stage() -> DeltaGenerator:
+    """The container of what a presenter's first screen shows under the
+    header: one per page, around the page's main chart (or table). An
+    ordinary link draws it like any container."""
+    return st.container(key=STAGE)
 
 
 @cache

@@ -23,6 +23,7 @@ from lab.core.workers import default as default_workers
 from lab.ui.figure import figure
 from lab.ui.jobs import hold, holder, waiting
 from lab.ui.page import Page
+from lab.ui.present import stage
 from lab.ui.progress import Progress
 from lab.why import figures as F
 from lab.why import texts as T
@@ -273,7 +274,8 @@ def sweep_verdict(state: WhyState, res: Results) -> None:
 
 def sweep_charts(state: WhyState, res: Results) -> None:
     sweep = res.sweep
-    a, b = st.columns(2)
+    with stage():  # a presenter's first screen (lab/ui/present.py)
+        a, b = st.columns(2)
     with a:
         figure(F.lr_figure(sweep, state.lr), "why.chart_lr", "why-lr-sweep")
     with b:
