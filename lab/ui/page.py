@@ -56,6 +56,10 @@ from lab.ui.sync import (
 )
 
 S = TypeVar("S")
+PICKER = "scenario-picker"
+"""The scenario box's fragment (under the page's prefix)."""
+LINE = "scenario-line"
+"""The scenario line's fragment: the link's note, the scenario's sentence."""
 
 
 def widget_class(key: str) -> str:
@@ -115,6 +119,9 @@ class Page(Generic[S]):
         self.lessons = self.fragment(self.key("lessons"), commit=False)(
             lambda: picker(self)
         )
+        self._on_pick: Callable[[], None] | None = None
+        self._picker = self.fragment(self.key(PICKER), commit=False)(self._draw_picker)
+        self._line = self.fragment(self.key(LINE), commit=False)(self._draw_line)
 
     def key(self, name: str) -> str:
         """The widget key of setting ``name`` (or of a page-local value)."""
@@ -185,8 +192,16 @@ class Page(Generic[S]):
     def scenario_line(self, state: S, note: str | None) -> None:
         """The note on an unusable link and the scenario's sentence, in one
         container that is always there (an element appearing above the body
-        would move it and make Streamlit mount it afresh)."""
-        st.session_state[self.key("_sidebar_drawn")] = (self._sidebar_view(state), note)
+        would move it and make Streamlit mount it afresh). A fragment: a move
+        that leaves or finds a scenario reruns it with the body (`changed`)."""
+        st.session_state[self.key("_link_note")] = note
+        self._line()
+
+    def _draw_line(self) -> None:
+        ss = st.session_state
+        state, note = self.state(), ss.get(self.key("_link_note"))
+        ss[self.key("_sidebar_drawn")] = (self._sidebar_view(state), note)
+        ss[self.key("_scenario_drawn")] = state.scenario  # type: ignore[attr-defined]
         with st.container():
             shared = self.sync.flags.score
             if shared is not None:
@@ -205,12 +220,30 @@ class Page(Generic[S]):
         (see the module's note), plus any control fragment whose options moved."""
         state = self.state()
         ss = st.session_state
-        if ss.get(self.key("_sidebar_drawn")) != (self._sidebar_view(state), None):
-            st.rerun()
+        scenario: list[str] = []
+        drawn_view = ss.get(self.key("_sidebar_drawn"))
+        if drawn_view != (self._sidebar_view(state), None):
+            if not self._only_scenario_moved(state):
+                st.rerun()
+            scenario = [self.key(PICKER), self.key(LINE)]
         drawn = ss.get(self.key("_options_drawn"), {})
         stale = [k for k, fn in self._options.items() if drawn.get(k) != fn(state)]
         body = self._body(state) if callable(self._body) else self._body
-        st.rerun([*body, *stale])
+        st.rerun([*body, *stale, *scenario])
+
+    def _only_scenario_moved(self, state: S) -> bool:
+        """Whether the sidebar and the line differ from what they drew by the
+        scenario alone (a move left one, or came back to one): then its box and
+        its line rerun with the body, and the sidebar's other controls are
+        not redrawn (each costs the browser a few ms, docs/streamlit.md)."""
+        ss = st.session_state
+        drawn, scenario = (
+            ss.get(self.key(k)) for k in ("_sidebar_drawn", "_scenario_drawn")
+        )
+        if drawn is None or drawn[1] is not None or scenario is None:
+            return False
+        was = replace(state, scenario=scenario)  # type: ignore[type-var]
+        return self._sidebar_view(was) == drawn[0]
 
     def _picked(self) -> None:
         key = st.session_state[self.key("scenario")]
@@ -224,11 +257,22 @@ class Page(Generic[S]):
         the ones the page's spec keeps; "Custom" forgets its sentence.
         ``on_pick`` runs after a scenario (not "Custom") was applied."""
 
+        self._on_pick = on_pick
+        self._picker()
+
+    def _draw_picker(self) -> None:
+        """The scenario box, a fragment of its own (see `scenario_line`)."""
+
         def picked() -> None:
             self._picked()
+            on_pick = self._on_pick
             if on_pick is not None and st.session_state[self.key("scenario")] != CUSTOM:
                 on_pick()
+            st.rerun()  # the whole page: the scenario set every control
 
+        # the scenario the controls are in now (a fragment rerun of its own
+        # comes after a move, before anything wrote it)
+        self.set("scenario", self.state().scenario)  # type: ignore[attr-defined]
         by_key = self.spec.by_key
         st.selectbox(
             "Scenario",

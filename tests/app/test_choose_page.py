@@ -65,8 +65,9 @@ def test_answering_the_flow_changes_the_advice_and_the_link():
     at = run()
     assert picks(at) == "Choose LayerNorm."
     segmented(at, "choose.arch").set_value("cnn").run()
-    segmented(at, "choose.ragged").set_value("no").run()
     whole(at)  # the sidebar's controls, drawn by a full run
+    segmented(at, "choose.ragged").set_value("no").run()
+    whole(at)
     at.number_input(key="choose.per_device").set_value(2).run()
     whole(at)
     assert picks(at) == "Choose GroupNorm."

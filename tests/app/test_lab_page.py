@@ -174,17 +174,31 @@ def test_a_move_that_changes_only_the_board_reruns_only_the_board(
 @pytest.mark.parametrize(
     ("query", "move"),
     [
-        # the scenario becomes Custom: the sidebar's selectbox must change
         ({}, ("slider", "lab.batch", 20)),
         ({"norm": "group"}, ("select_slider", "lab.groups", 8)),
-        # eval enables "shift since training" and changes the formula
-        ({"scenario": "custom"}, ("button_group", "lab.mode", "eval")),
     ],
 )
-def test_a_move_that_changes_the_sidebar_reruns_the_whole_page(query, move):
+def test_leaving_a_scenario_reruns_the_board_and_the_scenario_box_alone(query, move):
+    """The scenario becomes Custom: its box in the sidebar and its line under
+    the title are fragments, rerun with the board; the sidebar's other
+    controls are not redrawn (lab.ui.page.Page.changed)."""
     at = run(**query)
     kind, key, value = move
     next(w for w in getattr(at, kind) if w.key == key).set_value(value).run()
+    assert not at.exception
+    assert not at.title and len(charts(at)) == 2
+    assert at.selectbox(key="lab.scenario").value == "custom"
+    assert not any(s.key == "lab.features" for s in at.slider)  # not redrawn
+    assert any("changed" in i.value for i in at.info)  # the line says so
+    at.run()  # the whole page again, as the browser shows it
+    assert at.selectbox(key="lab.scenario").value == "custom"
+    assert next(w for w in getattr(at, kind) if w.key == key).value == value
+
+
+def test_a_move_that_changes_the_sidebar_beyond_the_scenario_reruns_the_page():
+    """Eval enables "shift since training" and changes the formula."""
+    at = run(scenario="custom")
+    next(w for w in at.button_group if w.key == "lab.mode").set_value("eval").run()
     assert not at.exception
     assert at.title and at.sidebar.children
     assert not only_the_board_reran(at)
