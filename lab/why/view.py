@@ -20,12 +20,12 @@ import numpy as np
 import streamlit as st
 
 from lab.core.workers import default as default_workers
-from lab.ui.figure import figure
 from lab.ui.jobs import hold, holder, waiting
 from lab.ui.page import Page
+from lab.ui.panel import show
 from lab.ui.present import stage
 from lab.ui.progress import Progress
-from lab.why import figures as F
+from lab.why import panels as P
 from lab.why import texts as T
 from lab.why.cache import (
     RunStore,
@@ -43,12 +43,9 @@ from lab.why.state import BATCHES, PAGE, WIDTHS, WhyState, lr_label
 from lab.why.verdicts import (
     MAX_WORK,
     highest_spread,
-    landscape_verdict,
     lr_verdict,
-    noise_verdict,
     seed_table_for,
     sweep_work,
-    xiong_verdict,
 )
 from lab.why.xiong import XIONG_DEPTHS, XiongResult, xiong_sweep
 
@@ -209,7 +206,7 @@ def too_heavy(state: WhyState) -> None:
 def sweep_header(res: Results) -> None:
     """The sweep's title, what was trained, and each variant's highest rate."""
     sweep = res.sweep
-    st.subheader(T.SECTIONS["sweep"])
+    st.subheader(T.SECTIONS["sweep"], divider="gray", anchor=False)
     cfg = sweep.config
     st.caption(
         T.SWEEP_CAPTION.format(
@@ -272,16 +269,6 @@ def sweep_verdict(state: WhyState, res: Results) -> None:
         st.table(table)
 
 
-def sweep_charts(state: WhyState, res: Results) -> None:
-    sweep = res.sweep
-    with stage():  # a presenter's first screen (lab/ui/present.py)
-        a, b = st.columns(2)
-    with a:
-        figure(F.lr_figure(sweep, state.lr), "why.chart_lr", "why-lr-sweep")
-    with b:
-        figure(F.curves_figure(sweep, state.lr), "why.chart_curves", "why-loss-curves")
-
-
 def _looking_at(state: WhyState) -> WhyState:
     """``state`` with what to look at (lr, blocks) as the controls hold it now:
     a fragment reruns with the arguments of its enclosing run, whose runs
@@ -297,47 +284,15 @@ def lr_views(state: WhyState, res: Results) -> None:
     fragment), and the fragment puts the new view in the URL first."""
     page.steps("lr", "Look at learning rate", LR_GRID, lr_label, on_change=None)
     state = _looking_at(state)
-    sweep_charts(state, res)
-    landscape_section(state, res)
-    noise_section(state, res)
-
-
-def landscape_section(state: WhyState, res: Results) -> None:
-    sweep = res.sweep
-    st.subheader(T.SECTIONS["landscape"])
-    level, text = landscape_verdict(sweep, state.lr, seed_entry(state))
-    if seed_entry(state) is None:
-        text += " " + T.SEEDS_CUSTOM
-    _box(level, text)
-    a, b = st.columns(2)
-    with a:
-        figure(
-            F.landscape_figure(sweep, state.lr, "loss"),
-            "why.chart_loss",
-            "why-loss-landscape",
-        )
-    with b:
-        figure(
-            F.landscape_figure(sweep, state.lr, "grad"),
-            "why.chart_grad",
-            "why-gradient-predictiveness",
-        )
-    st.caption(T.LANDSCAPE_CAPTION)
-
-
-def noise_section(state: WhyState, res: Results) -> None:
-    sweep = res.sweep
-    st.subheader(T.SECTIONS["noise"])
-    words, chart = st.columns([2, 3], gap="large")
-    with words:
-        _box(*noise_verdict(sweep, state.lr))
-        st.caption(T.NOISE_CAPTION)
-    with chart:
-        figure(F.unit_figure(sweep, state.lr), "why.chart_unit", "why-noisy-unit")
+    sweep, lr = res.sweep, state.lr
+    with stage():  # a presenter's first screen (lab/ui/present.py)
+        show(P.sweep_panel(sweep, lr), "why.chart_sweep")
+    show(P.landscape_panel(sweep, lr, seed_entry(state)), "why.chart_landscape")
+    show(P.noise_panel(sweep, lr), "why.chart_noise")
 
 
 def xiong_section(state: WhyState, res: Results) -> None:
-    st.subheader(T.SECTIONS["xiong"])
+    st.subheader(T.SECTIONS["xiong"], divider="gray", anchor=False)
     st.markdown(T.XIONG_INTRO)
     xiong_views(state, res)
 
@@ -347,20 +302,7 @@ def xiong_views(state: WhyState, res: Results) -> None:
     """The stack-depth slider and what it shows; a fragment, like `lr_views`."""
     page.steps("blocks", "Layers in the stack", XIONG_DEPTHS, on_change=None)
     state = _looking_at(state)
-    _box("info", xiong_verdict(res.xiong, state.blocks))
-    a, b = st.columns(2)
-    with a:
-        figure(
-            F.xiong_layers_figure(res.xiong, state.blocks),
-            "why.chart_layers",
-            "why-prenorm-postnorm-layers",
-        )
-    with b:
-        figure(
-            F.xiong_depth_figure(res.xiong, state.blocks),
-            "why.chart_depth",
-            "why-prenorm-postnorm-depth",
-        )
+    show(P.stacks_panel(res.xiong, state.blocks), "why.chart_stacks")
 
 
 def side_panel() -> None:

@@ -16,6 +16,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lab.core.families import SCENARIO_LEFT
+from lab.core.markup import to_html
+from lab.core.panel import plain_text
 from lab.why import texts as T
 from lab.why import view as why_view
 from lab.why.cache import sweep_key, xiong_key
@@ -23,7 +25,7 @@ from lab.why.runs import LR_GRID, SweepConfig, run_sweep
 from lab.why.state import PAGE
 from lab.why.verdicts import landscape_verdict
 from lab.why.xiong import xiong_sweep
-from tests.app.figures import figure_elements, unpack
+from tests.app.figures import figure_elements, panel_words, unpack
 from tests.app.pages import open_page, visit
 
 TIMEOUT = 90
@@ -47,12 +49,24 @@ def at() -> AppTest:
 
 
 def figures(at: AppTest) -> list[dict]:
-    """The Plotly figures the page hands its canvas charts (lab/ui/figure.js)."""
-    return [
-        unpack(json.loads(e.proto.json))["figure"]
-        for e in figure_elements(at)
-        if str(e.key).startswith("why.chart")
-    ]
+    """The Plotly figures the page hands its canvas charts (lab/ui/figure.js),
+    its panels' charts among them."""
+    out = []
+    for e in figure_elements(at):
+        if not str(e.key).startswith("why.chart"):
+            continue
+        data = unpack(json.loads(e.proto.json))
+        out += (
+            [data["figure"]]
+            if "figure" in data
+            else [
+                c["figure"]
+                for b in data["blocks"]
+                if b["t"] == "figures"
+                for c in b["items"]
+            ]
+        )
+    return out
 
 
 def title(fig: dict) -> str:
@@ -66,7 +80,22 @@ def titles(at: AppTest) -> list[str]:
 def text(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
     parts += [b.value for b in [*at.success, *at.info, *at.warning]]
-    return "\n".join(parts)
+    return "\n".join([*parts, panel_words(at)])
+
+
+def boxes(at: AppTest) -> list[str]:
+    """The coloured boxes' words: Streamlit's and the panels' callouts."""
+    out = [plain(b.value) for b in [*at.success, *at.info, *at.warning]]
+    for e in figure_elements(at):
+        data = unpack(json.loads(e.proto.json))
+        out += [
+            plain_text(b["html"]) for b in data.get("blocks", []) if b["t"] == "callout"
+        ]
+    return out
+
+
+def plain(md: str) -> str:
+    return plain_text(to_html(md))
 
 
 def test_the_default_view_opens_from_the_shipped_results(at):
@@ -122,11 +151,12 @@ def test_moving_a_control_away_from_the_scenario_makes_it_custom(at):
 
 def test_the_learning_rate_picker_changes_the_views_not_the_runs(at):
     visit(at)
-    caption_before = next(c.value for c in at.caption)
+    caption_before = next(c.value for c in at.caption)  # what was trained
     at.select_slider(key="why.lr").set_value(LR_GRID[4]).run()
     assert not at.exception
     assert "Loss curves at lr 1" in titles(at)
     assert "Gradient predictiveness, lr 1" in titles(at)
+    at.run()
     assert next(c.value for c in at.caption) == caption_before
 
 
@@ -205,14 +235,14 @@ def test_the_landscape_box_is_the_verdict_on_the_runs_on_screen_with_the_seed_sp
     entry = why_view.seed_entry(PAGE.initial())
     assert entry is not None
     _, expected = landscape_verdict(sweep, PAGE.initial().lr, entry)
-    boxes = [b.value for b in [*at.success, *at.info, *at.warning]]
-    assert expected in boxes
+    found = boxes(at)
+    assert plain(expected) in found
     assert "Over seeds 0–4 of this scenario at lr 0.1" in expected
-    assert any("Over seeds 0–4 of this scenario, the highest rate" in b for b in boxes)
+    assert any("Over seeds 0–4 of this scenario, the highest rate" in b for b in found)
 
 
 def test_a_custom_view_says_the_seed_spread_is_for_the_scenarios(at):
     config = replace(PAGE.initial().config, depth=5)
     prefill(config)
     visit(at, scenario="custom", depth="5")
-    assert any(T.SEEDS_CUSTOM in b.value for b in [*at.info, *at.success, *at.warning])
+    assert any(plain(T.SEEDS_CUSTOM) in b for b in boxes(at))

@@ -18,6 +18,7 @@ from bench.harness import (
 )
 
 CHARTS = 7
+PANELS = 4
 RUN_TIMEOUT = 120_000  # a real sweep on a busy 2-core machine
 
 
@@ -229,5 +230,7 @@ def test_the_share_link_opens_the_same_numbers_in_a_new_browser(open_why, chromi
     link = shared_link(page)
     assert "lr=1" in link
     seen = view_numbers(page)
-    assert len(seen["drawn"]) == CHARTS  # every chart's numbers are compared
+    # every chart's numbers are compared, and the words of the four panels
+    # that hold them (lab/why/panels.py)
+    assert len(seen["drawn"]) == CHARTS + PANELS
     same_view_in_new_browser(chromium, link, seen, ready=wait_charts)
