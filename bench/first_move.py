@@ -38,7 +38,7 @@ def first_move(b, url: str, path: str, prefix: str, label: str) -> float:
         page.goto(f"{url}/{path}")
         wait_idle(page, 120_000)
         page.wait_for_timeout(SETTLE_MS)
-        page.get_by_role("slider", name=label).focus()
+        page.locator(f'input[type="range"][aria-label="{label}"]').focus()
         custom = (
             f"() => document.querySelector('.st-key-{prefix}-scenario input')"
             ".value === 'Custom'"
