@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bench import classroom
+from lab.core.workers import RESULTS_ENV
+
+
+@pytest.fixture(autouse=True)
+def own_results(monkeypatch, tmp_path):
+    """The simulated class's server keeps its runs to itself: it would
+    otherwise inherit the session's results folder (tests/e2e/conftest.py) and
+    leave runs a later test expects to train (the Why normalize progress bar)."""
+    monkeypatch.setenv(RESULTS_ENV, str(tmp_path / "results"))
 
 
 def test_twenty_students_at_once_get_every_answer_with_no_error():

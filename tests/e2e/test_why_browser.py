@@ -203,9 +203,8 @@ def test_the_progress_bar_does_not_move_the_page(open_why):
     before = top_of(page, heading)
     press(page, "Depth (layers)", "ArrowRight")  # 6 → 7 layers: trains once
     # The bar while the run trains, or the view when the server already holds
-    # the run: runs are kept for everybody, and in this suite the classroom
-    # test's simulated students share the results folder (NORMLAB_RESULTS)
-    # and may have trained it. Wait for either; the bar is transient.
+    # the run (runs are kept for everybody: an earlier visitor may have trained
+    # it). Wait for either; the bar is transient.
     page.wait_for_function(
         "() => document.querySelector(\"[data-testid='stProgress']\")"
         " || document.querySelector(\"[data-testid='stMain']\")"
