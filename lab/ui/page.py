@@ -187,13 +187,13 @@ class Page(Generic[S]):
                 if self.asker is not None:
                     self.asker.draw()
                 self.lessons()
-            self.scenario_line(state, note)
+            self.scenario_line(note)
 
-    def scenario_line(self, state: S, note: str | None) -> None:
+    def scenario_line(self, note: str | None) -> None:
         """The note on an unusable link and the scenario's sentence, in one
         container that is always there (an element appearing above the body
-        would move it and make Streamlit mount it afresh). A fragment: a move
-        that leaves or finds a scenario reruns it with the body (`changed`)."""
+        would move it and make Streamlit mount it afresh). A fragment: the move
+        that leaves the scenario reruns it with the body (`changed`)."""
         st.session_state[self.key("_link_note")] = note
         self._line()
 
@@ -233,9 +233,10 @@ class Page(Generic[S]):
 
     def _only_scenario_moved(self, state: S) -> bool:
         """Whether the sidebar and the line differ from what they drew by the
-        scenario alone (a move left one, or came back to one): then its box and
-        its line rerun with the body, and the sidebar's other controls are
-        not redrawn (each costs the browser a few ms, docs/streamlit.md)."""
+        scenario alone (a move left it; a state stays "custom" after): then
+        its box and its line rerun with the body, and the sidebar's other
+        controls are not redrawn (each costs the browser a few ms,
+        docs/streamlit.md)."""
         ss = st.session_state
         drawn, scenario = (
             ss.get(self.key(k)) for k in ("_sidebar_drawn", "_scenario_drawn")

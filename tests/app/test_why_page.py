@@ -25,7 +25,7 @@ from lab.why.runs import LR_GRID, SweepConfig, run_sweep
 from lab.why.state import PAGE
 from lab.why.verdicts import landscape_verdict
 from lab.why.xiong import xiong_sweep
-from tests.app.figures import figure_elements, panel_words, unpack
+from tests.app.figures import figure_elements, figures, panel_words, unpack
 from tests.app.pages import open_page, visit
 
 TIMEOUT = 90
@@ -46,27 +46,6 @@ def prefill(config: SweepConfig, seed: int | None = None) -> None:
 @pytest.fixture(scope="module")
 def at() -> AppTest:
     return open_page("pages/why.py", TIMEOUT)
-
-
-def figures(at: AppTest) -> list[dict]:
-    """The Plotly figures the page hands its canvas charts (lab/ui/figure.js),
-    its panels' charts among them."""
-    out = []
-    for e in figure_elements(at):
-        if not str(e.key).startswith("why.chart"):
-            continue
-        data = unpack(json.loads(e.proto.json))
-        out += (
-            [data["figure"]]
-            if "figure" in data
-            else [
-                c["figure"]
-                for b in data["blocks"]
-                if b["t"] == "figures"
-                for c in b["items"]
-            ]
-        )
-    return out
 
 
 def title(fig: dict) -> str:
