@@ -119,6 +119,23 @@ def wait_idle(page, timeout: float = 30_000) -> None:
     )
 
 
+STYLED = """() => {
+    const css = Array.from(document.querySelectorAll('style'), (s) => s.textContent);
+    const has = (marker) => css.some((t) => t.includes(marker));
+    return has('normlab-heatmaps')
+        && (!location.search.includes('presenter=1') || has('--normlab-figure-cap'));
+}"""
+"""True once the lab's stylesheets are in the page (assets/style.css, and
+assets/presenter.css on a presenter's link)."""
+
+
+def wait_styled(page, timeout: float = 30_000) -> None:
+    """Wait for the lab's stylesheets: Streamlit draws a style-only ``st.html``
+    after the page's first elements on a fresh load (docs/streamlit.md,
+    Testing), so a layout read in between is Streamlit's, not the lab's."""
+    page.wait_for_function(STYLED, timeout=timeout)
+
+
 def shared_link(page) -> str:
     """Open "Share this view" and read the link it offers, as a person copies it."""
     page.get_by_role("button", name="Share this view").click()

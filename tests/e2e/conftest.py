@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from bench.harness import browser, serve, wait_idle
+from bench.harness import browser, serve, wait_idle, wait_styled
 
 
 def pytest_collection_modifyitems(items):
@@ -45,6 +45,7 @@ def open_lab(page, app_url):
     def _open(query: str = "") -> object:
         page.goto(f"{app_url}/{query}")
         wait_idle(page)
+        wait_styled(page)
         page.wait_for_function(
             "() => Array.from(document.querySelectorAll('.normlab-heatmap canvas'))"
             ".filter((c) => c.dataset.plot).length === 2",

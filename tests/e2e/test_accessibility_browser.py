@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bench.harness import wait_idle
+from bench.harness import wait_idle, wait_styled
 
 AXE_DIR = Path(__file__).with_name("axe")
 AXE_JS = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
@@ -74,6 +74,7 @@ def themed(request, chromium, warmed):
 def open_view(page, url: str, view: str) -> None:
     page.goto(f"{url}/{view}")
     wait_idle(page, 120_000)
+    wait_styled(page)
     # every page draws at least one canvas component; they mark the theme
     page.wait_for_function("() => document.body.dataset.normlabTheme", timeout=60_000)
     page.wait_for_function(

@@ -9,7 +9,7 @@ from itertools import pairwise
 
 import pytest
 
-from bench.harness import wait_idle
+from bench.harness import wait_idle, wait_styled
 
 ROOT_SIZE = "() => parseFloat(getComputedStyle(document.documentElement).fontSize)"
 VISIBLE_CONTROLS = """() => Array.from(document.querySelectorAll(
@@ -126,6 +126,7 @@ def _first_screen(chromium, app_url, path: str, query: str, screen) -> tuple:
     page = context.new_page()
     page.goto(f"{app_url}/{path}{query}")
     wait_idle(page, 120_000)
+    wait_styled(page)
     return context, page
 
 

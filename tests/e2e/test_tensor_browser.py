@@ -17,6 +17,7 @@ from bench.harness import (
     shared_link,
     view_numbers,
     wait_idle,
+    wait_styled,
 )
 from lab.core.helpers import fmt
 from lab.tensor.model import build_view
@@ -37,6 +38,7 @@ PITFALL = ".normlab-tensor[data-layout='example'] canvas"
 def ready(page) -> None:
     page.wait_for_function(DRAWN, timeout=60_000)
     wait_idle(page)
+    wait_styled(page)
 
 
 @pytest.fixture

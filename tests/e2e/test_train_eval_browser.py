@@ -13,6 +13,7 @@ from bench.harness import (
     shared_link,
     view_numbers,
     wait_idle,
+    wait_styled,
 )
 from lab.train_eval.model import build_live
 from lab.train_eval.state import TrainEvalState
@@ -33,6 +34,7 @@ def open_page(page, warmed):
             timeout=120_000,
         )
         wait_idle(page)
+        wait_styled(page)
         return page
 
     return _open

@@ -15,6 +15,7 @@ from bench.harness import (
     shared_link,
     view_numbers,
     wait_idle,
+    wait_styled,
 )
 
 CHARTS = 7
@@ -36,6 +37,7 @@ def open_why(page, warmed):
 
 def wait_charts(page) -> None:
     wait_idle(page, RUN_TIMEOUT)
+    wait_styled(page)
     page.wait_for_function(
         "() => document.querySelectorAll('.normlab-figure[data-title]').length >= "
         f"{CHARTS}",
