@@ -7,9 +7,8 @@ from __future__ import annotations
 import time
 from typing import ClassVar
 
-from bench.latency import centre, timed, wait_idle
+from bench.latency import centre, says, timed, wait_idle
 
-TEXT = "document.querySelector(\"[data-testid='stMain']\")?.innerText ?? ''"
 SHEET = ".st-key-choose-cheatsheet .normlab-panel table"
 
 
@@ -17,10 +16,6 @@ def ready_choose(page) -> None:
     """The page is drawn down to the cheat sheet, its last section."""
     page.wait_for_selector(SHEET, timeout=120_000)
     wait_idle(page, 120_000)
-
-
-def says(words: str) -> str:
-    return f"() => ({TEXT}).includes({words!r})"
 
 
 class Choose:

@@ -6,7 +6,7 @@ import time
 from typing import ClassVar
 
 from bench.harness import figure_cell
-from bench.latency import centre, timed, wait_idle
+from bench.latency import MAIN_TEXT, centre, says, timed, wait_idle
 
 PLOTS = "document.querySelectorAll('.normlab-figure[data-drawn]')"
 LEADS = {  # how each view's lead sentence starts, as the page shows it
@@ -49,7 +49,7 @@ class Coupling:
         lead = LEADS[label]
         title = "which outputs move" if label == "Coupling probe" else ""
         return (
-            f"() => document.body.innerText.includes({lead!r}) && {PLOTS}.length === 2"
+            f"() => {MAIN_TEXT}.includes({lead!r}) && {PLOTS}.length === 2"
             f" && ({PLOTS}[0].layout?.title?.text ?? '').includes({title!r})"
         )
 
@@ -66,9 +66,9 @@ class Coupling:
         b = self.batch_size
         if self.current == "Coupling probe":
             # BatchNorm in training: every example hears the nudged one
-            changed = f"document.body.innerText.includes('{b}/{b}')"
+            changed = f"{MAIN_TEXT}.includes('{b}/{b}')"
         else:
-            changed = f"document.body.innerText.includes('BatchNorm spread, B = {b}')"
+            changed = f"{MAIN_TEXT}.includes('BatchNorm spread, B = {b}')"
         thumb = self.page.get_by_role(
             "slider", name="Batch size"
         ).first  # before "Ghost batch size"
@@ -91,7 +91,6 @@ class Coupling:
         x, y = figure_cell(self.page, 0, r, c)
         return timed(
             lambda: self.page.mouse.click(x, y),
-            f"() => document.body.innerText.includes("
-            f"'Nudge cell (example {r}, feature {c})')",
+            says(f"Nudge cell (example {r}, feature {c})"),
             self.page,
         )

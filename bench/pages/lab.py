@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import ClassVar
 
-from bench.latency import cell_point, centre, timed, wait_idle
+from bench.latency import MAIN_TEXT, cell_point, centre, timed, wait_idle
 
 CHART = "document.querySelectorAll('.normlab-heatmap canvas')"
 
@@ -69,6 +69,6 @@ class Lab:
         return timed(
             lambda: self.page.mouse.click(x, y),
             f"() => {CHART}[1].dataset.focus === '{r},{c}' && "
-            f"document.body.innerText.includes('example {r}, feature {c}.')",
+            f"{MAIN_TEXT}.includes('example {r}, feature {c}.')",
             self.page,
         )

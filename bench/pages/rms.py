@@ -8,14 +8,13 @@ from __future__ import annotations
 import time
 from typing import ClassVar
 
-from bench.latency import centre, timed, wait_idle
+from bench.latency import centre, says, timed, wait_idle
 
 CHARTS = 4  # the mean, ε, and the training's two; the timing adds two
 TITLES = (
     "Array.from(document.querySelectorAll('.normlab-figure[data-title]'),"
     " (c) => c.dataset.title)"
 )
-TEXT = "document.querySelector(\"[data-testid='stMain']\")?.innerText ?? ''"
 
 
 def ready_rms(page, charts: int = CHARTS) -> None:
@@ -25,10 +24,6 @@ def ready_rms(page, charts: int = CHARTS) -> None:
         timeout=120_000,
     )
     wait_idle(page, 120_000)
-
-
-def says(words: str) -> str:
-    return f"() => ({TEXT}).includes({words!r})"
 
 
 class Rms:

@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import ClassVar
 
 from bench.harness import figure_cell
-from bench.latency import centre, timed, wait_idle
+from bench.latency import centre, says, timed, wait_idle
 from lab.sequences.data import BatchSpec, draw_lengths
 
 PLOTS = "document.querySelectorAll('.normlab-figure')"
@@ -88,7 +88,7 @@ class Sequences:
         return self._press(
             "Short length L",
             left,
-            f"() => document.body.innerText.includes({shown!r})",
+            says(shown),
         )
 
     def features(self) -> float:

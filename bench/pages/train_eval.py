@@ -6,7 +6,7 @@ import time
 from typing import ClassVar
 
 from bench.harness import figure_cell
-from bench.latency import centre, timed, wait_idle
+from bench.latency import centre, says, timed, wait_idle
 
 PLOTS = "document.querySelectorAll('.normlab-figure')"
 STREAM, TRAIN = 0, 1  # chart order on the page: the stream, then the heatmaps
@@ -68,7 +68,7 @@ class TrainEval:
         thumb.focus()
         return timed(
             lambda: self.page.keyboard.press(key),
-            f"() => document.body.innerText.includes('momentum={want})')",
+            says(f"momentum={want})"),
             self.page,
         )
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from typing import ClassVar
 
-from bench.latency import centre, timed, wait_idle
+from bench.latency import MAIN_TEXT, centre, timed, wait_idle
 
 CHARTS = 7
 # The charts are canvases (lab/ui/figure.js); each records the title it drew.
@@ -29,11 +29,11 @@ def ready_why(page) -> None:
 class Why:
     NAME = "why"
     VIEWS: ClassVar[dict[str, str]] = {"default view": ""}
-    INTERACTIONS = ("lr", "blocks", "depth", "tab")
+    INTERACTIONS = ("lr", "blocks", "depth", "section")
 
     def __init__(self, page, url, query):
         self.page, self.url, self.query = page, url, query
-        self.n = {"lr": 0, "blocks": 0, "depth": 0, "tab": 0}
+        self.n = {"lr": 0, "blocks": 0, "depth": 0, "section": 0}
 
     def load(self) -> float:
         t0 = time.perf_counter()
@@ -74,22 +74,23 @@ class Why:
         return self._press(
             "Depth (layers)",
             key,
-            f"() => document.body.innerText.includes('{want}') && "
+            f"() => {MAIN_TEXT}.includes('{want}') && "
             "document.querySelectorAll('.normlab-figure[data-title]').length >= "
             f"{CHARTS}",
         )
 
-    def tab(self) -> float:
-        """The side panel's tabs: "Measures" ⇄ "The claim"."""
-        self.n["tab"] += 1
-        name = "Measures" if self.n["tab"] % 2 else "The claim"
-        tab = self.page.get_by_role("tab", name=name)
-        tab.scroll_into_view_if_needed()  # the sliders' focus scrolls the page
-        x, y = centre(tab)
+    def section(self) -> float:
+        """The side panel's "Measures" section, opened ⇄ closed (in the browser
+        alone, as the tabs it replaced were)."""
+        self.n["section"] += 1
+        opened = self.n["section"] % 2 == 1
+        summary = self.page.locator("summary", has_text="Measures")
+        summary.scroll_into_view_if_needed()  # the sliders' focus scrolls the page
+        x, y = centre(summary)
         return timed(
             lambda: self.page.mouse.click(x, y),
-            f"() => Array.from(document.querySelectorAll('[role=tab]')).some("
-            f"(t) => t.innerText.trim() === '{name}' && "
-            "t.getAttribute('aria-selected') === 'true')",
+            "() => Array.from(document.querySelectorAll('details')).some("
+            "(d) => d.querySelector('summary')?.textContent.includes('Measures')"
+            f" && d.open === {'true' if opened else 'false'})",
             self.page,
         )
