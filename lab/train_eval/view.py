@@ -5,18 +5,20 @@ Numbers come from `lab.train_eval.model` (the stream, through the engine) and
 `lab.train_eval.costs` (the classifier); the live panels are built, pure, in
 `lab.train_eval.panels`, the classifier's charts in `lab.train_eval.cost_figures`.
 
-Three fragments keep clicks local: ``live`` (the step controls, the stream and
-the train/eval panels), ``classifier`` (the pitfalls, with controls of its own
-that rerun it alone) and ``side`` (whose formula note names the momentum and
-the batch size); a stream control reruns ``live`` and ``side``. "Play" is a
-fragment nested in ``live`` with ``run_every``: it exists only while playing,
-so pausing (or reaching the end) removes it and Streamlit tells the browser to
-stop its timer. The step is a plain session-state value (the slider is a view
-of it, as the Tensor view's pickers are), so a tick that moves the step never
-fights the slider's last value in the browser. The URL follows the kit's rule,
-except that nothing writes it while playing (a tick, or ``live`` and
-``classifier`` rerun meanwhile): playing adds no history entries, and the step
-lands in the URL when play stops.
+Four fragments keep clicks local: ``steps`` (the step controls), ``live``
+(the stream and the train/eval panels), ``classifier`` (the pitfalls, with
+controls of its own that rerun it alone) and ``side`` (the formulas' note,
+which names the momentum and the batch size; the rest of the side panel is
+the full run's). A stream control reruns ``live`` and ``side``; a step control
+reruns ``steps`` and ``live``. "Play" is a fragment nested in ``live`` with
+``run_every``: it exists only while playing, so pausing (or reaching the end)
+removes it and Streamlit tells the browser to stop its timer. The step is a
+plain session-state value (the slider is a view of it, as the Tensor view's
+pickers are), so a tick that moves the step never fights the slider's last
+value in the browser. The URL follows the kit's rule, except that nothing
+writes it while playing (a tick, or ``live`` and ``classifier`` rerun
+meanwhile): playing adds no history entries, and the step lands in the URL
+when play stops.
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ from lab.train_eval.stream import (
     PATTERNS,
     PITFALLS,
 )
+from lab.ui.controls import sections
 from lab.ui.figure import figure
 from lab.ui.jobs import hold, holder, waiting
 from lab.ui.page import Page
@@ -74,7 +77,9 @@ from lab.ui.progress import Progress
 
 R = TypeVar("R")
 PREFIX = "traineval"
-LIVE, SIDE, CLASSIFIER = (f"{PREFIX}.{k}" for k in ("live", "side", "classifier"))
+LIVE, STEPS, SIDE, CLASSIFIER = (
+    f"{PREFIX}.{k}" for k in ("live", "steps", "side", "classifier")
+)
 
 
 def _stop_playing() -> None:
@@ -136,10 +141,11 @@ def body(state: TrainEvalState) -> None:
     it one."""
     main, side_column = st.columns([7, 3], gap="large")
     with main:
+        steps()
         live()
         classifier()
     with side_column:
-        side()
+        side_panel()
 
 
 # ---- step, play, reset ----
@@ -150,8 +156,19 @@ def _set_step(value: int, playing: bool = False) -> None:
     st.session_state[PLAYING] = playing
 
 
+def _rerun_live() -> None:
+    """From a step control's callback: rerun the controls and the panels
+    (``steps`` and ``live``), not the page."""
+    st.rerun([STEPS, LIVE])
+
+
+def _go_to(value: int) -> None:
+    _set_step(value)
+    _rerun_live()
+
+
 def _step_by(delta: int) -> None:
-    _set_step(st.session_state[K("step")] + delta)
+    _go_to(st.session_state[K("step")] + delta)
 
 
 def _set_playing(play: bool) -> None:
@@ -168,6 +185,7 @@ def _set_playing(play: bool) -> None:
         start = 0 if ss[K("step")] >= MAX_STEPS else ss[K("step")]
         _set_step(start, playing=True)
         ss.pop(TICK, None)
+    _rerun_live()
 
 
 def _advance() -> int:
@@ -195,7 +213,7 @@ def _step_from_slider() -> None:
     stream back and stop play (seen in the end-to-end test on a busy machine)."""
     if st.session_state.get(PLAYING):
         return
-    _set_step(st.session_state[K("step_view")])
+    _go_to(st.session_state[K("step_view")])
 
 
 def _controls(playing: bool) -> None:
@@ -207,7 +225,7 @@ def _controls(playing: bool) -> None:
             "Reset",
             ":material/restart_alt:",
             "b_reset",
-            _set_step,
+            _go_to,
             (0,),
             step <= 0,
             "Back to step 0: a fresh layer (running mean 0, variance 1).",
@@ -266,12 +284,18 @@ def _controls(playing: bool) -> None:
         )
 
 
+@page.fragment(STEPS, commit=False)
+def steps() -> None:
+    """The step controls, a fragment of their own: a stream control's move
+    reruns ``live`` without redrawing these eight widgets; their own callbacks
+    rerun both (``_rerun_live``)."""
+    _controls(_playing())
+
+
 @page.fragment(LIVE, commit=lambda: not _playing())
 def live() -> None:
-    """Step controls and every panel that depends on the step."""
-    playing = _playing()
-    _controls(playing)
-    if playing:
+    """Every panel that depends on the step (``steps`` draws its controls)."""
+    if _playing():
         _ticker()
     else:
         _panels(build_live(page.state()))
@@ -452,23 +476,27 @@ def _say(blocks: list[Block]) -> None:
 # ---- side panel ----
 
 
-@page.fragment(SIDE, commit=False)
-def side() -> None:
-    """The side panel as a fragment: a stream control's move reruns it with
-    ``live`` (its note names the momentum and the batch size), not the page."""
-    side_panel(page.state())
-
-
-def side_panel(state: TrainEvalState) -> None:
+def side_panel() -> None:
+    """Drawn by the full run: texts, formulas and sections that no control changes
+    (a formula costs the browser a KaTeX render each time it is sent), around
+    the one sentence that names the momentum and the batch size (``side``)."""
     st.markdown(T.SIDE_WHAT)
     st.latex(T.FORMULA_TRAIN)
     st.latex(T.FORMULA_EVAL)
     st.latex(T.FORMULA_UPDATE)
+    side()
+    parts = sections(["Why it matters", "Momentum", "Checklist"])
+    parts[0].markdown(T.SIDE_WHY)
+    parts[1].markdown(T.MOMENTUM_TAB)
+    parts[2].markdown(T.CHECKLIST_TAB)
+
+
+@page.fragment(SIDE, commit=False)
+def side() -> None:
+    """The formulas' note as a fragment: a stream control's move reruns it with
+    ``live``, not the page."""
+    state = page.state()
     st.caption(
         f"{T.FORMULA_NOTE} Here: momentum {momentum_label(state.momentum)}, "
         f"N = {state.batch}, ε = 1e-5, γ = 1, β = 0."
     )
-    tabs = st.tabs(["Why it matters", "Momentum", "Checklist"])
-    tabs[0].markdown(T.SIDE_WHY)
-    tabs[1].markdown(T.MOMENTUM_TAB)
-    tabs[2].markdown(T.CHECKLIST_TAB)
