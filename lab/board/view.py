@@ -31,6 +31,7 @@ from lab.core.families import TRAIN_EVAL as TRAIN_EVAL_NOTE
 from lab.core.helpers import divisors
 from lab.core.norms import FAMILY_NAMES
 from lab.ui.components import component
+from lab.ui.controls import sections
 from lab.ui.page import Page
 
 JS = tuple(Path(__file__).with_name(n) for n in ("heatmaps.js", "readouts.js"))
@@ -139,7 +140,7 @@ def side_panel(state: BoardState) -> None:
     family on ``<body>`` (``data-lab-norm``) and assets/style.css hides the
     others. So a family switch reruns the board fragment alone and the side
     panel follows without a rerun of its own, which cost ~20 ms in the browser
-    (KaTeX, tabs). The mode changes the BatchNorm formula; moving it reruns the
+    (KaTeX, sections). The mode changes the BatchNorm formula; moving it reruns the
     whole page.
     """
     for norm in BOARD_FAMILIES:
@@ -153,8 +154,8 @@ def side_panel(state: BoardState) -> None:
                         steps=WARMUP_STEPS, batch=WARMUP_BATCH, momentum=WARMUP_MOMENTUM
                     )
                 )
-    tabs = st.tabs(["Cheat sheet", "Coupling", "Train/eval"])
-    with tabs[0]:
+    parts = sections(["Cheat sheet", "Coupling", "Train/eval"])
+    with parts[0]:
         for norm in BOARD_FAMILIES:
             sheet = CHEAT_SHEETS[norm]
             st.container(key=f"lab-sheet-{norm}").markdown(
@@ -163,8 +164,8 @@ def side_panel(state: BoardState) -> None:
                 f"**Choose it when.** {sheet.choose_when}\n\n"
                 f"**Watch out for.** {sheet.watch_out}"
             )
-    tabs[1].markdown(COUPLING)
-    tabs[2].markdown(TRAIN_EVAL_NOTE)
+    parts[1].markdown(COUPLING)
+    parts[2].markdown(TRAIN_EVAL_NOTE)
 
 
 @page.fragment(EXPORT, commit=False)

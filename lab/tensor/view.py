@@ -43,6 +43,7 @@ from lab.tensor.texts import (
     UNFOLDED_CAPTION,
 )
 from lab.ui.components import component
+from lab.ui.controls import sections
 from lab.ui.page import Page
 from lab.ui.present import stage
 
@@ -208,10 +209,10 @@ def side_panel() -> None:
         with st.container(key=f"tensor-side-{fam}"):
             st.latex(SET_DEFINITION[fam])
             st.caption(f"The set for {FAMILY_NAMES[fam]} (Wu & He 2018, Section 3.1).")
-    tabs = st.tabs(["Why it matters", "Counting", "Cheat sheet"])
-    tabs[0].markdown(SIDE_WHY)
-    tabs[1].markdown(SIDE_COUNTS)
-    with tabs[2]:
+    parts = sections(["Why it matters", "Counting", "Cheat sheet"])
+    parts[0].markdown(SIDE_WHY)
+    parts[1].markdown(SIDE_COUNTS)
+    with parts[2]:
         for fam in TENSOR_FAMILIES:
             sheet = CHEAT_SHEETS[fam]
             st.container(key=f"tensor-sheet-{fam}").markdown(

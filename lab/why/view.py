@@ -20,6 +20,7 @@ import numpy as np
 import streamlit as st
 
 from lab.core.workers import default as default_workers
+from lab.ui.controls import sections
 from lab.ui.jobs import hold, holder, waiting
 from lab.ui.page import Page
 from lab.ui.panel import show
@@ -306,15 +307,15 @@ def xiong_views(state: WhyState, res: Results) -> None:
 
 
 def side_panel() -> None:
-    tabs = st.tabs(["The claim", "Measures", "The runs"])
-    with tabs[0]:
+    parts = sections(["The claim", "Measures", "The runs"])
+    with parts[0]:
         st.markdown(T.SIDE_CLAIM)
-    with tabs[1]:
+    with parts[1]:
         st.markdown(T.SIDE_MEASURES)
         for formula in T.SIDE_LATEX:
             st.latex(formula)
         st.markdown(T.SIDE_NOISY)
-    with tabs[2]:
+    with parts[2]:
         st.markdown(T.SIDE_RUNS)
         st.markdown(T.SIDE_HONEST)
 
