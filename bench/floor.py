@@ -9,7 +9,7 @@ ratio is the least any interaction of that page can cost against the bare app
 as things stand: a page whose floor is near its budget has nothing left for
 its own work.
 
-    python -m bench.floor [--rounds 10] [--pages lab,tensor]
+    python -m bench.floor [--rounds 10] [--pages lab,tensor] [--app ../other]
 """
 
 from __future__ import annotations
@@ -50,12 +50,13 @@ SHOWN = (
 )
 
 
-def probed_app(folder: Path) -> Path:
-    """A copy of app.py that draws the probe before the page, beside links to
-    everything else the app reads (its pages, package, assets and settings)."""
+def probed_app(folder: Path, root: Path = ROOT) -> Path:
+    """A copy of ``root``'s app.py that draws the probe before the page, beside
+    links to everything else the app reads (its pages, package, assets and
+    settings)."""
     for name in ("pages", "lab", "assets", ".streamlit"):
-        (folder / name).symlink_to(ROOT / name, target_is_directory=True)
-    source = (ROOT / "app.py").read_text(encoding="utf-8")
+        (folder / name).symlink_to(root / name, target_is_directory=True)
+    source = (root / "app.py").read_text(encoding="utf-8")
     if "\npage.run()" not in source:
         raise RuntimeError("app.py no longer ends its routing with page.run()")
     app = folder / "app.py"
@@ -67,10 +68,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=10)
     ap.add_argument("--pages", default=",".join(PAGES))
+    ap.add_argument("--app", type=Path, default=ROOT, help="the lab checkout to probe")
     args = ap.parse_args()
     viewport = {"width": 1400, "height": 1000}
     with tempfile.TemporaryDirectory() as tmp:
-        app = probed_app(Path(tmp))
+        app = probed_app(Path(tmp), args.app)
         with (
             serve(app, cwd=Path(tmp)) as url,
             serve("app.py", cwd=ROOT / "bench" / "bare") as bare_url,
