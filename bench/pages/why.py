@@ -26,6 +26,12 @@ def ready_why(page) -> None:
     wait_idle(page, 120_000)
 
 
+MEASURES = (
+    "Array.from(document.querySelectorAll('details')).find("
+    "(d) => d.querySelector('summary')?.textContent.includes('Measures'))"
+)
+
+
 class Why:
     NAME = "why"
     VIEWS: ClassVar[dict[str, str]] = {"default view": ""}
@@ -80,17 +86,22 @@ class Why:
         )
 
     def section(self) -> float:
-        """The side panel's "Measures" section, opened ⇄ closed (in the browser
-        alone, as the tabs it replaced were)."""
+        """The side panel's "Measures" section, opened ⇄ closed, in the browser
+        alone (as the tabs it replaced were). Timed until the section has
+        moved by 20 px: Streamlit then animates the rest of its height over
+        500 ms (ease-out), and a closing section keeps ``open`` until the end."""
         self.n["section"] += 1
-        opened = self.n["section"] % 2 == 1
+        opening = self.n["section"] % 2 == 1
         summary = self.page.locator("summary", has_text="Measures")
         summary.scroll_into_view_if_needed()  # the sliders' focus scrolls the page
         x, y = centre(summary)
+        height = f"{MEASURES}?.getBoundingClientRect().height"
+        self.page.evaluate(f"() => {{ window.normlabBenchHeight = {height}; }}")
+        moved = (
+            "> window.normlabBenchHeight + 20"
+            if opening
+            else ("< window.normlabBenchHeight - 20")
+        )
         return timed(
-            lambda: self.page.mouse.click(x, y),
-            "() => Array.from(document.querySelectorAll('details')).some("
-            "(d) => d.querySelector('summary')?.textContent.includes('Measures')"
-            f" && d.open === {'true' if opened else 'false'})",
-            self.page,
+            lambda: self.page.mouse.click(x, y), f"() => {height} {moved}", self.page
         )
