@@ -7,18 +7,17 @@ Numbers come from `lab.train_eval.model` (the stream, through the engine) and
 
 Four fragments keep clicks local: ``steps`` (the step controls), ``live``
 (the stream and the train/eval panels), ``classifier`` (the pitfalls, with
-controls of its own that rerun it alone) and ``side`` (the formulas' note,
-which names the momentum and the batch size; the rest of the side panel is
-the full run's). A stream control reruns ``live`` and ``side``; a step control
-reruns ``steps`` and ``live``. "Play" is a fragment nested in ``live`` with
-``run_every``: it exists only while playing, so pausing (or reaching the end)
-removes it and Streamlit tells the browser to stop its timer. The step is a
-plain session-state value (the slider is a view of it, as the Tensor view's
-pickers are), so a tick that moves the step never fights the slider's last
-value in the browser. The URL follows the kit's rule, except that nothing
-writes it while playing (a tick, or ``live`` and ``classifier`` rerun
-meanwhile): playing adds no history entries, and the step lands in the URL
-when play stops.
+controls of their own) and ``side`` (the formulas' note naming the momentum
+and the batch; the rest of the side panel is the full run's). A stream
+control reruns ``live`` and ``side``; a step control ``steps`` and ``live``.
+"Play" is a fragment nested in ``live`` with ``run_every``: it exists only
+while playing, so pausing (or reaching the end) removes it and Streamlit
+tells the browser to stop its timer. The step is a plain session-state value
+(the slider is a view of it, as the Tensor view's pickers are), so a tick that
+moves the step never fights the slider's last value in the browser. The URL
+follows the kit's rule, except that nothing writes it while playing (a tick,
+or ``live`` and ``classifier`` rerun meanwhile): playing adds no history
+entries, and the step lands in the URL when play stops.
 """
 
 from __future__ import annotations
@@ -157,8 +156,7 @@ def _set_step(value: int, playing: bool = False) -> None:
 
 
 def _rerun_live() -> None:
-    """From a step control's callback: rerun the controls and the panels
-    (``steps`` and ``live``), not the page."""
+    """From a step control's callback: rerun ``steps`` and ``live``, not the page."""
     st.rerun([STEPS, LIVE])
 
 
