@@ -140,8 +140,8 @@ def side_panel(state: BoardState) -> None:
     family on ``<body>`` (``data-lab-norm``) and assets/style.css hides the
     others. So a family switch reruns the board fragment alone and the side
     panel follows without a rerun of its own, which cost ~20 ms in the browser
-    (KaTeX, sections). The mode changes the BatchNorm formula; moving it reruns the
-    whole page.
+    (KaTeX, and tabs then). The mode changes the BatchNorm formula; moving it
+    reruns the whole page.
     """
     for norm in BOARD_FAMILIES:
         with st.container(key=f"lab-side-{norm}"):
