@@ -15,13 +15,12 @@ its own work.
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
 from bench.harness import ROOT, browser, serve, wait_idle
-from bench.latency import Bare, centre, timed
+from bench.latency import Bare, centre, summary, timed
 
 PAGES = {
     "lab": "",
@@ -103,12 +102,7 @@ def main() -> None:
                     if r >= 2:
                         lab_t.append(t)
                         bare_t.append(b_t)
-                ml, mb = statistics.median(lab_t), statistics.median(bare_t)
-                print(
-                    f"{name:<11} probe {ml * 1000:6.1f} ms   bare {mb * 1000:6.1f} ms"
-                    f"   ratio {ml / mb:5.2f}",
-                    flush=True,
-                )
+                print(summary(f"{name}: probe", lab_t, bare_t), flush=True)
 
 
 if __name__ == "__main__":
