@@ -235,11 +235,18 @@ class Lab {
   constructor(root) {
     this.root = root;
     this.maps = [];
+    // Redraw when a heatmap's width changes, not on any resize: the root's
+    // height moves with what is drawn under it, and a redraw then painted
+    // both heatmaps a second time.
     this.observer = new ResizeObserver((entries) => {
-      for (const e of entries) if (e.target.heatmap) e.target.heatmap.width = e.contentRect.width;
-      this.draw();
+      let wider = false;
+      for (const e of entries) {
+        const m = e.target.heatmap;
+        const w = Math.round(e.contentRect.width); // as clientWidth, read before
+        if (m && w && m.width !== w) (m.width = w), (wider = true);
+      }
+      if (wider) this.draw();
     });
-    this.observer.observe(root);
     // A taller or shorter window changes the heatmaps' height (plotHeight).
     window.addEventListener("resize", () => this.draw());
     // Announces the focused cell when it moves (the canvas's label says it too,
@@ -252,6 +259,16 @@ class Lab {
 
   update(data, setStateValue) {
     this.setStateValue = setStateValue;
+    // Python's answer to a click draws what the click already drew (same
+    // matrices, same cell): then only the readouts change, not the pixels.
+    // Only that answer: any other update (a theme switched in the app's
+    // menu re-renders the component with the same data) is drawn.
+    const sig = JSON.stringify([data.rows, data.cols, data.colors, data.words, data.pool, data.charts]);
+    const f = this.shared && this.shared.focus;
+    const echo = this.clicked && sig === this.sig && f[0] === data.focus[0] && f[1] === data.focus[1];
+    this.clicked = false;
+    this.sig = sig;
+    if (echo) return;
     const { rows, cols } = data;
     this.pool = decode(data.pool, Int32Array);
     this.shared = {
@@ -288,6 +305,7 @@ class Lab {
     const map = this.maps[this.maps.length - 1];
     if (map && map.spec) this.live.textContent = map.describe(false);
     if (this.root.readouts) this.root.readouts.pending([r, c]);
+    this.clicked = true;
     this.setStateValue("focus", [r, c]);
   }
 

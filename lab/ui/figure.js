@@ -316,7 +316,11 @@ class Figure {
 
   layoutBox() {
     const L = this.fig.layout || {};
-    const width = this.width || this.el.clientWidth || 420;
+    // The width read here is kept: the ResizeObserver's first report of the
+    // same width must not draw a new chart a second time (it did, on every
+    // chart a panel added: a Batch coupling view switch drew both twice).
+    if (!this.width && this.el.clientWidth) this.width = Math.round(this.el.clientWidth);
+    const width = this.width || 420;
     // sizes at the page's scale: larger for a presenter (scaled: lab/ui/kit.js)
     const height = Math.min(scaled(L.height || 400), heightCap);
     const m = Object.fromEntries(
