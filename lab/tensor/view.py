@@ -181,10 +181,19 @@ def pitfall_head(view: TensorView) -> None:
     )
 
 
+CODE_OPEN = "tensor.code_open"
+
+
 def pitfall_code_panel(view: TensorView) -> None:
-    """The comparison in torch.nn, for the tensor's shape (not its cell)."""
-    with st.expander("The same in torch.nn"):
-        st.code(pitfall_code(view.x.shape), language="python")
+    """The comparison in torch.nn, for the tensor's shape (not its cell), drawn
+    only while its expander is open (opening it reruns the shape fragment):
+    Streamlit highlights ``st.code`` in the browser, collapsed or not, and
+    loading and running its highlighter took 250–320 ms of the page's first
+    view (a CPU profile of bench/latency.py's load)."""
+    box = st.expander("The same in torch.nn", key=CODE_OPEN, on_change="rerun")
+    with box:
+        if box.open:
+            st.code(pitfall_code(view.x.shape), language="python")
         st.caption(PITFALL_CODE_CAPTION)
 
 

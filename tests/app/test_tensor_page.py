@@ -15,6 +15,7 @@ from lab.core.helpers import divisors
 from lab.tensor.data import MAX_C, MAX_N, MAX_SIDE
 from lab.tensor.state import SCENARIOS
 from lab.tensor.texts import CLICK_NOTE
+from lab.tensor.view import CODE_OPEN
 from tests.app.pages import open_page, visit
 
 TIMEOUT = 60
@@ -267,6 +268,9 @@ def test_the_pitfall_shows_both_computations_and_their_difference(at):
     assert readouts["Pairs, GroupNorm(1, C)"] == "4"
     assert readouts["Pairs, LayerNorm(C)"] == "36"
     assert float(readouts["Largest |difference|"].replace("−", "-")) > 0.5
+    assert not at.code  # highlighted only once asked for (lab/tensor/view.py)
+    at.session_state[CODE_OPEN] = True  # the expander opened
+    at.run()
     code = " ".join(c.value for c in at.code)
     assert "nn.LayerNorm(C, elementwise_affine=False)" in code
 

@@ -243,6 +243,20 @@ def test_g_at_one_says_groupnorm_meets_layernorm(open_tensor):
     assert readout(page, "kind='cubes'", "pairs = N·G") == "4"
 
 
+def test_the_torch_code_is_drawn_when_its_section_opens(open_tensor):
+    """The code is highlighted only once asked for (a first view spent
+    250–320 ms highlighting it in a closed expander): opening the section
+    shows it, for the tensor on screen."""
+    page = open_tensor("?batch=3&channels=4")
+    code = page.locator("[data-testid='stCode']")
+    assert code.count() == 0
+    page.get_by_text("The same in torch.nn", exact=True).click()
+    code.first.wait_for(state="visible", timeout=30_000)
+    text = code.first.text_content()
+    assert "nn.LayerNorm(C, elementwise_affine=False)" in text
+    assert "torch.randn(3, 4, " in text
+
+
 def test_back_button_returns_to_the_previous_family(open_tensor):
     page = open_tensor(ONE + "&norm=layer")
     page.locator("[data-testid='stSidebar'] button", has_text="InstanceNorm").click()
