@@ -235,18 +235,7 @@ class Lab {
   constructor(root) {
     this.root = root;
     this.maps = [];
-    // Redraw when a heatmap's width changes, not on any resize: the root's
-    // height moves with what is drawn under it, and a redraw then painted
-    // both heatmaps a second time.
-    this.observer = new ResizeObserver((entries) => {
-      let wider = false;
-      for (const e of entries) {
-        const m = e.target.heatmap;
-        const w = Math.round(e.contentRect.width); // as clientWidth, read before
-        if (m && w && m.width !== w) (m.width = w), (wider = true);
-      }
-      if (wider) this.draw();
-    });
+    this.observer = widthWatcher("heatmap", () => this.draw());
     // A taller or shorter window changes the heatmaps' height (plotHeight).
     window.addEventListener("resize", () => this.draw());
     // Announces the focused cell when it moves (the canvas's label says it too,

@@ -185,19 +185,8 @@ class View {
     this.grid.className = "normlab-tensor-grid";
     this.after = new Blocks(this, "normlab-tensor-after");
     root.append(this.before.el, this.grid, this.after.el);
-    // Redraw when a panel's width changes, not its height: a panel's height
-    // follows its drawing (a new shape makes a cube taller), and redrawing
-    // every panel on that drew each twice per move (half of a slider move's
-    // canvas work at 8×12×4×4).
-    this.observer = new ResizeObserver((entries) => {
-      let wider = false;
-      for (const e of entries) {
-        const p = e.target.panel;
-        const w = Math.round(e.contentRect.width); // as clientWidth, read before
-        if (p && w && p.width !== w) (p.width = w), (wider = true);
-      }
-      if (wider) this.draw();
-    });
+    // a new shape makes a cube taller: only a new width redraws (kit.js)
+    this.observer = widthWatcher("panel", () => this.draw());
   }
 
   update(data, setStateValue) {

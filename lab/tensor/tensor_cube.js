@@ -32,12 +32,23 @@ class Cube extends Panel {
     return { N, C, H, W, P, u, dx: kx * u, dy: -ky * u, ox, oy, width, height: tall };
   }
 
+  // Where cell (n, c, p) drawn at fraction f of a cell sits: the front
+  // face's lower left corner (x0, y0), its side s and one step along N
+  // (ddx, ddy), written into ``out``: the faint cells and the hover place
+  // every cell and allocate nothing for it.
+  place(g, n, c, p, f, out = {}) {
+    const pad = (1 - f) / 2;
+    out.s = f * g.u;
+    out.x0 = g.ox + (c + pad) * g.u + (n + pad) * g.dx;
+    out.y0 = g.oy - (p + pad) * g.u + (n + pad) * g.dy;
+    out.ddx = f * g.dx;
+    out.ddy = f * g.dy;
+    return out;
+  }
+
   // Screen polygon of cell (n, c, p) drawn at fraction f of a cell.
   hexagon(g, n, c, p, f) {
-    const s = f * g.u, pad = (1 - f) / 2;
-    const x0 = g.ox + (c + pad) * g.u + (n + pad) * g.dx;
-    const y0 = g.oy - (p + pad) * g.u + (n + pad) * g.dy;
-    const ddx = f * g.dx, ddy = f * g.dy;
+    const { s, x0, y0, ddx, ddy } = this.place(g, n, c, p, f);
     return {
       front: [[x0, y0], [x0 + s, y0], [x0 + s, y0 - s], [x0, y0 - s]],
       top: [[x0, y0 - s], [x0 + s, y0 - s], [x0 + s + ddx, y0 - s + ddy], [x0 + ddx, y0 - s + ddy]],
@@ -94,27 +105,25 @@ class Cube extends Panel {
     // Back to front: far examples first, then bottom to top, left to right.
     // The faint cubes of one example are one path (one fill, one stroke): a
     // fill and a stroke per cube cost ~20 ms for four 8×12×16 cubes. Each
-    // outline is `hexagon(...).outline` written out and closed with a line
-    // back to its start: in Chromium closePath on a path of many subpaths
-    // took 3× the time of that line, and the arrays `hexagon` allocates per
-    // cell kept the garbage collector busy (~12 ms and ~9 ms per move at
-    // 8×12×4×4, measured in a CPU profile).
-    const fo = SIZE.other, so = fo * g.u, pad = (1 - fo) / 2;
-    const odx = fo * g.dx, ody = fo * g.dy;
+    // outline is `hexagon(...).outline` traced from `place` and closed with a
+    // line back to its start: in Chromium closePath on a path of many
+    // subpaths took 3× the time of that line, and the arrays `hexagon`
+    // allocates per cell kept the garbage collector busy (~12 ms and ~9 ms
+    // per move at 8×12×4×4, measured in a CPU profile).
+    const at = {};
     let members = 0;
     for (let n = N - 1; n >= 0; n--) {
       ctx.beginPath();
       for (let i0 = n * C * P, i = i0; i < i0 + C * P; i++) {
         if (this.kindOf(i, fi, fp) !== "other") continue;
         const c = Math.floor((i - i0) / P), p = (i - i0) % P;
-        const x0 = g.ox + (c + pad) * g.u + (n + pad) * g.dx;
-        const y0 = g.oy - (p + pad) * g.u + (n + pad) * g.dy;
+        const { s, x0, y0, ddx, ddy } = this.place(g, n, c, p, SIZE.other, at);
         ctx.moveTo(x0, y0);
-        ctx.lineTo(x0 + so, y0);
-        ctx.lineTo(x0 + so + odx, y0 + ody);
-        ctx.lineTo(x0 + so + odx, y0 - so + ody);
-        ctx.lineTo(x0 + odx, y0 - so + ody);
-        ctx.lineTo(x0, y0 - so);
+        ctx.lineTo(x0 + s, y0);
+        ctx.lineTo(x0 + s + ddx, y0 + ddy);
+        ctx.lineTo(x0 + s + ddx, y0 - s + ddy);
+        ctx.lineTo(x0 + ddx, y0 - s + ddy);
+        ctx.lineTo(x0, y0 - s);
         ctx.lineTo(x0, y0);
       }
       ctx.fillStyle = th.text;
@@ -218,15 +227,14 @@ class Cube extends Panel {
     const { N, C, P, W } = g;
     const fi = this.indexOf(this.view.focus);
     const fp = this.pool[fi];
+    const at = {};
     for (let n = 0; n < N; n++) {
       for (let p = P - 1; p >= 0; p--) {
         for (let c = C - 1; c >= 0; c--) {
           const i = (n * C + c) * P + p;
           const f = SIZE[this.kindOf(i, fi, fp)];
-          // the outline's box, as `hexagon` places it
-          const s = f * g.u, pad = (1 - f) / 2, ddx = f * g.dx, ddy = f * g.dy;
-          const x0 = g.ox + (c + pad) * g.u + (n + pad) * g.dx;
-          const y0 = g.oy - (p + pad) * g.u + (n + pad) * g.dy;
+          // the outline's box first
+          const { s, x0, y0, ddx, ddy } = this.place(g, n, c, p, f, at);
           if (x < x0 + Math.min(0, ddx) || x > x0 + s + Math.max(0, ddx)) continue;
           if (y < y0 - s + Math.min(0, ddy) || y > y0 + Math.max(0, ddy)) continue;
           const hx = this.hexagon(g, n, c, p, f);

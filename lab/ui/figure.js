@@ -40,13 +40,8 @@ class Figure {
     });
     this.canvas.addEventListener("click", (e) => this.click(e));
     this.canvas.addEventListener("keydown", (e) => this.key(e));
-    this.observer = new ResizeObserver((entries) => {
-      const w = Math.round(entries[0].contentRect.width);
-      if (w && w !== this.width) {
-        this.width = w;
-        if (this.fig) schedule(this);
-      }
-    });
+    this.el.chart = this;
+    this.observer = widthWatcher("chart", () => this.fig && schedule(this));
     this.observer.observe(this.el);
   }
 
@@ -316,9 +311,10 @@ class Figure {
 
   layoutBox() {
     const L = this.fig.layout || {};
-    // The width read here is kept: the ResizeObserver's first report of the
-    // same width must not draw a new chart a second time (it did, on every
-    // chart a panel added: a Batch coupling view switch drew both twice).
+    // The width read here is kept, rounded as the width watcher rounds it
+    // (kit.js): its first report of the same width must not draw a new chart
+    // a second time (it did, on every chart a panel added: a Batch coupling
+    // view switch drew both twice).
     if (!this.width && this.el.clientWidth) this.width = Math.round(this.el.clientWidth);
     const width = this.width || 420;
     // sizes at the page's scale: larger for a presenter (scaled: lab/ui/kit.js)

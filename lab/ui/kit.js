@@ -168,6 +168,24 @@ function colorAt(stops, t) {
 
 // ---- canvases ----
 
+// A ResizeObserver for elements that carry their chart as ``el[prop]``: it
+// records each chart's new width (rounded, as clientWidth reads it, so a
+// chart that read its own width first is not drawn again for the same one)
+// and calls ``redraw`` once when any width changed. Not on a change of
+// height: a chart's height follows what it draws, and redrawing on that
+// drew every chart of a component a second time per update.
+function widthWatcher(prop, redraw) {
+  return new ResizeObserver((entries) => {
+    let wider = false;
+    for (const e of entries) {
+      const chart = e.target[prop];
+      const w = Math.round(e.contentRect.width);
+      if (chart && w && chart.width !== w) (chart.width = w), (wider = true);
+    }
+    if (wider) redraw();
+  });
+}
+
 // Size ``canvas`` to width × height CSS pixels at the screen's pixel ratio
 // (sharp on a high-density screen); return its context, cleared and scaled so
 // that drawing is in CSS pixels. Resizing only when the size changed keeps a
