@@ -12,8 +12,8 @@ one React DevTools uses; nothing of the app is changed):
 
 A component counts when React called it in that commit (its fiber is new to
 the tree and has React's PerformedWork flag); host elements (div, span) are
-not counted. Canvases count one draw per ``clearRect`` (``fitCanvas`` in
-lab/ui/kit.js clears a canvas once per draw).
+not counted. Canvases count one draw per ``clearRect`` (``DRAWS``, which
+tests/e2e/test_redraws_browser.py uses too).
 """
 
 from __future__ import annotations
@@ -78,20 +78,41 @@ HOOK = r"""
       stats.per.push(count);
     },
   };
-  const draws = new Map();
-  const clear = CanvasRenderingContext2D.prototype.clearRect;
-  CanvasRenderingContext2D.prototype.clearRect = function (...args) {
-    const c = this.canvas;
-    if (window.normlabCounting) draws.set(c, (draws.get(c) || 0) + 1);
-    return clear.apply(this, args);
-  };
-  window.normlabDrawn = () => Array.from(draws, ([c, n]) => {
-    const key = c.closest('[class*="st-key-"]');
-    const name = key && Array.from(key.classList).find((k) => k.startsWith("st-key-"));
-    return [name || "?", n];
-  });
 })();
 """
+"""JS: React's developer-tools hook, counting what each commit renders."""
+
+DRAWS = r"""
+(() => {
+  // draws of each canvas in each move: window.normlabMove(k) starts move k
+  // (k < 0 stops counting); normlabDraws() lists [key, canvas id, draws]
+  // per move, the key being the st-key class of the canvas's container when
+  // it drew (a canvas a later move removed has none by then)
+  let move = -1, next = 0;
+  const moves = [], ids = new WeakMap(), names = new WeakMap();
+  const clear = CanvasRenderingContext2D.prototype.clearRect;
+  CanvasRenderingContext2D.prototype.clearRect = function (...args) {
+    if (move >= 0) {
+      const c = this.canvas;
+      if (!ids.has(c)) ids.set(c, next++);
+      const box = c.closest('[class*="st-key-"]');
+      const key = box && Array.from(box.classList).find((k) => k.startsWith("st-key-"));
+      if (key) names.set(c, key);
+      moves[move].set(c, (moves[move].get(c) || 0) + 1);
+    }
+    return clear.apply(this, args);
+  };
+  window.normlabMove = (k) => {
+    move = k;
+    if (k >= 0) moves[k] = new Map();
+  };
+  window.normlabDraws = () => moves.map((m) => Array.from(m, ([c, n]) => (
+    [names.get(c) || "?", ids.get(c), n]
+  )));
+})();
+"""
+"""JS: every canvas's draws per move. A canvas is drawn once per ``clearRect``:
+``fitCanvas`` (lab/ui/kit.js) clears a canvas once per draw."""
 
 
 def measure(b, make, kind: str, rounds: int) -> tuple[dict, Counter, Counter]:
@@ -99,6 +120,7 @@ def measure(b, make, kind: str, rounds: int) -> tuple[dict, Counter, Counter]:
     ``rounds`` moves of ``kind``: the render stats, draws and canvases by key."""
     context = b.new_context(viewport={"width": 1400, "height": 1000})
     context.add_init_script(HOOK)
+    context.add_init_script(DRAWS)
     try:
         page = context.new_page()
         d = make(page)
@@ -106,15 +128,17 @@ def measure(b, make, kind: str, rounds: int) -> tuple[dict, Counter, Counter]:
         for _ in range(2):
             getattr(d, kind)()
         page.evaluate("window.normlabCounting = true")
-        for _ in range(rounds):
+        for k in range(rounds):
+            page.evaluate(f"window.normlabMove({k})")
             getattr(d, kind)()
-        page.evaluate("window.normlabCounting = false")
+        page.evaluate("window.normlabCounting = false; window.normlabMove(-1)")
         stats = page.evaluate("window.normlabRenders")
-        drawn, canvases = Counter(), Counter()
-        for key, n in page.evaluate("window.normlabDrawn()"):
-            drawn[key] += n
-            canvases[key] += 1
-        return stats, drawn, canvases
+        drawn, seen = Counter(), {}
+        for move in page.evaluate("window.normlabDraws()"):
+            for key, canvas, n in move:
+                drawn[key] += n
+                seen.setdefault(key, set()).add(canvas)
+        return stats, drawn, Counter({k: len(v) for k, v in seen.items()})
     finally:
         context.close()
 

@@ -8,8 +8,7 @@ already read, and the Lab redrew its heatmaps when Python echoed the click they
 had drawn. Each second draw cost the browser its raster and compositing again
 (the largest Tensor view's slider: 184 → 146 ms). This drives each page's main
 interactions with the latency bench's own drivers (bench/pages/) and counts the
-draws of every canvas: ``fitCanvas`` (lab/ui/kit.js) clears a canvas once per
-draw.
+draws of every canvas in each move (``bench.renders.DRAWS``).
 """
 
 from __future__ import annotations
@@ -19,28 +18,7 @@ import time
 import pytest
 
 from bench.pages import DRIVERS
-
-COUNT = """
-(() => {
-  // draws of each canvas in each move: move -> Map(canvas -> count)
-  let move = -1;
-  const moves = [];
-  const clear = CanvasRenderingContext2D.prototype.clearRect;
-  CanvasRenderingContext2D.prototype.clearRect = function (...args) {
-    if (move >= 0) {
-      const m = moves[move];
-      m.set(this.canvas, (m.get(this.canvas) || 0) + 1);
-    }
-    return clear.apply(this, args);
-  };
-  window.normlabMove = (k) => { move = k; moves[k] = new Map(); };
-  window.normlabDraws = () => moves.map((m) => Array.from(m, ([c, n]) => {
-    const key = c.closest('[class*="st-key-"]');
-    const name = key && Array.from(key.classList).find((k) => k.startsWith('st-key-'));
-    return [name || '?', n];
-  }));
-})();
-"""
+from bench.renders import DRAWS
 
 LARGEST = "?batch=8&channels=12&height=4&width=4&groups=3"
 CASES = [
@@ -62,7 +40,7 @@ CASES = [
 @pytest.mark.parametrize(("name", "kind", "query"), CASES, ids=lambda v: v or "default")
 def test_each_canvas_is_drawn_once_per_interaction(chromium, warmed, name, kind, query):
     context = chromium.new_context(viewport={"width": 1400, "height": 1000})
-    context.add_init_script(COUNT)
+    context.add_init_script(DRAWS)
     try:
         page = context.new_page()
         driver = DRIVERS[name](page, warmed, query)
@@ -74,9 +52,9 @@ def test_each_canvas_is_drawn_once_per_interaction(chromium, warmed, name, kind,
             getattr(driver, kind)()
             time.sleep(0.5)  # a late second draw (a resize observer's) comes by then
         moves = page.evaluate("window.normlabDraws()")
-        assert any(n for move in moves for _, n in move), "no canvas was drawn"
+        assert any(n for move in moves for *_, n in move), "no canvas was drawn"
         twice = [
-            (k, key, n) for k, move in enumerate(moves) for key, n in move if n > 1
+            (k, key, n) for k, move in enumerate(moves) for key, _, n in move if n > 1
         ]
         assert not twice, (
             f"drawn more than once in one {kind} (move, canvas, draws): {twice}"
