@@ -192,11 +192,19 @@ class View {
   update(data, setStateValue) {
     this.setStateValue = setStateValue;
     // Python's answer to a click here draws what the click already drew (same
-    // tensor, same cell): only the text around the pictures changes then.
+    // tensor, same cell): only the text around the pictures changes then. A
+    // theme switched in the app's menu sends the same data again, in other
+    // colours (kit.js reads them), so the look is part of what must match.
     const sig = JSON.stringify([data.shape, data.big, data.panels]);
+    const th = theme(this.root);
+    const look = [th.text, th.background, th.font, th.scale].join("|");
     const same =
-      sig === this.sig && this.focus && data.focus.every((v, k) => v === this.focus[k]);
+      sig === this.sig &&
+      look === this.look &&
+      this.focus &&
+      data.focus.every((v, k) => v === this.focus[k]);
     this.sig = sig;
+    this.look = look;
     if (same) {
       this.before.update(data.before);
       this.after.update(data.after);
