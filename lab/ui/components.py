@@ -1,21 +1,100 @@
 """The lab's canvas components: each is the shared kit (lab/ui/kit.js: theme
 colours, base64 arrays, canvas sizing, PNG, controls switched off) followed by
-its own module, created once per process."""
+its own module, created once per process.
+
+**The code travels once per session, not with every update.** Streamlit puts
+a component's JavaScript into every message that updates it: the Tensor view's
+three canvases carried 46 kB of code each on every click (138 of its 172 kB),
+and a Batch coupling or Train vs eval click as much. Each kilobyte costs the
+browser time to receive and hash (a click measured ~0.08 ms per kB more with
+the code padded), and a class of 200 pays it in bandwidth. So the component
+Streamlit registers is a small loader (`LOADER`): the first update of each
+component in a session carries the code in its data (``_code``), the loader
+imports it once per browser page and hands every update to it. An update that
+finds no code (its first one was replaced before the browser drew it) waits
+briefly for another instance to bring it, then asks Python for it through the
+component's state (``_code_wanted``), and Python sends it again.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
 KIT = Path(__file__).with_name("kit.js")
+CODE = "_code"
+"""The data key that carries a component's code (see the module's note)."""
+WANTED = "_code_wanted"
+"""The component state a loader sets when it has no code to run."""
+SENT = "_normlab_code_sent"
+"""Session state: the components whose code this session has sent, and the
+last request of each instance that was answered."""
+
+LOADER = """
+const mods = (window.normlabModules ??= {});
+const name = NAME;
+export default function (component) {
+  const m = (mods[name] ??= { run: null, loading: null, waiting: new Map() });
+  const code = component.data && component.data[CODE];
+  if (code && !m.run && !m.loading) {
+    const url = URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
+    m.loading = import(url).then((mod) => {
+      m.run = mod.default;
+      const waiting = [...m.waiting.values()];
+      m.waiting.clear();
+      for (const c of waiting) m.run(c);
+    });
+  }
+  if (m.run) return m.run(component);
+  // the newest update of each instance waits for the code
+  m.waiting.set(component.parentElement, component);
+  if (!m.loading) {
+    setTimeout(() => {
+      if (!m.run && !m.loading) component.setStateValue(WANTED, Date.now() % 1e9);
+    }, 300);
+  }
+}
+"""
+
+
+def _loader(name: str) -> str:
+    return (
+        LOADER.replace("NAME", json.dumps(name))
+        .replace("[CODE]", f"[{json.dumps(CODE)}]")
+        .replace("(WANTED,", f"({json.dumps(WANTED)},")
+    )
 
 
 @cache
-def component(name: str, *js: Path) -> Callable:
-    """Streamlit's component ``name`` running the kit and then ``js``, in order
-    (a component's own module may be split over several files)."""
+def _registered(name: str, *js: Path) -> tuple[Callable, str]:
     code = "\n".join(p.read_text(encoding="utf-8") for p in (KIT, *js))
-    return st.components.v2.component(name, js=code, isolate_styles=False)
+    return st.components.v2.component(
+        name, js=_loader(name), isolate_styles=False
+    ), code
+
+
+def component(name: str, *js: Path) -> Callable[..., Any]:
+    """Streamlit's component ``name`` running the kit and then ``js``, in order
+    (a component's own module may be split over several files). Called like
+    Streamlit's (``key``, ``data``, ``default``, ``on_…_change``); ``data`` is a
+    dict, and its first update in a session also carries the code."""
+    mount, code = _registered(name, *js)
+
+    def mounted(*, key: str, data: dict[str, Any], **kw: Any) -> Any:
+        sent = st.session_state.setdefault(SENT, {"names": set(), "answered": {}})
+        state = st.session_state.get(key)
+        wanted = state.get(WANTED) if hasattr(state, "get") else None
+        ask = wanted is not None and sent["answered"].get(key) != wanted
+        if name not in sent["names"] or ask:
+            data = {**data, CODE: code}
+            sent["names"].add(name)
+            if wanted is not None:
+                sent["answered"][key] = wanted
+        return mount(key=key, data=data, **kw)
+
+    return mounted
