@@ -15,6 +15,7 @@ import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from lab.core.panel import Panel, plain_text
+from lab.ui.components import data_of
 
 NAME = "normlab_figure"
 
@@ -40,7 +41,7 @@ def figure_elements(at: AppTest) -> list[Any]:
 
 
 def _data(e: Any) -> dict[str, Any]:
-    return unpack(json.loads(e.proto.json))
+    return unpack(data_of(e.proto))
 
 
 def _charts(data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:

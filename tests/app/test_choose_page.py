@@ -4,8 +4,6 @@ its controls and presets, and the tables and the cheat sheet are the data's."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -16,6 +14,7 @@ from lab.choose.state import PAGE, SCENARIOS
 from lab.choose.tables import ARCHITECTURES, ASPECTS, FAMILIES, PITFALLS
 from lab.choose.texts import TITLE
 from lab.core.panel import plain_text
+from lab.ui.components import data_of
 from tests.app.figures import (
     figure_by_key,
     figure_elements,
@@ -103,7 +102,7 @@ def tables(at: AppTest) -> list[tuple[list[str], list[list[str]]]]:
             [[plain_text(c) for c in r] for r in b["rows"]],
         )
         for e in figure_elements(at)
-        for b in json.loads(e.proto.json).get("blocks", [])
+        for b in data_of(e.proto).get("blocks", [])
         if b["t"] == "table"
     ]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from lab.board.state import BOARD_FAMILIES, PAGE, SCENARIOS
 from lab.core.families import SCENARIO_LEFT
 from lab.core.norms import FAMILY_NAMES
+from lab.ui.components import data_of
 
 TIMEOUT = 60
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -34,7 +34,7 @@ def panel(at: AppTest) -> dict:
     """What the page hands its canvas component."""
     panels = [e for e in at.main if getattr(e, "key", "") == "lab.heatmaps"]
     assert len(panels) == 1
-    return json.loads(panels[0].proto.json)
+    return data_of(panels[0].proto)
 
 
 def charts(at: AppTest) -> list[dict]:

@@ -6,8 +6,6 @@ on the server); each test arrives through its own link, as a shared URL would.
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -16,6 +14,7 @@ from lab.sequences import run as R
 from lab.sequences.model import NAMES
 from lab.sequences.state import FAMILIES, SCENARIOS
 from lab.sequences.texts import TITLE
+from lab.ui.components import data_of
 from tests.app.figures import (
     click_figure,
     figure_by_key,
@@ -45,7 +44,7 @@ def text(at: AppTest) -> str:
 def channel_table(at: AppTest) -> tuple[list[str], list[list[str]]]:
     """The statistics table (its second column: "Mean, real")."""
     for e in figure_elements(at):
-        for b in json.loads(e.proto.json).get("blocks", []):
+        for b in data_of(e.proto).get("blocks", []):
             head = [plain_text(h) for h in b.get("head", [])]
             if b["t"] == "table" and head[1:2] == ["Mean, real"]:
                 return head, [[plain_text(c) for c in r] for r in b["rows"]]

@@ -16,6 +16,7 @@ from lab.tensor.data import MAX_C, MAX_N, MAX_SIDE
 from lab.tensor.state import SCENARIOS
 from lab.tensor.texts import CLICK_NOTE
 from lab.tensor.view import CODE_OPEN
+from lab.ui.components import data_of
 from tests.app.pages import open_page, visit
 
 TIMEOUT = 60
@@ -32,7 +33,7 @@ def component(at: AppTest, key: str) -> dict:
     """What the page hands one of its canvas components (lab/tensor/tensor.js)."""
     found = [e for e in at.main if getattr(e, "key", "") == key]
     assert len(found) == 1, key
-    return json.loads(found[0].proto.json)
+    return data_of(found[0].proto)
 
 
 def cubes(at: AppTest) -> list[dict]:

@@ -8,7 +8,6 @@ first; one test trains a small sweep through the page itself.
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from lab.core.families import SCENARIO_LEFT
 from lab.core.markup import to_html
 from lab.core.panel import plain_text
+from lab.ui.components import data_of
 from lab.why import texts as T
 from lab.why import view as why_view
 from lab.why.cache import sweep_key, xiong_key
@@ -66,7 +66,7 @@ def boxes(at: AppTest) -> list[str]:
     """The coloured boxes' words: Streamlit's and the panels' callouts."""
     out = [plain(b.value) for b in [*at.success, *at.info, *at.warning]]
     for e in figure_elements(at):
-        data = unpack(json.loads(e.proto.json))
+        data = unpack(data_of(e.proto))
         out += [
             plain_text(b["html"]) for b in data.get("blocks", []) if b["t"] == "callout"
         ]
