@@ -260,14 +260,28 @@ def sweep_verdict(state: WhyState, res: Results) -> None:
         text += " " + highest_spread(entry)
     _box(level, text)
     st.caption(T.TRAINS_RULE.format(threshold=f"{sweep.threshold:.3f}"))
-    with st.expander("All final losses"):
-        table = {"learning rate": [lr_label(x) for x in sweep.lrs]}
-        for v in sweep.runs:
-            final = sweep.final_loss(v)
-            table[VARIANT_NAMES[v]] = [
-                "diverged" if not np.isfinite(x) else f"{x:.3f}" for x in final
-            ]
-        st.table(table)
+    box = st.expander("All final losses", key=LOSSES_OPEN, on_change="rerun")
+    with box:
+        if box.open:
+            st.table(final_losses(sweep))
+
+
+LOSSES_OPEN = "why.losses_open"
+"""The final losses' expander: the table is drawn only while it is open
+(opening it reruns this fragment). A collapsed ``st.table`` still went through
+pandas and Arrow on every run, ~4 ms of a depth change's server time
+(py-spy), and the browser decoded and laid it out."""
+
+
+def final_losses(sweep: Sweep) -> dict[str, list[str]]:
+    """Every run's final loss by learning rate, as the table prints them."""
+    table = {"learning rate": [lr_label(x) for x in sweep.lrs]}
+    for v in sweep.runs:
+        final = sweep.final_loss(v)
+        table[VARIANT_NAMES[v]] = [
+            "diverged" if not np.isfinite(x) else f"{x:.3f}" for x in final
+        ]
+    return table
 
 
 def _looking_at(state: WhyState) -> WhyState:

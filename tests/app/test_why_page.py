@@ -8,6 +8,7 @@ first; one test trains a small sweep through the page itself.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -94,6 +95,29 @@ def test_the_metrics_are_the_highest_rates_the_runs_reached(at):
     for m, v in zip(at.metric, sweep.runs, strict=True):
         hi = sweep.highest_lr(v)
         assert m.value == ("—" if hi is None else f"{hi:.2g}")
+
+
+def test_the_final_losses_are_drawn_once_their_section_is_open(at):
+    """Every run's final loss by learning rate, as the sweep holds it; while the
+    section is closed the table is not built (lab/why/view.py, LOSSES_OPEN)."""
+    visit(at)
+    assert not at.table
+    at.session_state[why_view.LOSSES_OPEN] = True  # the section opened
+    at.run(timeout=TIMEOUT)
+    sweep = why_view.store().get(sweep_key(PAGE.initial().config))
+    assert len(at.table) == 1
+    shown = at.table[0].value
+    assert list(shown.columns) == ["learning rate", *TITLES]
+    assert list(shown["learning rate"]) == [why_view.lr_label(x) for x in sweep.lrs]
+    for name, v in zip(TITLES, sweep.runs, strict=True):
+        want = [
+            "diverged" if not math.isfinite(x) else f"{x:.3f}"
+            for x in sweep.final_loss(v)
+        ]
+        assert list(shown[name]) == want
+    at.session_state[why_view.LOSSES_OPEN] = False
+    at.run(timeout=TIMEOUT)
+    assert not at.table
 
 
 @pytest.mark.parametrize("key", list(PAGE.by_key))

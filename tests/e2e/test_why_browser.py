@@ -239,3 +239,18 @@ def test_the_share_link_opens_the_same_numbers_in_a_new_browser(open_why, chromi
     # that hold them (lab/why/panels.py)
     assert len(seen["drawn"]) == CHARTS + PANELS
     same_view_in_new_browser(chromium, link, seen, ready=wait_charts)
+
+
+def test_the_final_losses_are_drawn_when_their_section_opens(open_why):
+    """The table is built only once asked for (a collapsed one cost every depth
+    change ~4 ms of the server and its layout in the browser): opening the
+    section shows every run's final loss at every learning rate."""
+    page = open_why()
+    table = page.locator("[data-testid='stTable']")
+    assert table.count() == 0
+    page.get_by_text("All final losses", exact=True).click()
+    table.first.wait_for(state="visible", timeout=30_000)
+    text = table.first.text_content()
+    for name in ("learning rate", "No norm", "BatchNorm", "LayerNorm", "RMSNorm"):
+        assert name in text
+    assert re.search(r"\d\.\d{3}|diverged", text)
