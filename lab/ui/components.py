@@ -106,6 +106,10 @@ def component(name: str, *js: Path) -> Callable[..., Any]:
     return mounted
 
 
+OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+"""As ``json`` would take them: numbers as keys, numpy scalars as numbers."""
+
+
 def packed(data: dict[str, Any]) -> bytes:
     """``data`` as JSON bytes, which Streamlit forwards untouched. Given a
     dict, Streamlit 1.67 encodes it with ``json`` twice (once to send, once
@@ -117,10 +121,6 @@ def packed(data: dict[str, Any]) -> bytes:
         return orjson.dumps(data, option=OPTIONS)
     except TypeError:  # a type orjson does not know and ``json`` might
         return json.dumps(data).encode()
-
-
-OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
-"""As ``json`` would take them: numbers as keys, numpy scalars as numbers."""
 
 
 def data_of(proto: Any) -> dict[str, Any]:
