@@ -181,7 +181,7 @@ class Student:
         t0 = time.perf_counter()
         await self.ws.send(payload)
         deadline = t0 + (timeout or self.timeout)
-        paths: list[tuple[int, ...]] = []  # where this run drew
+        blocks: list[tuple[int, ...]] = []  # the containers this run drew anew
         seen: set[str] = set()  # the widgets it drew
         announced: set[str] = set()  # the fragment timers it asked for
         full_run = False  # it drew outside any fragment: the whole page
@@ -200,7 +200,8 @@ class Student:
                 self.query = fm.page_info_changed.query_string
             elif kind == "delta":
                 path = tuple(fm.metadata.delta_path)
-                paths.append(path)
+                if fm.delta.WhichOneof("type") == "add_block":
+                    blocks.append(path)
                 full_run = full_run or not fm.delta.fragment_id
                 if (wid := self._delta(fm.delta, path)) is not None:
                     seen.add(wid)
@@ -221,26 +222,23 @@ class Student:
                     self.timers = {
                         k: t for k, t in self.timers.items() if k in announced
                     }
-                elif paths:
-                    self._forget_redrawn(paths, seen)
+                elif blocks:
+                    self._forget_redrawn(blocks, seen)
                 return time.perf_counter() - t0
 
-    def _forget_redrawn(self, paths: list[tuple[int, ...]], seen: set[str]) -> None:
-        """A fragment run redrew its part of the page: the widgets there that it
-        did not draw again are gone (a nested fragment it no longer draws), as
-        they are from a browser's page. Its part: the paths' common prefix."""
-        prefix = paths[0][:-1]
-        for p in paths[1:]:
-            n = 0
-            while n < min(len(prefix), len(p)) and prefix[n] == p[n]:
-                n += 1
-            prefix = prefix[:n]
-        if len(prefix) < 2:  # the whole main area or sidebar: keep everything
-            return
+    def _forget_redrawn(self, blocks: list[tuple[int, ...]], seen: set[str]) -> None:
+        """A fragment run drew its containers anew (its own, and those of the
+        fragments nested in it): the widgets inside them that it did not draw
+        again are gone (a nested fragment it no longer draws), as they are
+        from a browser's page. A container a fragment writes into from outside
+        (a control's place in the sidebar) is not drawn anew, so the widgets
+        beside it stay."""
+        drawn = [b for b in blocks if len(b) >= 2]
         self.widgets = {
             k: w
             for k, w in self.widgets.items()
-            if k in seen or w.path[: len(prefix)] != prefix
+            if k in seen
+            or not any(len(w.path) > len(b) and w.path[: len(b)] == b for b in drawn)
         }
 
     def _delta(self, delta, path: tuple[int, ...] = ()) -> str | None:

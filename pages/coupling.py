@@ -3,6 +3,6 @@
 from lab.coupling import view
 from lab.coupling.texts import INTRO, TITLE
 
-state, note = view.sidebar()
+state, note = view.page.begin(view.controls)
 view.page.header(TITLE, INTRO, state, note, "the same batch, example and panel")
 view.body(state)

@@ -3,7 +3,7 @@
 from lab.board import view
 from lab.board.texts import INTRO, TITLE
 
-state, note = view.sidebar()
+state, note = view.page.begin(view.controls)
 view.page.header(
     TITLE, INTRO, state, note, "same numbers, same focus", extra=view.export_menu
 )

@@ -4,7 +4,7 @@ much faster it is here. Controls → lab.rms (engine, timing, training) → word
 from lab.rms import view
 from lab.rms.texts import INTRO, TITLE
 
-state, note = view.sidebar()
+state, note = view.page.begin(view.controls)
 view.page.header(
     TITLE,
     INTRO,

@@ -4,7 +4,7 @@ transformers use LayerNorm. Controls → lab.sequences → heatmaps, checks, a r
 from lab.sequences import view
 from lab.sequences.texts import INTRO, TITLE
 
-state, note = view.sidebar()
+state, note = view.page.begin(view.controls)
 view.page.header(
     TITLE,
     INTRO,

@@ -3,6 +3,6 @@
 from lab.tensor import view
 from lab.tensor.texts import INTRO, TITLE
 
-state, note = view.sidebar()
+state, note = view.page.begin(view.controls)
 view.page.header(TITLE, INTRO, state, note, "same tensor, same cell")
 view.body(state)  # two fragments: a click reruns one, a new tensor both

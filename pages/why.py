@@ -5,6 +5,6 @@ charts, words."""
 from lab.why import view
 from lab.why.texts import INTRO, TITLE
 
-state, note = view.sidebar()
+state, note = view.page.begin(view.controls)
 view.page.header(TITLE, INTRO, state, note, "the same network, runs and settings")
 view.body(state)

@@ -54,38 +54,35 @@ page: Page[BoardState] = Page(
 )
 
 
-def sidebar() -> tuple[BoardState, str | None]:
-    """Draw the controls; return the state they describe and any note on the URL."""
-    state, note = page.begin()
-    with st.sidebar:
-        page.scenario_picker()
-        page.choice("norm", "Normalization", BOARD_FAMILIES, FAMILY_NAMES)
-        page.choice("mode", "Mode", ("train", "eval"), str.capitalize)
-        page.slider("batch", "Batch size")
-        page.slider("features", "Features")
-        groups = st.container()  # drawn by groups_control
-        page.slider("stale", "Shift since training (eval)")  # off in train
-        with st.expander("Data: distribution shift", expanded=True):
-            page.slider("shift", "Per-feature mean shift")
-            page.slider("drift", "Per-feature scale drift")
-            page.slider("offset", "Per-example offset")
-            page.slider("spread", "Per-example scale spread")
-            page.slider("outlier", "Outlier example (×)")
-            page.seed()
-        with st.expander("Layer: γ, β, ε", expanded=False):
-            page.slider("gamma", "γ (scale)")
-            page.slider("beta", "β (shift)")  # off for RMSNorm: family_bound
-            page.steps(
-                "eps", "ε", EPS_CHOICES, lambda e: "default" if e is None else f"{e:g}"
-            )
-        page.choice(
-            "colors",
-            "Colour range",
-            ("shared", "own"),
-            {"shared": "Shared", "own": "Each its own"},
+def controls() -> None:
+    """The Lab's controls (drawn in a fragment: `Page.sidebar`)."""
+    page.scenario_picker()
+    page.choice("norm", "Normalization", BOARD_FAMILIES, FAMILY_NAMES)
+    page.choice("mode", "Mode", ("train", "eval"), str.capitalize)
+    page.slider("batch", "Batch size")
+    page.slider("features", "Features")
+    groups = st.container()  # drawn by groups_control
+    page.slider("stale", "Shift since training (eval)")  # off in train
+    with st.expander("Data: distribution shift", expanded=True):
+        page.slider("shift", "Per-feature mean shift")
+        page.slider("drift", "Per-feature scale drift")
+        page.slider("offset", "Per-example offset")
+        page.slider("spread", "Per-example scale spread")
+        page.slider("outlier", "Outlier example (×)")
+        page.seed()
+    with st.expander("Layer: γ, β, ε", expanded=False):
+        page.slider("gamma", "γ (scale)")
+        page.slider("beta", "β (shift)")  # off for RMSNorm: family_bound
+        page.steps(
+            "eps", "ε", EPS_CHOICES, lambda e: "default" if e is None else f"{e:g}"
         )
+    page.choice(
+        "colors",
+        "Colour range",
+        ("shared", "own"),
+        {"shared": "Shared", "own": "Each its own"},
+    )
     groups_control(groups)
-    return state, note
 
 
 groups_control = page.divisor_control(

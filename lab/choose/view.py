@@ -47,17 +47,14 @@ def _count(name: str, label: str, top: int = MAX_COUNT, **kw: object) -> None:
     st.number_input(label, 1, top, step=1, key=page.key(name), help=T.HELP[name], **kw)
 
 
-def sidebar() -> tuple[ChooseState, str | None]:
-    """The flow's questions; return the state and any note on the URL."""
-    state, note = page.begin()
-    with st.sidebar:
-        page.scenario_picker()
-        page.choice("arch", "Architecture", ARCHS, ARCH_NAMES)
-        page.choice("ragged", "Sequences of variable length?", YES_NO, str.capitalize)
-        page.choice("serve", "Serving at batch size 1?", YES_NO, str.capitalize)
-        _count("per_device", "Examples per device")
-        _count("devices", "Devices")
-    return state, note
+def controls() -> None:
+    """The flow's questions (drawn in a fragment: `Page.sidebar`)."""
+    page.scenario_picker()
+    page.choice("arch", "Architecture", ARCHS, ARCH_NAMES)
+    page.choice("ragged", "Sequences of variable length?", YES_NO, str.capitalize)
+    page.choice("serve", "Serving at batch size 1?", YES_NO, str.capitalize)
+    _count("per_device", "Examples per device")
+    _count("devices", "Devices")
 
 
 def body(state: ChooseState) -> None:

@@ -26,6 +26,7 @@ from lab.ui.present import stage
 from lab.ui.progress import Progress
 
 BODY = "coupling.body"
+SWITCH = "coupling.view-switch"
 GROUPS = "coupling.groups-control"
 GHOST = "coupling.ghost-control"
 DEVICES = "coupling.devices-control"
@@ -35,24 +36,21 @@ PROGRESS_AFTER = 0.25
 page: Page[CouplingState] = Page("coupling", PAGE, T.HELP, body=(BODY,), quiz=QUIZ)
 
 
-def sidebar() -> tuple[CouplingState, str | None]:
-    """Draw the controls; return the state they describe and any note on the URL."""
-    state, note = page.begin()
-    with st.sidebar:
-        page.scenario_picker()
-        page.choice("norm", "Normalization", FAMILIES, FAMILY_NAMES)
-        page.choice("mode", "Mode", ("train", "eval"), str.capitalize)
-        page.slider("batch", "Batch size")
-        page.slider("features", "Features")
-        groups, ghost, devices = st.container(), st.container(), st.container()
-        with st.expander("Data and experiment", expanded=True):
-            page.slider("gap", "Class separation")
-            page.slider("resamples", "Resamples")
-            page.seed()
+def controls() -> None:
+    """The experiment's controls (drawn in a fragment: `Page.sidebar`)."""
+    page.scenario_picker()
+    page.choice("norm", "Normalization", FAMILIES, FAMILY_NAMES)
+    page.choice("mode", "Mode", ("train", "eval"), str.capitalize)
+    page.slider("batch", "Batch size")
+    page.slider("features", "Features")
+    groups, ghost, devices = st.container(), st.container(), st.container()
+    with st.expander("Data and experiment", expanded=True):
+        page.slider("gap", "Class separation")
+        page.slider("resamples", "Resamples")
+        page.seed()
     groups_control(groups)
     ghost_control(ghost)
     devices_control(devices)
-    return state, note
 
 
 groups_control = page.divisor_control(
@@ -109,7 +107,12 @@ def switched_off(state: CouplingState) -> dict[str, bool]:
     )
 
 
+@page.fragment(SWITCH, commit=False)
 def view_switch() -> None:
+    """The view switch, in a fragment of its own for the reason the sidebar's
+    controls are (`lab.ui.page.Page.sidebar`): a switch's callback reruns the
+    body, and the run it stops is then this fragment's, not the whole
+    page's."""
     page.choice("view", "View", VIEWS, T.VIEW_LABELS, label_visibility="collapsed")
 
 

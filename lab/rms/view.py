@@ -125,18 +125,15 @@ def _eps_label(e: float | None) -> str:
     return "torch's default" if e is None else plain(e)
 
 
-def sidebar() -> tuple[RmsState, str | None]:
-    """Draw the table's controls; return the state and any note on the URL."""
-    state, note = page.begin()
-    with st.sidebar:
-        page.scenario_picker()
-        page.steps("c", "Scale c", C_GRID, plain)
-        page.steps("delta", "Shift δ", DELTA_GRID, plain)
-        page.steps("eps", "ε (every family)", EPS_CHOICES, _eps_label)
-        page.choice("dtype", "Precision", PRECISIONS)
-        page.slider("mean", "Mean of the example (section 2)")
-        page.seed()
-    return state, note
+def controls() -> None:
+    """The table's controls (drawn in a fragment: `Page.sidebar`)."""
+    page.scenario_picker()
+    page.steps("c", "Scale c", C_GRID, plain)
+    page.steps("delta", "Shift δ", DELTA_GRID, plain)
+    page.steps("eps", "ε (every family)", EPS_CHOICES, _eps_label)
+    page.choice("dtype", "Precision", PRECISIONS)
+    page.slider("mean", "Mean of the example (section 2)")
+    page.seed()
 
 
 def body(state: RmsState) -> None:

@@ -68,30 +68,27 @@ K = page.key
 BATCH_DRAWN = K("_batch_drawn")
 
 
-def sidebar() -> tuple[SeqState, str | None]:
-    """Draw the batch's controls; return the state and any note on the URL."""
-    state, note = page.begin()
-    with st.sidebar:
-        page.scenario_picker()
-        page.choice("norm", "Normalization", FAMILIES, NAMES)
-        page.slider("batch", "Sequences N")
-        page.slider("tokens", "Padded length T")
-        page.slider("features", "Features C")
-        with st.expander("Lengths and pads", expanded=True):
-            page.choice("lengths", "Lengths", LENGTHS, T.LENGTH_LABELS)
-            short = st.container()  # drawn by short_control: its range is 0…T
-            page.choice("pad", "Pad value", PADS, T.PAD_LABELS)
-            page.slider("padval", "Constant pad")  # off unless pad=constant
-        with st.expander("Token values", expanded=False):
-            page.choice("data", "Tokens", DATA, T.DATA_LABELS)
-            page.slider("shift", "Per-channel mean shift")
-            page.slider("drift", "Per-channel scale drift")
-            page.slider("offset", "Per-sequence offset")
-            page.slider("spread", "Per-sequence scale spread")
-            page.slider("outlier", "Outlier sequence (×)")
-            page.seed()
+def controls() -> None:
+    """The batch's controls (drawn in a fragment: `Page.sidebar`)."""
+    page.scenario_picker()
+    page.choice("norm", "Normalization", FAMILIES, NAMES)
+    page.slider("batch", "Sequences N")
+    page.slider("tokens", "Padded length T")
+    page.slider("features", "Features C")
+    with st.expander("Lengths and pads", expanded=True):
+        page.choice("lengths", "Lengths", LENGTHS, T.LENGTH_LABELS)
+        short = st.container()  # drawn by short_control: its range is 0…T
+        page.choice("pad", "Pad value", PADS, T.PAD_LABELS)
+        page.slider("padval", "Constant pad")  # off unless pad=constant
+    with st.expander("Token values", expanded=False):
+        page.choice("data", "Tokens", DATA, T.DATA_LABELS)
+        page.slider("shift", "Per-channel mean shift")
+        page.slider("drift", "Per-channel scale drift")
+        page.slider("offset", "Per-sequence offset")
+        page.slider("spread", "Per-sequence scale spread")
+        page.slider("outlier", "Outlier sequence (×)")
+        page.seed()
     short_control(short)
-    return state, note
 
 
 @page.option_fragment(SHORT, lambda s: s.tokens)

@@ -70,24 +70,21 @@ def _reruns(state: TensorState) -> tuple[str, ...]:
 page: Page[TensorState] = Page("tensor", PAGE, HELP, body=_reruns, quiz=QUIZ)
 
 
-def sidebar() -> tuple[TensorState, str | None]:
-    """Draw the controls; return the state they describe and any note on the URL."""
-    state, note = page.begin()
-    with st.sidebar:
-        page.scenario_picker()
-        page.choice("view", "Show", VIEWS, {"all": "All four", "one": "One family"})
-        page.choice("norm", "Family", TENSOR_FAMILIES, FAMILY_NAMES)
-        page.slider("batch", "N (examples)")
-        page.slider("channels", "C (channels)")
-        groups = st.container()  # drawn by groups_control
-        page.slider("height", "H (rows)")
-        page.slider("width", "W (columns)")
-        with st.expander("Data", expanded=False):
-            page.slider("shift", "Per-channel mean shift")
-            page.slider("spot", "Bright patch")
-            page.seed()
+def controls() -> None:
+    """The tensor's controls (drawn in a fragment: `Page.sidebar`)."""
+    page.scenario_picker()
+    page.choice("view", "Show", VIEWS, {"all": "All four", "one": "One family"})
+    page.choice("norm", "Family", TENSOR_FAMILIES, FAMILY_NAMES)
+    page.slider("batch", "N (examples)")
+    page.slider("channels", "C (channels)")
+    groups = st.container()  # drawn by groups_control
+    page.slider("height", "H (rows)")
+    page.slider("width", "W (columns)")
+    with st.expander("Data", expanded=False):
+        page.slider("shift", "Per-channel mean shift")
+        page.slider("spot", "Bright patch")
+        page.seed()
     groups_control(groups)
-    return state, note
 
 
 groups_control = page.divisor_control(

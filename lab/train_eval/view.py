@@ -115,23 +115,20 @@ def _picked() -> None:
     _stop_playing()
 
 
-def sidebar() -> tuple[TrainEvalState, str | None]:
-    """Draw the stream's controls; return the state and any note on the URL."""
-    state, note = page.begin()
-    with st.sidebar:
-        page.scenario_picker(on_pick=_picked)
-        page.choice("norm", "Normalization", PAGE_FAMILIES, FAMILY_NAMES)
-        page.steps(
-            "momentum", "Momentum", MOMENTA, lambda m: "None" if m is None else f"{m:g}"
-        )
-        page.slider("batch", "Batch size")
-        page.slider("features", "Features")
-        with st.expander("Drift of the stream", expanded=True):
-            page.choice("pattern", "Pattern", PATTERNS, T.PATTERN_LABELS)
-            page.slider("shift", "Mean drift (std)")
-            page.slider("scale", "Scale at full drift (×)")
-            page.seed()
-    return state, note
+def controls() -> None:
+    """The stream's controls (drawn in a fragment: `Page.sidebar`)."""
+    page.scenario_picker(on_pick=_picked)
+    page.choice("norm", "Normalization", PAGE_FAMILIES, FAMILY_NAMES)
+    page.steps(
+        "momentum", "Momentum", MOMENTA, lambda m: "None" if m is None else f"{m:g}"
+    )
+    page.slider("batch", "Batch size")
+    page.slider("features", "Features")
+    with st.expander("Drift of the stream", expanded=True):
+        page.choice("pattern", "Pattern", PATTERNS, T.PATTERN_LABELS)
+        page.slider("shift", "Mean drift (std)")
+        page.slider("scale", "Scale at full drift (×)")
+        page.seed()
 
 
 def body(state: TrainEvalState) -> None:

@@ -3,7 +3,7 @@
 A topic's view makes one `Page` from its `lab.core.page.PageSpec` and its help
 texts, and every page then has the same shape (pages/<topic>.py)::
 
-    state, note = view.sidebar()      # Page.begin, then the topic's controls
+    state, note = view.page.begin(view.controls)  # the state, the sidebar
     PAGE.header(TITLE, INTRO, state, note, share="what the link keeps")
     view.body(state)                  # fragments made with Page.fragment
 
@@ -60,6 +60,8 @@ PICKER = "scenario-picker"
 """The scenario box's fragment (under the page's prefix)."""
 LINE = "scenario-line"
 """The scenario line's fragment: the link's note, the scenario's sentence."""
+CONTROLS = "sidebar-controls"
+"""The sidebar's controls' fragment (`Page.sidebar`)."""
 
 
 def widget_class(key: str) -> str:
@@ -122,6 +124,9 @@ class Page(Generic[S]):
         self._on_pick: Callable[[], None] | None = None
         self._picker = self.fragment(self.key(PICKER), commit=False)(self._draw_picker)
         self._line = self.fragment(self.key(LINE), commit=False)(self._draw_line)
+        self._controls = self.fragment(self.key(CONTROLS), commit=False)(
+            self._draw_controls
+        )
 
     def key(self, name: str) -> str:
         """The widget key of setting ``name`` (or of a page-local value)."""
@@ -129,9 +134,10 @@ class Page(Generic[S]):
 
     # ---- state ----
 
-    def begin(self) -> tuple[S, str | None]:
+    def begin(self, controls: Callable[[], None]) -> tuple[S, str | None]:
         """Load the state (from the link or the session) before any widget
-        exists; return it and the note on the link, if any."""
+        exists, then draw the page's ``controls`` in the sidebar (`sidebar`);
+        return the state and the note on the link, if any."""
         arrived = st.session_state.get(CURRENT_PAGE) != self.prefix
         note = self.sync.begin()
         present.style(self.sync.flags, self.controls)
@@ -139,6 +145,7 @@ class Page(Generic[S]):
             self._on_arrive()
         state = self.state()
         self.sync.write(state)  # the widgets start from the settled values
+        self.sidebar(controls)
         return state, note
 
     def state(self) -> S:
@@ -214,6 +221,18 @@ class Page(Generic[S]):
             link_note_and_scenario(note, self.spec.by_key.get(key), self.sync)
 
     # ---- controls ----
+
+    def sidebar(self, draw: Callable[[], None]) -> None:
+        """The controls ``draw`` makes, in the sidebar, in a fragment of their
+        own: the run a control's callback stops is then this fragment's, not
+        the whole page's, whose start the browser marked stale element by
+        element (docs/streamlit.md). It never reruns alone: every callback
+        asks for its own rerun."""
+        with st.sidebar:
+            self._controls(draw)
+
+    def _draw_controls(self, draw: Callable[[], None]) -> None:
+        draw()
 
     def changed(self) -> None:
         """A control moved: rerun the body alone unless the sidebar must change

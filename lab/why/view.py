@@ -81,19 +81,16 @@ def seed_entry(state: WhyState) -> dict | None:
     return seed_table_for(seeds(), state)
 
 
-def sidebar() -> tuple[WhyState, str | None]:
-    """Draw the run's controls; return the state and any note on the URL."""
-    state, note = page.begin()
-    with st.sidebar:
-        page.scenario_picker()
-        page.slider("depth", "Depth (layers)")
-        page.steps("width", "Width", WIDTHS)
-        page.steps("batch", "Batch size", BATCHES)
-        page.slider("steps", "SGD steps")
-        page.choice("init", "Initialization", INITS, T.INIT_NAMES)
-        page.slider("noise", "Noise after BatchNorm (noisy BN)")
-        page.seed()
-    return state, note
+def controls() -> None:
+    """The run's controls (drawn in a fragment: `Page.sidebar`)."""
+    page.scenario_picker()
+    page.slider("depth", "Depth (layers)")
+    page.steps("width", "Width", WIDTHS)
+    page.steps("batch", "Batch size", BATCHES)
+    page.slider("steps", "SGD steps")
+    page.choice("init", "Initialization", INITS, T.INIT_NAMES)
+    page.slider("noise", "Noise after BatchNorm (noisy BN)")
+    page.seed()
 
 
 @dataclass(frozen=True)
