@@ -110,9 +110,9 @@ def switched_off(state: CouplingState) -> dict[str, bool]:
 @page.fragment(SWITCH, commit=False)
 def view_switch() -> None:
     """The view switch, in a fragment of its own for the reason the sidebar's
-    controls are (`lab.ui.page.Page.sidebar`): a switch's callback reruns the
-    body, and the run it stops is then this fragment's, not the whole
-    page's."""
+    controls are (`lab.ui.page.Page.sidebar`): the run a switch asks for is
+    this fragment's, not the whole page's, and its callback puts the body's
+    fragments in that run's place."""
     page.choice("view", "View", VIEWS, T.VIEW_LABELS, label_visibility="collapsed")
 
 

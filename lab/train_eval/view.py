@@ -73,6 +73,7 @@ from lab.ui.page import Page
 from lab.ui.panel import show
 from lab.ui.present import stage
 from lab.ui.progress import Progress
+from lab.ui.rerun import rerun_fragments
 
 R = TypeVar("R")
 PREFIX = "traineval"
@@ -154,7 +155,7 @@ def _set_step(value: int, playing: bool = False) -> None:
 
 def _rerun_live() -> None:
     """From a step control's callback: rerun ``steps`` and ``live``, not the page."""
-    st.rerun([STEPS, LIVE])
+    rerun_fragments([STEPS, LIVE])
 
 
 def _go_to(value: int) -> None:

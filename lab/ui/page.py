@@ -47,6 +47,7 @@ from lab.ui import present
 from lab.ui.controls import divisor_slider, range_slider
 from lab.ui.lessons import bar, picker
 from lab.ui.questions import Asker, score
+from lab.ui.rerun import rerun_fragments
 from lab.ui.sync import (
     CURRENT_PAGE,
     UrlState,
@@ -224,10 +225,10 @@ class Page(Generic[S]):
 
     def sidebar(self, draw: Callable[[], None]) -> None:
         """The controls ``draw`` makes, in the sidebar, in a fragment of their
-        own: the run a control's callback stops is then this fragment's, not
-        the whole page's, whose start the browser marked stale element by
-        element (docs/streamlit.md). It never reruns alone: every callback
-        asks for its own rerun."""
+        own: the run a control asks for is then this fragment's, not the
+        whole page's, whose start the browser marked stale element by element
+        (docs/streamlit.md). It never reruns alone: every callback puts the
+        fragments it needs in that run's place (`lab.ui.rerun`)."""
         with st.sidebar:
             self._controls(draw)
 
@@ -236,7 +237,8 @@ class Page(Generic[S]):
 
     def changed(self) -> None:
         """A control moved: rerun the body alone unless the sidebar must change
-        (see the module's note), plus any control fragment whose options moved."""
+        (see the module's note), plus any control fragment whose options moved,
+        in the run the control started (`lab.ui.rerun.rerun_fragments`)."""
         state = self.state()
         ss = st.session_state
         scenario: list[str] = []
@@ -248,7 +250,7 @@ class Page(Generic[S]):
         drawn = ss.get(self.key("_options_drawn"), {})
         stale = [k for k, fn in self._options.items() if drawn.get(k) != fn(state)]
         body = self._body(state) if callable(self._body) else self._body
-        st.rerun([*body, *stale, *scenario])
+        rerun_fragments([*body, *stale, *scenario])
 
     def _only_scenario_moved(self, state: S) -> bool:
         """Whether the sidebar and the line differ from what they drew by the
