@@ -2,14 +2,14 @@
 
 ``st.rerun(keys)`` from a callback stops the run the widget asked for and
 starts another: two ``new_session`` messages, two run-state changes, and one
-more time the browser re-renders every element of the page (three full React
-renders a sidebar move instead of two; docs/streamlit.md). The callback runs
-before any fragment of its run, so the fragments can instead be put in that
-run's place: Streamlit 1.67 runs the fragments of the list its script-run
-context holds (``fragment_ids_this_run``) after the callbacks, and tells the
-browser which fragments ran in ``script_finished`` from the run's descriptor,
-from which the browser removes what those fragments no longer draw. Both are
-changed here, and the browser gets one run.
+more time the browser re-renders every element of the page (a Tensor view N
+move rendered 3,491 React fibers, 2,872 in one run; docs/streamlit.md). The
+callback runs before any fragment of its run, so the fragments can instead be
+put in that run's place: Streamlit 1.67 runs the fragments of the list its
+script-run context holds (``fragment_ids_this_run``) after the callbacks, and
+tells the browser which fragments ran in ``script_finished`` from the run's
+descriptor, from which the browser removes what those fragments no longer
+draw. Both are changed here, and the browser gets one run.
 
 The ``new_session`` of the run is already sent, naming the control's own
 fragment: the browser shows the controls as running (as before) and the body's
