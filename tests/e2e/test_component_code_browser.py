@@ -11,32 +11,24 @@ from __future__ import annotations
 import pytest
 
 from bench.pages import DRIVERS
+from tests.e2e.messages import recording, taken
 
-LISTEN = """
-window.normlabMessages = [];
-const Socket = window.WebSocket;
-window.WebSocket = class extends Socket {
-  constructor(...args) {
-    super(...args);
-    this.addEventListener("message", (e) => {
-      const data = e.data;
-      const text = typeof data === "string" ? data : new TextDecoder().decode(data);
-      window.normlabMessages.push(text);
-    });
-  }
-};
-"""
 KIT_LINE = "function markTheme(background)"
 """A line of lab/ui/kit.js, which every component's code starts with."""
-SENT = """(line) => ({
-  bytes: window.normlabMessages.reduce((n, m) => n + m.length, 0),
-  code: window.normlabMessages.filter((m) => m.includes(line)).length,
-})"""
+
+
+def sent(page) -> dict[str, int]:
+    """Bytes received since the last call, and how many messages carried the
+    kit's code (``KIT_LINE``)."""
+    messages = taken(page)
+    return {
+        "bytes": sum(len(m) for m in messages),
+        "code": sum(KIT_LINE.encode() in m for m in messages),
+    }
 
 
 def opened(chromium, url, name):
-    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
-    context.add_init_script(LISTEN)
+    context = recording(chromium)
     page = context.new_page()
     driver = DRIVERS[name](page, url, "")
     driver.load()
@@ -49,12 +41,11 @@ def opened(chromium, url, name):
 def test_the_code_comes_with_the_first_view_only(chromium, warmed, name, kind):
     context, page, driver = opened(chromium, warmed, name)
     try:
-        first = page.evaluate(SENT, KIT_LINE)
+        first = sent(page)
         assert first["code"] >= 1, "the first view brought no component code"
-        page.evaluate("window.normlabMessages = []")
         for _ in range(3):
             getattr(driver, kind)()
-        moves = page.evaluate(SENT, KIT_LINE)
+        moves = sent(page)
         assert moves["bytes"], "the moves brought nothing"
         assert moves["code"] == 0, f"{moves['code']} updates carried the code again"
     finally:
@@ -67,8 +58,8 @@ def test_an_update_without_code_asks_for_it_and_is_drawn(chromium, warmed):
     context, page, driver = opened(chromium, warmed, "tensor")
     try:
         page.evaluate("delete window.normlabModules['normlab_tensor']")
-        page.evaluate("window.normlabMessages = []")
+        taken(page)  # what came before
         driver.click_map()  # waits until every canvas shows the clicked cell
-        assert page.evaluate(SENT, KIT_LINE)["code"] >= 1
+        assert sent(page)["code"] >= 1
     finally:
         context.close()

@@ -20,45 +20,14 @@ gone after the move (the browser clears it only if the run's
 
 from __future__ import annotations
 
-import base64
-
 import pytest
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from bench.harness import wait_idle, wait_styled
 from bench.pages import DRIVERS
+from tests.e2e import messages
 
-RECORD = """
-window.normlabMessages = null;
-const Socket = window.WebSocket;
-window.WebSocket = class extends Socket {
-  constructor(...args) {
-    super(...args);
-    this.addEventListener("message", (event) => {
-      const log = window.normlabMessages;
-      if (log === null || !(event.data instanceof ArrayBuffer)) return;
-      let text = "";
-      for (const b of new Uint8Array(event.data)) text += String.fromCharCode(b);
-      log.push(btoa(text));
-    });
-  }
-};
-"""
 EARLY = ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN
-
-
-def received(page) -> list[ForwardMsg]:
-    """The messages the browser received since the last call (and starts anew)."""
-    raw = page.evaluate(
-        "() => { const m = window.normlabMessages; window.normlabMessages = [];"
-        " return m; }"
-    )
-    out = []
-    for item in raw or []:
-        msg = ForwardMsg()
-        msg.ParseFromString(base64.b64decode(item))
-        out.append(msg)
-    return out
 
 
 def runs(messages: list[ForwardMsg]) -> tuple[int, int]:
@@ -83,8 +52,7 @@ WATCH = """() => {
 
 @pytest.fixture
 def recording(chromium):
-    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
-    context.add_init_script(RECORD)
+    context = messages.recording(chromium)
     yield context.new_page()
     context.close()
 
@@ -109,11 +77,11 @@ def test_a_move_is_one_run_and_never_marks_the_title_stale(
     act = getattr(driver, move)
     act()
     recording.evaluate(WATCH)
-    received(recording)
+    messages.taken(recording)  # what came before
     for _ in range(4):
         act()
         wait_idle(recording)
-        assert runs(received(recording)) == (1, 0)
+        assert runs(messages.forward(recording)) == (1, 0)
     assert recording.evaluate("window.normlabStale") == 0
 
 
@@ -133,14 +101,14 @@ def test_what_a_fragment_stops_drawing_leaves_after_a_sidebar_move(recording, wa
     )
     wait_idle(page)
     wait_styled(page)
-    received(page)
+    messages.taken(page)  # what came before
     thumb = page.locator("[data-testid='stSlider']", has_text="G (GroupNorm").first
     thumb.get_by_role("slider").press("Home")
     page.get_by_text(G_IS_ONE).first.wait_for(state="visible", timeout=30_000)
     wait_idle(page)
-    assert runs(received(page)) == (1, 0)
+    assert runs(messages.forward(page)) == (1, 0)
     thumb.get_by_role("slider").press("ArrowRight")
     page.get_by_text(G_IS_ONE).first.wait_for(state="detached", timeout=30_000)
     wait_idle(page)
-    assert runs(received(page)) == (1, 0)
+    assert runs(messages.forward(page)) == (1, 0)
     assert page.locator("[data-stale='true']").count() == 0
