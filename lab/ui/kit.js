@@ -112,12 +112,59 @@ function scaled(n) {
 
 // ---- numbers ----
 
-// As lab.core.helpers.fmt prints numbers: 3 decimals, a true minus, no −0.
+// As lab.core.helpers.fmt prints numbers, to the character: 3 decimals, a
+// true minus, no −0; from 1e4 on, scientific with a two-digit exponent
+// (1.235e+04). Where a value lies exactly halfway, Python rounds to the even
+// digit and JavaScript's toFixed and toExponential away from zero (0.0625:
+// 0.062 and 0.063), so those are rounded here as Python does
+// (tests/unit/test_kit_fmt.py runs this against Python's). Called for every
+// value a chart records (thousands per update on the largest Tensor view), so
+// it is trimmed by hand: with regular expressions it took twice as long.
 function fmt(v) {
   if (!Number.isFinite(v)) return Number.isNaN(v) ? "NaN" : v > 0 ? "∞" : "−∞";
-  let s = Math.abs(v) >= 1e4 ? v.toExponential(3) : v.toFixed(3).replace(/\.?0+$/, "");
-  if (s === "-0" || s === "0") return "0";
-  return s.replace("-", "−");
+  let s;
+  if (Math.abs(v) >= 1e4) s = exponential(v);
+  else {
+    // halfway at 3 decimals: exactly the odd multiples of 1/16
+    if (Number.isInteger(v * 16) && !Number.isInteger(v * 8)) v = evenHalf(v * 1000) / 1000;
+    // toFixed(3) always has a point: its trailing zeros go, then the point
+    s = v.toFixed(3);
+    let end = s.length;
+    while (s.charCodeAt(end - 1) === 48) end--;
+    if (s.charCodeAt(end - 1) === 46) end--;
+    s = s.slice(0, end);
+    if (s === "-0") return "0";
+  }
+  return s.charCodeAt(0) === 45 ? `−${s.slice(1)}` : s;
+}
+
+// t = k + 0.5 exactly: the even one of k and k + 1
+function evenHalf(t) {
+  const k = Math.floor(t);
+  return k % 2 === 0 ? k : k + 1;
+}
+
+// |v| >= 1e4 as Python's f"{v:.3e}": halfway at 4 significant digits only
+// an integer can be, whose digits BigInt gives exactly
+function exponential(v) {
+  let s = v.toExponential(3);
+  if (Number.isInteger(v)) {
+    const digits = BigInt(Math.abs(v)).toString();
+    const rest = digits.slice(4);
+    if (rest[0] === "5" && /^50*$/.test(rest)) {
+      let head = String(evenHalf(Number(digits.slice(0, 4)) + 0.5));
+      let exp = digits.length - 1;
+      if (head.length > 4) {
+        head = head.slice(0, 4);
+        exp += 1;
+      }
+      s = `${v < 0 ? "-" : ""}${head[0]}.${head.slice(1)}e+${exp}`;
+    }
+  }
+  const e = s.indexOf("e");
+  const sign = s[e + 1];
+  const exp = s.slice(e + 2);
+  return `${s.slice(0, e)}e${sign}${exp.length < 2 ? `0${exp}` : exp}`;
 }
 
 // Round ticks for a colour bar symmetric around zero, ±zmax.
