@@ -14,6 +14,13 @@ imports it once per browser page and hands every update to it. An update that
 finds no code (its first one was replaced before the browser drew it) waits
 briefly for another instance to bring it, then asks Python for it through the
 component's state (``_code_wanted``), and Python sends it again.
+
+**An array travels once per update.** Charts share arrays: the Tensor view's
+four cubes each carried the same raw tensor, its two maps the same two arrays
+and one set index twice (168 of a click's kB on the largest tensor, a third of
+it repeated). `packed` sends each long string once, in ``_shared``, and a
+reference where it was; the loader puts the strings back before the
+component's code sees the data, so no component knows of it.
 """
 
 from __future__ import annotations
@@ -32,6 +39,12 @@ CODE = "_code"
 """The data key that carries a component's code (see the module's note)."""
 WANTED = "_code_wanted"
 """The component state a loader sets when it has no code to run."""
+SHARED = "_shared"
+"""The data key holding the strings `packed` sends once."""
+REF = "_normlab_ref"
+"""A reference to one of them: ``{REF: k}`` where the string was."""
+LONG = 512
+"""Shorter strings are left where they are: a reference saves nothing there."""
 SENT = "_normlab_code_sent"
 """Session state: the components whose code this session has sent, and the
 last request of each instance that was answered."""
@@ -40,10 +53,24 @@ LOADER = """
 const mods = (window.normlabModules ??= {});
 const name = NAME;
 const decoder = new TextDecoder();
+// the strings `packed` sent once, back where they were (arrays too: their
+// keys are their indices)
+function inflate(o, shared) {
+  if (o && typeof o === "object") {
+    if (REF in o) return shared[o[REF]];
+    for (const k in o) o[k] = inflate(o[k], shared);
+  }
+  return o;
+}
 export default function (arrived) {
   // the data comes as JSON bytes (see `packed`)
   const raw = arrived.data;
   const data = ArrayBuffer.isView(raw) ? JSON.parse(decoder.decode(raw)) : raw;
+  const shared = data && data[SHARED];
+  if (shared) {
+    delete data[SHARED];
+    inflate(data, shared);
+  }
   const component = { ...arrived, data };
   const m = (mods[name] ??= { run: null, loading: null, waiting: new Map() });
   const code = data && data[CODE];
@@ -69,10 +96,17 @@ export default function (arrived) {
 
 
 def _loader(name: str) -> str:
+    """`LOADER` for component ``name``, without its comments and indents:
+    Streamlit sends it with every update of every instance."""
+    lines = (line.strip() for line in LOADER.splitlines())
+    code = "\n".join(line for line in lines if line and not line.startswith("//"))
     return (
-        LOADER.replace("NAME", json.dumps(name))
+        code.replace("NAME", json.dumps(name))
         .replace("[CODE]", f"[{json.dumps(CODE)}]")
         .replace("(WANTED,", f"({json.dumps(WANTED)},")
+        .replace("[SHARED]", f"[{json.dumps(SHARED)}]")
+        .replace("(REF in o)", f"({json.dumps(REF)} in o)")
+        .replace("[REF]]", f"[{json.dumps(REF)}]]")
     )
 
 
@@ -110,13 +144,60 @@ OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
 """As ``json`` would take them: numbers as keys, numpy scalars as numbers."""
 
 
+def _shared(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with every long string that occurs more than once replaced by
+    a reference, the strings in ``data[SHARED]`` (see the module's note);
+    ``data`` itself when nothing repeats."""
+    seen: dict[str, int] = {}
+    repeated: dict[str, int] = {}
+
+    def count(o: Any) -> None:
+        if isinstance(o, str):
+            if len(o) >= LONG:
+                seen[o] = seen.get(o, 0) + 1
+                if seen[o] == 2:
+                    repeated[o] = len(repeated)
+        elif isinstance(o, dict):
+            for v in o.values():
+                count(v)
+        elif isinstance(o, list | tuple):
+            for v in o:
+                count(v)
+
+    def swap(o: Any) -> Any:
+        if isinstance(o, str):
+            k = repeated.get(o) if len(o) >= LONG else None
+            return o if k is None else {REF: k}
+        if isinstance(o, dict):
+            return {key: swap(v) for key, v in o.items()}
+        if isinstance(o, list | tuple):
+            return [swap(v) for v in o]
+        return o
+
+    count(data)
+    if not repeated:
+        return data
+    return {**swap(data), SHARED: list(repeated)}
+
+
+def _inflated(o: Any, shared: list[str]) -> Any:
+    if isinstance(o, dict):
+        if REF in o:
+            return shared[o[REF]]
+        return {k: _inflated(v, shared) for k, v in o.items()}
+    if isinstance(o, list):
+        return [_inflated(v, shared) for v in o]
+    return o
+
+
 def packed(data: dict[str, Any]) -> bytes:
-    """``data`` as JSON bytes, which Streamlit forwards untouched. Given a
-    dict, Streamlit 1.67 encodes it with ``json`` twice (once to send, once
-    sorted for the element's identity) and checks every value for a
-    dataframe: 8.5 of the 10.7 ms a Train vs eval momentum move spent
-    mounting its panels (py-spy). orjson encodes it once, several times
-    faster; the loader decodes it."""
+    """``data`` as JSON bytes, which Streamlit forwards untouched, each long
+    string once (`_shared`). Given a dict, Streamlit 1.67 encodes it with
+    ``json`` twice (once to send, once sorted for the element's identity) and
+    checks every value for a dataframe: 8.5 of the 10.7 ms a Train vs eval
+    momentum move spent mounting its panels (py-spy). orjson encodes it once,
+    several times faster; the loader decodes it."""
+    data = _shared(data)
     try:
         return orjson.dumps(data, option=OPTIONS)
     except TypeError:  # a type orjson does not know and ``json`` might
@@ -129,4 +210,5 @@ def data_of(proto: Any) -> dict[str, Any]:
     raw = proto.bytes if proto.WhichOneof("data") == "bytes" else proto.json
     data = json.loads(raw)
     data.pop(CODE, None)
-    return data
+    shared = data.pop(SHARED, None)
+    return data if shared is None else _inflated(data, shared)
