@@ -8,14 +8,16 @@ const PALETTE = ["#636efa", "#EF553B", "#00cc96", "#ab63fa", "#FFA15A", "#19d3f3
 
 // ---- data ----
 
-// {"__f32": base64, "shape": [...]} → Float32Array with .shape; everything
-// else as sent.
+// {"__f32": base64, "shape": [...]} → Float32Array with .shape (and the
+// base64 it came as, .b64, which `record` writes instead of its numbers);
+// everything else as sent.
 function revive(v) {
   if (Array.isArray(v)) return v.map(revive);
   if (v && typeof v === "object") {
     if (typeof v.__f32 === "string") {
       const a = decode(v.__f32);
       a.shape = v.shape;
+      a.b64 = v.__f32;
       return a;
     }
     const out = {};
