@@ -150,7 +150,7 @@ function exponential(v) {
   if (Number.isInteger(v)) {
     const digits = BigInt(Math.abs(v)).toString();
     const rest = digits.slice(4);
-    if (rest[0] === "5" && /^50*$/.test(rest)) {
+    if (/^50*$/.test(rest)) {
       let head = String(evenHalf(Number(digits.slice(0, 4)) + 0.5));
       let exp = digits.length - 1;
       if (head.length > 4) {

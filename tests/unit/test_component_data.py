@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
 
 import numpy as np
 from streamlit.proto.BidiComponent_pb2 import BidiComponent
 
 from lab.ui.components import CODE, LONG, REF, SHARED, WANTED, _loader, data_of, packed
+from tests.unit.node import run_node
 
 
 def test_packed_reads_back_as_json_would_have_sent_it():
@@ -89,8 +88,6 @@ def test_a_long_string_travels_once_and_reads_back_where_it_was():
 def test_the_loader_puts_the_strings_back_before_the_component_sees_them():
     """The loader's JavaScript, run in Node on what `packed` sends: the data a
     component's code receives is the data Python gave."""
-    node = shutil.which("node")
-    assert node, "Node.js is needed (installed with the machine, as for axe-core)"
     js = _loader("normlab_test")
     inflate = re.search(r"function inflate\(.*?(?=export default)", js, re.S)
     assert inflate, "the loader's inflate moved: update this test"
@@ -100,12 +97,5 @@ def test_the_loader_puts_the_strings_back_before_the_component_sees_them():
         + f"const s = d[{json.dumps(SHARED)}]; delete d[{json.dumps(SHARED)}];"
         + "process.stdout.write(JSON.stringify(inflate(d, s)));"
     )
-    out = subprocess.run(
-        [node, "-e", script],
-        input=packed(_repeating()).decode(),
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    assert json.loads(out.stdout) == _repeating()
+    out = run_node(script, packed(_repeating()).decode())
+    assert json.loads(out) == _repeating()

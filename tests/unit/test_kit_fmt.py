@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
 
 from lab.core.helpers import fmt
+from tests.unit.node import run_node
 
 KIT = Path(__file__).resolve().parents[2] / "lab" / "ui" / "kit.js"
 
@@ -33,8 +32,6 @@ def _numbers_code() -> str:
 
 
 def _js_fmt(values: list[float]) -> list[str]:
-    node = shutil.which("node")
-    assert node, "Node.js is needed (installed with the machine, as for axe-core)"
     # JSON has no NaN or infinities: send them as strings
     sent = [v if np.isfinite(v) else str(v) for v in values]
     script = (
@@ -43,15 +40,7 @@ def _js_fmt(values: list[float]) -> list[str]:
         + "\nprocess.stdout.write(JSON.stringify(vs.map((v) => fmt("
         + "typeof v === 'string' ? Number(v.replace('inf', 'Infinity')) : v))));"
     )
-    out = subprocess.run(
-        [node, "-e", script],
-        input=json.dumps(sent),
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    return json.loads(out.stdout)
+    return json.loads(run_node(script, json.dumps(sent)))
 
 
 def _values() -> list[float]:
@@ -80,14 +69,6 @@ def test_halfway_values_are_where_javascript_and_python_round_apart() -> None:
     above checks something JavaScript's own rounding gets wrong)."""
     assert (0.0625).__format__(".3f") == "0.062"
     assert f"{12345.0:.3e}" == "1.234e+04"
-    node = shutil.which("node")
-    assert node
-    raw = subprocess.run(
-        [node, "-e", "console.log((0.0625).toFixed(3), (12345).toExponential(3))"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout.split()
+    raw = run_node("console.log((0.0625).toFixed(3), (12345).toExponential(3))").split()
     assert raw == ["0.063", "1.235e+4"]
     assert _js_fmt([0.0625, 12345.0, -0.1875]) == ["0.062", "1.234e+04", "−0.188"]
