@@ -13,12 +13,8 @@ from __future__ import annotations
 
 import time
 
-from bench.harness import wait_idle, wait_styled
-
-READY = (
-    "() => document.querySelectorAll('.normlab-tensor canvas[data-numbers]')"
-    ".length === 9"
-)
+from bench.harness import wait_styled
+from bench.pages.tensor import ready_tensor
 
 
 def button_layers(page) -> int:
@@ -54,8 +50,7 @@ def test_the_tensor_views_nine_png_buttons_take_at_most_one_layer_a_component(
     page, warmed
 ):
     page.goto(f"{warmed}/tensor")
-    page.wait_for_function(READY, timeout=60_000)
-    wait_idle(page)
+    ready_tensor(page)
     wait_styled(page)
     assert page.locator("button.normlab-png").count() == 9
     assert button_layers(page) <= 3  # three components: cubes, maps, pitfall

@@ -25,6 +25,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from bench.harness import wait_idle, wait_styled
 from bench.pages import DRIVERS
+from bench.pages.tensor import ready_tensor
 from tests.e2e import messages
 
 EARLY = ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN
@@ -94,12 +95,7 @@ def test_what_a_fragment_stops_drawing_leaves_after_a_sidebar_move(recording, wa
     own run: the note must go, and nothing is left marked as running."""
     page = recording
     page.goto(f"{warmed}/tensor?view=one&norm=group&channels=6")
-    page.wait_for_function(
-        "() => document.querySelectorAll('.normlab-tensor canvas[data-numbers]')"
-        ".length >= 3",
-        timeout=60_000,
-    )
-    wait_idle(page)
+    ready_tensor(page)
     wait_styled(page)
     messages.taken(page)  # what came before
     thumb = page.locator("[data-testid='stSlider']", has_text="G (GroupNorm").first
