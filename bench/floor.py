@@ -10,6 +10,11 @@ as things stand: a page whose floor is near its budget has nothing left for
 its own work.
 
     python -m bench.floor [--rounds 10] [--pages lab,tensor] [--app ../other]
+                          [--bare-settings default|lab]
+
+``--bare-settings lab`` runs the bare app with the lab's settings, as
+bench/latency.py's option of that name says (Streamlit's default settings
+collect garbage after every run, ~35 ms of a bare click).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import time
 from pathlib import Path
 
 from bench.harness import ROOT, browser, serve, wait_idle
-from bench.latency import Bare, centre, summary, timed
+from bench.latency import Bare, bare_app, centre, summary, timed
 
 PAGES = {
     "lab": "",
@@ -68,13 +73,15 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=10)
     ap.add_argument("--pages", default=",".join(PAGES))
     ap.add_argument("--app", type=Path, default=ROOT, help="the lab checkout to probe")
+    ap.add_argument("--bare-settings", choices=("default", "lab"), default="default")
     args = ap.parse_args()
     viewport = {"width": 1400, "height": 1000}
     with tempfile.TemporaryDirectory() as tmp:
         app = probed_app(Path(tmp), args.app)
         with (
             serve(app, cwd=Path(tmp)) as url,
-            serve("app.py", cwd=ROOT / "bench" / "bare") as bare_url,
+            bare_app(args.bare_settings) as bare_dir,
+            serve("app.py", cwd=bare_dir) as bare_url,
             browser() as b,
         ):
             bare = Bare(b.new_page(viewport=viewport), bare_url)

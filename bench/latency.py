@@ -7,6 +7,7 @@ from the input event (a raw click or key press; the target is found before the
 timer starts) until the changed output is on screen and the app is idle.
 
     python -m bench.latency [--rounds 15] [--pages lab,tensor] [--only click,load]
+                            [--bare-settings default|lab]
 
 Prints median, p90 and the page/bare ratio of the medians for each page's main
 interactions (its driver in bench/pages/ names them) on each of its views, and
@@ -21,13 +22,25 @@ median of ten of them jumps between clusters from one interaction to the
 next (43.7 and 74.5 ms in one run of 2026-12-06) and moved a ratio by a third
 for nothing the page did. The run's pooled bare median is steady; the paired
 ratio is printed beside it.
+
+Which bare app: by default Streamlit's defaults, the budget's yardstick. Those
+include a full ``gc.collect(2)`` after every script run (``runner.postScriptGC``),
+which holds the GIL, so the bare app's answer waits ~35 ms for it: a bare click
+took 74–80 ms with it and 37–39 ms without on 2026-12-06 (the lab turns it off,
+docs/streamlit.md). ``--bare-settings lab`` runs the bare app with the lab's own
+.streamlit/config.toml instead, and so measures what a page costs above
+Streamlit's floor with the same settings.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import shutil
 import statistics
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from bench.harness import ROOT, browser, serve, wait_idle
@@ -132,6 +145,22 @@ def summary(
     return line + f"ratio {ml / mp:5.2f} (paired {ml / mb:5.2f})"
 
 
+@contextlib.contextmanager
+def bare_app(settings: str) -> Iterator[Path]:
+    """The bare app's folder: bench/bare as it is (Streamlit's defaults), or,
+    for ``settings == "lab"``, a copy of it beside the lab's config.toml."""
+    bare = ROOT / "bench" / "bare"
+    if settings == "default":
+        yield bare
+        return
+    with tempfile.TemporaryDirectory(prefix="normlab-bare-") as tmp:
+        folder = Path(tmp)
+        shutil.copy(bare / "app.py", folder / "app.py")
+        (folder / ".streamlit").mkdir()
+        shutil.copy(ROOT / ".streamlit" / "config.toml", folder / ".streamlit")
+        yield folder
+
+
 def main() -> None:
     from bench.pages import DRIVERS
 
@@ -156,6 +185,14 @@ def main() -> None:
         help="the lab checkout to serve (default: this one): another worktree "
         "times an older or newer version with these same drivers",
     )
+    ap.add_argument(
+        "--bare-settings",
+        choices=("default", "lab"),
+        default="default",
+        help="the bare app's settings: Streamlit's defaults (the budget's "
+        "yardstick; they include a gc.collect after every run) or the lab's "
+        "own .streamlit/config.toml",
+    )
     args = ap.parse_args()
     DRIVERS["lab"].FAMILIES = tuple(args.families.split(","))
     only = set(filter(None, args.only.split(",")))
@@ -163,7 +200,8 @@ def main() -> None:
     results: dict[str, tuple[list[float], list[float]]] = {}
     with (
         serve("app.py", cwd=args.app) as lab_url,
-        serve("app.py", cwd=ROOT / "bench" / "bare") as bare_url,
+        bare_app(args.bare_settings) as bare_dir,
+        serve("app.py", cwd=bare_dir) as bare_url,
         browser() as b,
     ):
         bare = Bare(b.new_page(viewport=viewport), bare_url)
@@ -199,6 +237,7 @@ def main() -> None:
                 bare_t.append(Bare(ctx.new_page(), bare_url).load())
                 ctx.close()
             results[f"{name}: first view"] = (lab_t, bare_t)
+    print(f"bare app with {args.bare_settings} settings")
     pooled = {True: [], False: []}  # first views, interactions
     for name, (_, bare_t) in results.items():
         pooled[name.endswith("first view")] += bare_t

@@ -25,3 +25,19 @@ def test_without_a_pool_the_ratio_is_the_paired_one():
     line = summary("probe", [0.05, 0.06, 0.07], [0.05, 0.06, 0.07])
     assert ratios(line) == [1.0]
     assert "paired" not in line
+
+
+def test_the_bare_app_keeps_streamlits_defaults_unless_asked_for_the_labs():
+    from bench.harness import ROOT
+    from bench.latency import bare_app
+
+    with bare_app("default") as folder:
+        assert folder == ROOT / "bench" / "bare"
+        assert not (folder / ".streamlit").exists()  # so gc.collect runs per run
+    with bare_app("lab") as folder:
+        app = (folder / "app.py").read_text(encoding="utf-8")
+        assert app == (ROOT / "bench" / "bare" / "app.py").read_text(encoding="utf-8")
+        config = (folder / ".streamlit" / "config.toml").read_text(encoding="utf-8")
+        assert config == (ROOT / ".streamlit" / "config.toml").read_text("utf-8")
+        assert "postScriptGC = false" in config
+    assert not folder.exists()  # the copy is gone with the run
