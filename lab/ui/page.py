@@ -45,6 +45,7 @@ from lab.core.page import CUSTOM, PageSpec
 from lab.core.questions import Quiz
 from lab.ui import present
 from lab.ui.controls import divisor_slider, range_slider
+from lab.ui.focus import FocusControls
 from lab.ui.lessons import bar, picker
 from lab.ui.questions import Asker, score
 from lab.ui.rerun import rerun_fragments
@@ -72,7 +73,7 @@ def widget_class(key: str) -> str:
     return "st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key.strip())
 
 
-class Page(Generic[S]):
+class Page(FocusControls, Generic[S]):
     """One page's controls, URL and reruns, over its `PageSpec`.
 
     - ``prefix``: the page's widget keys are ``prefix.<setting>``.
@@ -405,60 +406,6 @@ class Page(Generic[S]):
         ss = st.session_state
         key = self.key("_options_drawn")
         ss[key] = {**ss.get(key, {}), fragment: self._options[fragment](state)}
-
-    def focus_pickers(
-        self,
-        focus: tuple[int, int],
-        limits: tuple[int, int],
-        labels: tuple[str, str],
-        width: int = 150,
-    ) -> None:
-        """Two number inputs that mirror the focused cell (example, feature), for
-        the keyboard: a click or a link moves them, typing moves the cell."""
-        ss = st.session_state
-        keys = (self.key("pick_n"), self.key("pick_f"))
-        for k, v in zip(keys, focus, strict=True):
-            ss[k] = int(v)  # before the widgets: they follow clicks and links
-
-        def picked() -> None:
-            n, f = ss.get(self.key("focus"), (0, 0))
-            # either input may have left the session (a view without them ran)
-            self.set("focus", (int(ss.get(keys[0], n)), int(ss.get(keys[1], f))))
-
-        row = st.container(horizontal=True, gap="medium")
-        for k, label, top, name in zip(
-            keys, labels, limits, ("pick_n", "pick_f"), strict=True
-        ):
-            row.number_input(
-                label,
-                0,
-                int(top) - 1,
-                step=1,
-                key=k,
-                on_change=picked,
-                help=self.help[name],
-                width=width,
-            )
-
-    def focus_from_click(self, chart: str, click: Mapping[str, Any]) -> None:
-        """A heatmap cell was clicked (`lab.ui.panel.show`'s ``on_click``): its
-        row is the example, its column the feature."""
-        focus = (int(click["y"]), int(click["x"]))
-        self.set("focus", self.spec.clean(replace(self.sync.read(), focus=focus)).focus)  # type: ignore[type-var,attr-defined]
-
-    def focus_from(self, component_key: str, arity: int = 2) -> None:
-        """A canvas component reported a click (its state's ``focus``): move the
-        focus there, clamped into the view as a link's would be."""
-        value = st.session_state.get(component_key) or {}
-        focus = value.get("focus") if hasattr(value, "get") else None
-        if not isinstance(focus, list | tuple) or len(focus) < arity:
-            return
-        try:
-            cell = tuple(int(v) for v in focus[:arity])
-        except (TypeError, ValueError):
-            return
-        state = self.spec.clean(replace(self.sync.read(), focus=cell))  # type: ignore[type-var]
-        self.set("focus", state.focus)  # type: ignore[attr-defined]
 
     def off(self, names: Mapping[str, bool]) -> dict[str, bool]:
         """Controls switched off in the browser: by setting, whether it is off
