@@ -49,6 +49,18 @@ class Chart:
     focus: tuple[int, int] | None = None
 
 
+@dataclass(frozen=True)
+class Picker:
+    """One index of the focused cell: ``value`` in 0 … ``size`` − 1; ``cls``
+    is a class the input's box carries (a locked view hides it by that)."""
+
+    label: str
+    value: int
+    size: int
+    help: str
+    cls: str = ""
+
+
 @dataclass
 class Panel:
     blocks: list[dict[str, Any]] = field(default_factory=list)
@@ -94,6 +106,23 @@ class Panel:
             }
         )
 
+    def pickers(self, items: Sequence[Picker]) -> None:
+        """Number inputs side by side, for the keyboard: each picks one index
+        of the focused cell. A changed one sends what a click on a chart sends
+        (``x``: the second index, ``y``: the first; ``chart`` "pickers"), so a
+        panel's ``on_click`` moves the cell either way. Plain inputs, not
+        Streamlit's: a rerun sends them with the panel, and the browser only
+        sets their values, where two number inputs were re-rendered each time
+        (docs/streamlit.md)."""
+        self.blocks.append(
+            {
+                "t": "pickers",
+                "items": [
+                    [p.label, int(p.value), int(p.size), p.help, p.cls] for p in items
+                ],
+            }
+        )
+
     def figures(
         self,
         charts: Sequence[Chart],
@@ -131,6 +160,8 @@ class Panel:
                 out += [f"{a}: {v}" for a, v, _ in b["items"]]
             elif b["t"] == "table":
                 out += [" | ".join(r) for r in [b["head"], *b["rows"]]]
+            elif b["t"] == "pickers":
+                out += [f"{html.escape(p[0])}: {p[1]}" for p in b["items"]]
         return plain_text(" ".join(out))
 
 

@@ -118,17 +118,17 @@ def view_switch() -> None:
 
 
 def main_panel(state: CouplingState) -> None:
-    """The view's panel; the probe's lead and heatmap stand around its cell
-    pickers, and a click on the heatmap nudges the clicked cell."""
+    """The view's panel; the probe's lead, then its heatmap headed by its cell
+    pickers: a click on the heatmap or a typed index nudges that cell."""
     off = switched_off(state)
     if state.view == "probe":
         lead, heat = probe_panels(state)
         show(lead, page.key("panel_lead"))
-        page.focus_pickers(
+        heat = page.pickers(
+            heat,
             state.focus,
             (state.batch, state.features),
             ("Nudged example", "Nudged feature"),
-            width=160,
         )
         show(heat, page.key("panel_body"), on_click=page.focus_from_click, off=off)
         return

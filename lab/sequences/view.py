@@ -3,14 +3,13 @@ the real run's fragment and the side panel, on the page kit (`lab.ui.page`).
 
 Numbers come from `lab.sequences.model`, `.serving` and `.sweep` (through the
 engine) and the real run from `lab.sequences.run`; the panels are built pure
-in `lab.sequences.panels`. Four fragments keep moves local: ``body`` (the
-heatmaps, their readouts and the token served alone: another family reruns
-it alone), ``picks`` (the two token pickers between them, rerun with ``body``
-when the focused token or the batch's shape moves: a click, a typed cell),
-``batch`` (the sections the batch alone decides, rerun with ``body`` when a
-batch control moves) and ``run`` (the trained models, with a seed of their
-own that reruns it alone, and rerun with the others while its run is not
-finished, so a bar left by an interrupted run picks up the same job again).
+in `lab.sequences.panels`. Three fragments keep moves local: ``body`` (the
+heatmaps, their readouts and the token served alone, headed by the token
+pickers: a click or another family reruns it alone), ``batch`` (the sections
+the batch alone decides, rerun with ``body`` when a batch control moves) and
+``run`` (the trained models, with a seed of their own that reruns it alone,
+and rerun with the others while its run is not finished, so a bar left by an
+interrupted run picks up the same job again).
 """
 
 from __future__ import annotations
@@ -44,29 +43,19 @@ from lab.ui.page import Page
 from lab.ui.panel import show
 from lab.ui.present import stage
 from lab.ui.progress import Progress
-from lab.ui.rerun import rerun_fragments
 
 PREFIX = "seq"
-BODY, PICKS, BATCH, RUN, SHORT, EXPORT = (
-    f"{PREFIX}.{k}"
-    for k in ("body", "picks", "batch", "run", "short-control", "export")
+BODY, BATCH, RUN, SHORT, EXPORT = (
+    f"{PREFIX}.{k}" for k in ("body", "batch", "run", "short-control", "export")
 )
 
 
-def _picks_view(state: SeqState) -> tuple[Any, ...]:
-    """What the token pickers show: the focused token and their ranges."""
-    return (state.focus, state.batch * state.tokens, state.features)
-
-
 def _reruns(state: SeqState) -> tuple[str, ...]:
-    """What a control's move reruns: the body; the pickers and the batch's
-    sections unless they show this state already (another family, say; each
-    records what it drew, so one that a move interrupted is drawn again); the
-    run while it is not finished (it then waits for the same job again:
-    lab.core.workers)."""
+    """What a control's move reruns: the body; the batch's sections unless they
+    show this batch already (another family, say; they record the batch they
+    drew, so one that a move interrupted is drawn again); the run while it is
+    not finished (it then waits for the same job again: lab.core.workers)."""
     keys = [BODY]
-    if st.session_state.get(PICKS_DRAWN) != _picks_view(state):
-        keys.append(PICKS)
     if st.session_state.get(BATCH_DRAWN) != state.spec:
         keys.append(BATCH)
     if not R.is_ready(state.rseed):
@@ -77,7 +66,6 @@ def _reruns(state: SeqState) -> tuple[str, ...]:
 page: Page[SeqState] = Page(PREFIX, PAGE, T.HELP, body=_reruns, quiz=QUIZ)
 K = page.key
 BATCH_DRAWN = K("_batch_drawn")
-PICKS_DRAWN = K("_picks_drawn")
 
 
 def controls() -> None:
@@ -134,38 +122,24 @@ def switched_off(state: SeqState) -> dict[str, bool]:
 
 
 def _clicked(chart: str, click: Click) -> None:
-    """A token clicked: the body (whose chart it is) and the pickers follow."""
     page.focus_from_click(chart, click)
-    rerun_fragments(_reruns(page.state()))
 
 
-@page.fragment(BODY, outside=True)
-def body_fragment(top: Any, place: Any) -> None:
-    """The batch's heatmaps around the token pickers, and the token served
-    alone: what another family changes, and reruns alone."""
+@page.fragment(BODY)
+def body_fragment() -> None:
+    """The batch's heatmaps, headed by the token pickers, and the token served
+    alone: what a click, a typed token or another family changes, and reruns."""
     s = page.state()
     numbers = build_page(s)
-    with top:
-        show(top_panel(numbers), K("panel_top"), off=switched_off(s))
-    with place:
-        show(focus_panel(numbers), K("panel_body"), on_click=_clicked)
-
-
-@page.fragment(PICKS, outside=True, commit=False)
-def picks_fragment(place: Any) -> None:
-    """The token pickers, a fragment of their own: another family would
-    otherwise send both number inputs again unchanged (~5 ms of the browser's
-    script a switch, docs/streamlit.md). A typed cell reruns the body too."""
-    s = page.state()
-    st.session_state[PICKS_DRAWN] = _picks_view(s)
-    with place:
-        page.focus_pickers(
-            s.focus,
-            (s.batch * s.tokens, s.features),
-            ("Token row", "Channel"),
-            width=140,
-            rerun=(BODY, PICKS),
-        )
+    show(top_panel(numbers), K("panel_top"), off=switched_off(s))
+    body = page.pickers(
+        focus_panel(numbers),
+        s.focus,
+        (s.batch * s.tokens, s.features),
+        ("Token row", "Channel"),
+    )
+    with stage():  # a presenter's first screen (lab/ui/present.py)
+        show(body, K("panel_body"), on_click=_clicked)
 
 
 @page.fragment(BATCH)
@@ -262,10 +236,7 @@ def body(state: SeqState) -> None:
     the state itself: its own reruns have no page run to pass it one."""
     main, side = st.columns([7, 3], gap="large")
     with main:
-        top, picks = st.container(), st.container()
-        place = stage()  # a presenter's first screen (lab/ui/present.py)
-        body_fragment(top, place)
-        picks_fragment(picks)
+        body_fragment()
         batch_fragment()
         run_fragment()
     with side:

@@ -314,15 +314,15 @@ def _ticker() -> None:
 
 def _panels(view: LiveView) -> None:
     """The stream, the two modes, serving alone and the variance readout: two
-    panels (lab/ui/panel.py) around the focus pickers, so that a step redraws
-    two elements and two number inputs instead of some fifty elements."""
+    panels (lab/ui/panel.py), the focus pickers heading the second, so that a
+    step redraws two elements instead of some fifty."""
     with stage():  # a presenter's first screen (lab/ui/present.py)
         show(top_panel(view), K("panel_top"))
     s = view.state
-    page.focus_pickers(
-        s.focus, (s.batch, s.features), ("Example", "Feature"), width=140
+    body = page.pickers(
+        body_panel(view), s.focus, (s.batch, s.features), ("Example", "Feature")
     )
-    show(body_panel(view), K("panel_body"), on_click=page.focus_from_click)
+    show(body, K("panel_body"), on_click=page.focus_from_click)
 
 
 # ---- the classifier ----

@@ -1,21 +1,29 @@
 """The focused cell's controls, a part of the page kit (`lab.ui.page.Page`):
-two number inputs that mirror the focused cell for the keyboard, and the
-clicks on a chart or a canvas that move it. Apart from `Page` only to keep
+two number inputs in a panel that mirror the focused cell for the keyboard,
+and the clicks on a chart or a canvas that move it. Apart from `Page` only to keep
 each module short; `Page` is the one class that mixes it in."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from lab.ui.rerun import rerun_fragments
+from lab.core.panel import Panel, Picker
 
 if TYPE_CHECKING:
     from lab.core.page import PageSpec
     from lab.ui.sync import UrlState
+
+
+def widget_class(key: str) -> str:
+    """The class Streamlit 1.67 gives a keyed element's container: ``st-key-``
+    and the key with every character but letters, digits, ``_`` and ``-``
+    turned into ``-`` (its frontend's rule)."""
+    return "st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key.strip())
 
 
 class FocusControls:
@@ -29,43 +37,30 @@ class FocusControls:
         def key(self, name: str) -> str: ...
         def set(self, name: str, value: Any) -> None: ...
 
-    def focus_pickers(
+    def pickers(
         self,
+        panel: Panel,
         focus: tuple[int, int],
         limits: tuple[int, int],
         labels: tuple[str, str],
-        width: int = 150,
-        rerun: Sequence[str] = (),
-    ) -> None:
-        """Two number inputs that mirror the focused cell (example, feature), for
-        the keyboard: a click or a link moves them, typing moves the cell (and
-        reruns the fragments ``rerun`` names, when they are not its own)."""
-        ss = st.session_state
-        keys = (self.key("pick_n"), self.key("pick_f"))
-        for k, v in zip(keys, focus, strict=True):
-            ss[k] = int(v)  # before the widgets: they follow clicks and links
-
-        def picked() -> None:
-            n, f = ss.get(self.key("focus"), (0, 0))
-            # either input may have left the session (a view without them ran)
-            self.set("focus", (int(ss.get(keys[0], n)), int(ss.get(keys[1], f))))
-            if rerun:
-                rerun_fragments(rerun)
-
-        row = st.container(horizontal=True, gap="medium")
-        for k, label, top, name in zip(
-            keys, labels, limits, ("pick_n", "pick_f"), strict=True
-        ):
-            row.number_input(
-                label,
-                0,
-                int(top) - 1,
-                step=1,
-                key=k,
-                on_change=picked,
-                help=self.help[name],
-                width=width,
+    ) -> Panel:
+        """``panel`` with two number inputs that mirror the focused cell
+        (example, feature) first, for the keyboard: a click or a link moves
+        them, a typed index moves the cell through the panel's ``on_click``
+        (`focus_from_click`, which clamps it as a link's would be). Each box
+        carries its setting's widget class, so a locked view hides them with
+        the focus's other controls (lab/ui/present.py)."""
+        items = [
+            Picker(
+                label, int(v), int(top), self.help[name], widget_class(self.key(name))
             )
+            for label, v, top, name in zip(
+                labels, focus, limits, ("pick_n", "pick_f"), strict=True
+            )
+        ]
+        head = Panel()
+        head.pickers(items)
+        return Panel(blocks=[*head.blocks, *panel.blocks])
 
     def focus_from_click(self, chart: str, click: Mapping[str, Any]) -> None:
         """A heatmap cell was clicked (`lab.ui.panel.show`'s ``on_click``): its

@@ -31,7 +31,6 @@ lab/ui/kit.js applies it.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from types import MappingProxyType
@@ -45,7 +44,7 @@ from lab.core.page import CUSTOM, PageSpec
 from lab.core.questions import Quiz
 from lab.ui import present
 from lab.ui.controls import divisor_slider, range_slider
-from lab.ui.focus import FocusControls
+from lab.ui.focus import FocusControls, widget_class
 from lab.ui.lessons import bar, picker
 from lab.ui.questions import Asker, score
 from lab.ui.rerun import rerun_fragments
@@ -64,13 +63,6 @@ LINE = "scenario-line"
 """The scenario line's fragment: the link's note, the scenario's sentence."""
 CONTROLS = "sidebar-controls"
 """The sidebar's controls' fragment (`Page.sidebar`)."""
-
-
-def widget_class(key: str) -> str:
-    """The class Streamlit 1.67 gives a keyed element's container: ``st-key-``
-    and the key with every character but letters, digits, ``_`` and ``-``
-    turned into ``-`` (its frontend's rule)."""
-    return "st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key.strip())
 
 
 class Page(FocusControls, Generic[S]):

@@ -3,11 +3,24 @@
 // Blocks of headings, text, readouts, tables and charts. Each block keeps its
 // node while its content is unchanged, so a rerun rewrites only what moved.
 
+let pickerIds = 0; // ids that tie each picker's label to its input
+
 function el(tag, cls, html) {
   const e = document.createElement(tag);
   if (cls) e.className = cls;
   if (html != null) e.innerHTML = html; // markup made by lab/ui/markup.py (escaped)
   return e;
+}
+
+// A readout's or picker's "?": its help on hover, focusable, read as an image.
+function helpMark(help) {
+  const q = el("span", "normlab-help");
+  q.textContent = "?";
+  q.tabIndex = 0;
+  q.title = help;
+  q.setAttribute("aria-label", help);
+  q.setAttribute("role", "img");
+  return q;
 }
 
 class Panel {
@@ -19,8 +32,11 @@ class Panel {
 
   update(blocks, setTriggerValue) {
     const keep = new Set();
+    this.setTriggerValue = setTriggerValue;
     blocks.forEach((b, i) => {
-      const sig = b.t === "figures" ? `figures:${b.cols}:${b.widths}:${b.items.map((c) => c.name).join(",")}` : JSON.stringify(b);
+      const sig = b.t === "figures"
+        ? `figures:${b.cols}:${b.widths}:${b.items.map((c) => c.name).join(",")}`
+        : b.t === "pickers" ? `pickers:${JSON.stringify(b.items.map(([l, , , h, c]) => [l, h, c]))}` : JSON.stringify(b);
       let slot = this.nodes[i];
       if (!slot || slot.sig !== sig) {
         const node = this.build(b);
@@ -28,6 +44,7 @@ class Panel {
         else this.root.appendChild(node);
         slot = this.nodes[i] = { sig, node };
       }
+      if (b.t === "pickers") this.fill(slot.node, b.items);
       if (b.t === "figures") {
         b.items.forEach((c, k) => {
           keep.add(c.name);
@@ -56,6 +73,29 @@ class Panel {
     this.root.dataset.numbers = JSON.stringify(blocks.filter((b) => b.t !== "figures"));
   }
 
+  // The focused cell's pickers keep their inputs across reruns (a rebuilt
+  // input would lose the keyboard's focus): a rerun only sets their values.
+  fill(row, items) {
+    items.forEach(([, value, size], k) => {
+      const input = row.children[k].querySelector("input");
+      input.max = String(size - 1);
+      input.defaultValue = String(value); // what a cleared input falls back to
+      if (input.value !== String(value)) input.value = String(value);
+    });
+  }
+
+  picked(row) {
+    const v = Array.from(row.querySelectorAll("input"), (input) => {
+      const n = Math.round(Number(input.value));
+      const top = Number(input.max);
+      const ok = input.value !== "" && Number.isFinite(n) ? n : Number(input.defaultValue);
+      return Math.min(top, Math.max(0, ok));
+    });
+    v.forEach((n, k) => (row.children[k].querySelector("input").value = String(n)));
+    // what a click on a chart sends (lab/ui/figure_input.js): x is the column
+    this.setTriggerValue("click", { x: v[1], y: v[0], chart: "pickers", t: Date.now() % 1e9 });
+  }
+
   build(b) {
     switch (b.t) {
       case "heading":
@@ -68,6 +108,33 @@ class Panel {
         return el("div", "normlab-panel-text normlab-panel-caption", b.html);
       case "callout":
         return el("div", `normlab-panel-text normlab-callout normlab-callout-${b.level}`, b.html);
+      case "pickers": {
+        // each box: its label and "?" as a readout's (the help also read out
+        // as the input's description), then the input
+        const row = el("div", "normlab-pickrow");
+        for (const [label, value, , help, cls] of b.items) {
+          const box = el("div", cls ? `normlab-pick ${cls}` : "normlab-pick");
+          const input = el("input");
+          input.id = `normlab-pick-${++pickerIds}`;
+          input.type = "number";
+          input.min = "0";
+          input.step = "1";
+          input.value = input.defaultValue = String(value);
+          const head = el("div", "normlab-metric-label");
+          const name = el("label");
+          name.htmlFor = input.id;
+          name.textContent = label;
+          head.append(name);
+          if (help) {
+            input.setAttribute("aria-description", help);
+            head.append(helpMark(help));
+          }
+          input.addEventListener("change", () => this.picked(row));
+          box.append(head, input);
+          row.append(box);
+        }
+        return row;
+      }
       case "metrics": {
         const box = el("div", "normlab-panel-metrics");
         for (const [label, value, help] of b.items) {
@@ -75,15 +142,7 @@ class Panel {
           const head = el("div", "normlab-metric-label");
           head.append(el("span", null, null));
           head.firstChild.textContent = label;
-          if (help) {
-            const q = el("span", "normlab-help");
-            q.textContent = "?";
-            q.tabIndex = 0;
-            q.title = help;
-            q.setAttribute("aria-label", help);
-            q.setAttribute("role", "img");
-            head.append(q);
-          }
+          if (help) head.append(helpMark(help));
           const v = el("div", "normlab-metric-value");
           v.textContent = value;
           cell.append(head, v);

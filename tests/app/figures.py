@@ -132,3 +132,30 @@ def click_figure(
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def _pickers(at: AppTest, key: str) -> list[list[Any]]:
+    found = next(e for e in figure_elements(at) if e.key == key)
+    for b in _data(found).get("blocks", []):
+        if b["t"] == "pickers":
+            return b["items"]
+    raise AssertionError(f"no pickers in {key}")
+
+
+def picked(at: AppTest, key: str) -> tuple[int, int]:
+    """The values of the focused cell's two pickers heading panel ``key``
+    (`Page.pickers`), as the browser sets them."""
+    first, second = (item[1] for item in _pickers(at, key))
+    return first, second
+
+
+def picker_sizes(at: AppTest, key: str) -> tuple[int, int]:
+    """How many indices each of panel ``key``'s pickers offers (0 … size − 1)."""
+    first, second = (item[2] for item in _pickers(at, key))
+    return first, second
+
+
+def pick(at: AppTest, key: str, first: int, second: int) -> AppTest:
+    """Type ``first`` and ``second`` into panel ``key``'s pickers: the panel
+    sends what a click on a chart sends (lab/ui/panel.js), and the page runs."""
+    return click_figure(at, key, x=second, y=first, chart="pickers")

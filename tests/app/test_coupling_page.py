@@ -17,6 +17,9 @@ from tests.app.figures import (
     panel_off,
     panel_tables,
     panel_words,
+    pick,
+    picked,
+    picker_sizes,
 )
 
 LEFT = SCENARIO_LEFT.split("}")[1][:30]  # "…, changed.** The controls have"
@@ -210,22 +213,21 @@ def test_a_link_sets_the_nudged_cell():
 def test_the_nudged_cell_can_be_picked_by_keyboard_and_follows_the_link():
     """Issue 12: the probe's nudged cell was mouse-only (a chart click)."""
     at = run(view="probe", focus="3,5")
-    n, f = (
-        at.number_input(key="coupling.pick_n"),
-        at.number_input(key="coupling.pick_f"),
-    )
-    assert (n.value, f.value) == (3, 5)
-    assert (n.max, f.max) == (15, 15)  # the default batch and features
-    n.set_value(7).run()
-    assert not at.exception
+    body = "coupling.panel_body"
+    assert picked(at, body) == (3, 5)
+    assert picker_sizes(at, body) == (16, 16)  # the default batch and features
+    pick(at, body, 7, 5)
     assert "Nudge cell (example 7, feature 5)" in text(at)
     assert figures(at)[0]["layout"]["title"]["text"].startswith("∂y / ∂x[7, 5]")
-    at.number_input(key="coupling.pick_f").set_value(2).run()
+    pick(at, body, 7, 2)
     assert "Nudge cell (example 7, feature 2)" in text(at)
     assert metric(at, "Examples moved") == "16/16"
+    pick(at, body, 99, -4)  # out of range, as a hand-edited page could send
+    assert "Nudge cell (example 15, feature 0)" in text(at)
+    pick(at, body, 7, 2)
     # a smaller batch clamps the cell and the input together
     at.slider(key="coupling.batch").set_value(4).run()
-    assert at.number_input(key="coupling.pick_n").value == 3
+    assert picked(at, body) == (3, 2)
     assert "Nudge cell (example 3, feature 2)" in text(at)
 
 

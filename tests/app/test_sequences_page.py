@@ -23,6 +23,8 @@ from tests.app.figures import (
     panel_metrics,
     panel_off,
     panel_words,
+    pick,
+    picked,
 )
 from tests.app.pages import open_page, visit
 
@@ -103,8 +105,7 @@ def test_the_toy_case_shows_mean_3_to_1_5_and_variance_2_to_3_25(at):
 def test_a_click_on_a_token_moves_the_outline_and_the_readouts(at):
     visit(at, norm="layer")
     click_figure(at, BODY, x=4, y=27, chart="y")  # channel 4, sequence 2 position 3
-    assert at.number_input(key="seq.pick_n").value == 27
-    assert at.number_input(key="seq.pick_f").value == 4
+    assert picked(at, BODY) == (27, 4)
     y = figure_by_key(at, BODY, "y")
     focus = y["layout"]["shapes"][-1]
     assert (focus["x0"], focus["y0"]) == (3.5, 26.5)
@@ -116,7 +117,7 @@ def test_a_click_on_a_token_moves_the_outline_and_the_readouts(at):
 
 def test_the_pickers_move_the_focus_and_a_pad_is_said_to_be_one(at):
     visit(at, lengths="one_long", short="2")
-    at.number_input(key="seq.pick_n").set_value(20).run()  # sequence 1, position 8
+    pick(at, BODY, 20, 0)  # sequence 1, position 8
     assert "sequence 1, position 8 (row 20), channel 0: a pad" in text(at)
     assert panel_metrics(at)["y without padding"] == "— (a pad)"
     assert "(the focused position is a pad; pads are never served)" in text(at)

@@ -21,6 +21,8 @@ from tests.app.figures import (
     panel_metrics,
     panel_tables,
     panel_words,
+    pick,
+    picked,
 )
 from tests.app.pages import open_page, visit
 
@@ -229,8 +231,7 @@ def test_a_link_sets_every_control(at):
     assert at.slider(key="traineval.shift").value == -1.5
     assert at.number_input(key="traineval.seed").value == 9
     assert at.slider(key="traineval.step_view").value == 57
-    assert at.number_input(key="traineval.pick_n").value == 6
-    assert at.number_input(key="traineval.pick_f").value == 2
+    assert picked(at, "traineval.panel_body") == (6, 2)
     assert segmented(at, "traineval.pitfall").value == "stale"
     assert segmented(at, "traineval.metric").value == "auc"
     assert at.slider(key="traineval.cshift").value == 2.0
@@ -242,9 +243,9 @@ def test_a_link_sets_every_control(at):
 
 def test_the_pickers_move_the_focus(at):
     visit(at)
-    at.number_input(key="traineval.pick_f").set_value(3).run()
+    pick(at, "traineval.panel_body", 0, 3)
     assert "Feature 3" in stream_chart(at)["layout"]["title"]["text"]
-    at.number_input(key="traineval.pick_n").set_value(5).run()
+    pick(at, "traineval.panel_body", 5, 3)
     assert "Example 5 of that batch" in text(at)
 
 
@@ -312,8 +313,7 @@ def test_extreme_combinations_render(at, batch, features, momentum, norm):
 def test_a_click_on_a_heatmap_cell_focuses_that_example_and_feature(at):
     visit(at)
     click_figure(at, "traineval.panel_body", x=2, y=5, chart="eval")  # col 2, row 5
-    assert at.number_input(key="traineval.pick_n").value == 5
-    assert at.number_input(key="traineval.pick_f").value == 2
+    assert picked(at, "traineval.panel_body") == (5, 2)
     assert "Feature 2:" in stream_chart(at)["layout"]["title"]["text"]
     train = figure_by_key(at, "traineval.panel_body", "train")
     outline = train["layout"]["shapes"][-1]

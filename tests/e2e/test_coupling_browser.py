@@ -212,6 +212,8 @@ def test_the_nudged_cell_is_reachable_by_keyboard_and_follows_clicks(open_coupli
     page.wait_for_url(re.compile(r"focus=2%2C0\b"))
     wait_idle(page)
     assert "Nudge cell (example 2, feature 0)" in main_text(page)
+    # the rerun set the input's value in place: the keyboard is still there
+    assert example.evaluate("(e) => e === document.activeElement")
     feature.focus()
     page.keyboard.press("Control+A")
     page.keyboard.type("9")
