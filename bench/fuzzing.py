@@ -6,7 +6,8 @@ page's own parameter names with unknown ones and hostile values (non-numeric,
 out of range, NaN/inf, huge, repeated, HTML/script), then makes a few random
 interactions a person could make in the browser: a slider moved to any of its
 stops, any option of a select box, radio or segmented control, a number typed
-within the input's bounds, a toggle flipped, a button clicked. After every run
+within the input's bounds, a toggle flipped, a button clicked, an index
+typed into a panel's pickers (any integer near their bounds). After every run
 the page must show no exception and its title.
 
 Widget values are sent as the browser sends them: options by their displayed
@@ -21,6 +22,7 @@ it stored afterwards, so no shortened result outlives the fuzz.
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,6 +33,7 @@ from typing import Any
 from hypothesis import strategies as hs
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Widget
 
 import lab.board.state
 import lab.choose.state
@@ -41,6 +44,7 @@ import lab.tensor.state
 import lab.train_eval.state
 import lab.why.state
 from lab.core.flags import FLAG_NAMES
+from lab.ui.components import data_of
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TIMEOUT = 180
@@ -230,7 +234,26 @@ def actions(at: AppTest) -> list[tuple[str, Any]]:
         for w in getattr(at, kind):
             if not getattr(w.proto, "disabled", False):
                 out.append((kind, w))
+    for e in at.main:  # a panel's pickers (lab/ui/panel.js): typed indices
+        if getattr(e, "type", "") != "bidi_component":
+            continue
+        blocks = data_of(e.proto).get("blocks", [])
+        sizes = [[i[2] for i in b["items"]] for b in blocks if b["t"] == "pickers"]
+        if sizes:
+            out.append(("pickers", (e, sizes[0])))
     return out
+
+
+def type_pickers(element: Any, first: int, second: int) -> None:
+    """Send what a panel's pickers send when an index is typed: a click on the
+    panel's chart named "pickers" (lab/ui/panel.js)."""
+    ws = WidgetState()
+    ws.id = f"$$STREAMLIT_INTERNAL_KEY_{element.proto.id}__events"
+    click = {"x": second, "y": first, "chart": "pickers"}
+    ws.json_trigger_value = json.dumps([{"event": "click", "value": click}])
+    element.__class__ = type(
+        "Typed", (type(element), Widget), {"_widget_state": property(lambda s: ws)}
+    )
 
 
 def act(data: hs.DataObject, at: AppTest) -> str:
@@ -239,7 +262,11 @@ def act(data: hs.DataObject, at: AppTest) -> str:
     if not choices:
         return "nothing to do"
     kind, w = data.draw(hs.sampled_from(choices), label="widget")
-    label = getattr(w, "label", None) or getattr(w, "key", None) or w.id
+    label = (
+        ""
+        if kind == "pickers"
+        else (getattr(w, "label", None) or getattr(w, "key", None) or w.id)
+    )
     if kind == "slider":
         p = w.proto
         integer = p.data_type == p.INT
@@ -274,6 +301,16 @@ def act(data: hs.DataObject, at: AppTest) -> str:
         )
         w.set_value(value)
         return f"{label} := {value!r}"
+    if kind == "pickers":
+        # anything the input lets a person type, beyond its bounds too (the
+        # browser clamps; a hand-edited page need not)
+        element, sizes = w
+        first, second = (
+            data.draw(hs.integers(-3, size + 3), label=f"picker {k}")
+            for k, size in enumerate(sizes)
+        )
+        type_pickers(element, first, second)
+        return f"pickers := ({first}, {second})"
     if kind in ("checkbox", "toggle"):
         w.set_value(not w.value)
         return f"{label} := {w.value!r}"

@@ -10,7 +10,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 
-from bench.fuzzing import PAGES, fuzz_once, light_training
+from bench.fuzzing import (
+    PAGES,
+    actions,
+    check,
+    fuzz_once,
+    light_training,
+    open_page,
+    type_pickers,
+    visit,
+)
+from tests.app.figures import picked
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:`torch.jit.script` is deprecated:DeprecationWarning"
@@ -40,3 +50,26 @@ def test_no_link_and_no_interaction_raises(name):
         fuzz_once(data, page)
 
     fuzz()
+
+
+@pytest.mark.parametrize(
+    ("name", "query", "key"),
+    [
+        ("train_eval", {}, "traineval.panel_body"),
+        ("sequences", {}, "seq.panel_body"),
+        ("coupling", {"view": ["probe"]}, "coupling.panel_body"),
+    ],
+)
+def test_the_fuzzer_types_into_a_panels_pickers_and_the_page_clamps(name, query, key):
+    """The pickers are the panel's, not Streamlit widgets: the fuzzer finds
+    them, and what it types beyond their bounds lands on the nearest cell."""
+    page = PAGES[name]
+    at = open_page(page)
+    visit(at, page, query)
+    typed = [w for kind, w in actions(at) if kind == "pickers"]
+    assert len(typed) == 1
+    element, (_, cols) = typed[0]
+    type_pickers(element, -3, cols + 3)
+    at.run()
+    check(at, page, "typed beyond the bounds")
+    assert picked(at, key) == (0, cols - 1)
