@@ -244,16 +244,21 @@ def actions(at: AppTest) -> list[tuple[str, Any]]:
     return out
 
 
+def send_click(element: Any, click: dict[str, Any]) -> None:
+    """Make AppTest send, on the next run, what the canvas component
+    ``element`` (lab/ui/figure.js) sends on a click: a ``click`` trigger."""
+    ws = WidgetState()
+    ws.id = f"$$STREAMLIT_INTERNAL_KEY_{element.proto.id}__events"
+    ws.json_trigger_value = json.dumps([{"event": "click", "value": click}])
+    element.__class__ = type(
+        "Clicked", (type(element), Widget), {"_widget_state": property(lambda s: ws)}
+    )
+
+
 def type_pickers(element: Any, first: int, second: int) -> None:
     """Send what a panel's pickers send when an index is typed: a click on the
     panel's chart named "pickers" (lab/ui/panel.js)."""
-    ws = WidgetState()
-    ws.id = f"$$STREAMLIT_INTERNAL_KEY_{element.proto.id}__events"
-    click = {"x": second, "y": first, "chart": "pickers"}
-    ws.json_trigger_value = json.dumps([{"event": "click", "value": click}])
-    element.__class__ = type(
-        "Typed", (type(element), Widget), {"_widget_state": property(lambda s: ws)}
-    )
+    send_click(element, {"x": second, "y": first, "chart": "pickers"})
 
 
 def act(data: hs.DataObject, at: AppTest) -> str:
@@ -262,11 +267,17 @@ def act(data: hs.DataObject, at: AppTest) -> str:
     if not choices:
         return "nothing to do"
     kind, w = data.draw(hs.sampled_from(choices), label="widget")
-    label = (
-        ""
-        if kind == "pickers"
-        else (getattr(w, "label", None) or getattr(w, "key", None) or w.id)
-    )
+    if kind == "pickers":
+        # anything the input lets a person type, beyond its bounds too (the
+        # browser clamps; a hand-edited page need not)
+        element, sizes = w
+        first, second = (
+            data.draw(hs.integers(-3, size + 3), label=f"picker {k}")
+            for k, size in enumerate(sizes)
+        )
+        type_pickers(element, first, second)
+        return f"pickers := ({first}, {second})"
+    label = getattr(w, "label", None) or getattr(w, "key", None) or w.id
     if kind == "slider":
         p = w.proto
         integer = p.data_type == p.INT
@@ -301,16 +312,6 @@ def act(data: hs.DataObject, at: AppTest) -> str:
         )
         w.set_value(value)
         return f"{label} := {value!r}"
-    if kind == "pickers":
-        # anything the input lets a person type, beyond its bounds too (the
-        # browser clamps; a hand-edited page need not)
-        element, sizes = w
-        first, second = (
-            data.draw(hs.integers(-3, size + 3), label=f"picker {k}")
-            for k, size in enumerate(sizes)
-        )
-        type_pickers(element, first, second)
-        return f"pickers := ({first}, {second})"
     if kind in ("checkbox", "toggle"):
         w.set_value(not w.value)
         return f"{label} := {w.value!r}"

@@ -58,9 +58,10 @@ class FocusControls:
                 labels, focus, limits, ("pick_n", "pick_f"), strict=True
             )
         ]
-        head = Panel()
-        head.pickers(items)
-        return Panel(blocks=[*head.blocks, *panel.blocks])
+        headed = Panel()
+        headed.pickers(items)
+        headed.blocks += panel.blocks
+        return headed
 
     def focus_from_click(self, chart: str, click: Mapping[str, Any]) -> None:
         """A heatmap cell was clicked (`lab.ui.panel.show`'s ``on_click``): its

@@ -8,12 +8,12 @@ and ``fig["data"][i]["z"]`` as it would of the Plotly figure itself.
 from __future__ import annotations
 
 import base64
-import json
 from typing import Any
 
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
+from bench.fuzzing import send_click
 from lab.core.panel import Panel, plain_text
 from lab.ui.components import data_of
 
@@ -116,19 +116,11 @@ def click_figure(
     """Send what the component sends when a point or cell (column ``x``, row
     ``y`` of a heatmap) of figure ``key`` (of a panel: its chart ``chart``) is
     clicked, and run the page."""
-    from streamlit.proto.WidgetStates_pb2 import WidgetState
-    from streamlit.testing.v1.element_tree import Widget
-
     found = next(e for e in figure_elements(at) if e.key == key)
-    ws = WidgetState()
-    ws.id = f"$$STREAMLIT_INTERNAL_KEY_{found.proto.id}__events"
     payload = {"x": x, "y": y, "curve": curve, "index": 0}
     if chart:
         payload["chart"] = chart
-    ws.json_trigger_value = json.dumps([{"event": "click", "value": payload}])
-    found.__class__ = type(
-        "Clicked", (type(found), Widget), {"_widget_state": property(lambda s: ws)}
-    )
+    send_click(found, payload)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
