@@ -111,6 +111,39 @@ def browser() -> Iterator[object]:
             b.close()
 
 
+@contextlib.contextmanager
+def lab_and_bare() -> Iterator[tuple[str, str, object]]:
+    """The lab and the bare app (bench/bare/app.py) served, and a browser:
+    (lab URL, bare URL, browser), for the benches that set one beside the
+    other."""
+    with (
+        serve("app.py") as url,
+        serve("app.py", cwd=ROOT / "bench" / "bare") as bare_url,
+        browser() as b,
+    ):
+        yield url, bare_url, b
+
+
+@contextlib.contextmanager
+def warmed(b, make, kind: str, scripts: tuple[str, ...] = ()) -> Iterator[tuple]:
+    """A page of a fresh 1400×1000 context (with init ``scripts``) whose driver
+    ``make(page)`` has loaded it and made two moves of ``kind``, so the moves
+    a bench then counts find every cache as a student's later moves do:
+    (page, driver). The context closes after."""
+    context = b.new_context(viewport={"width": 1400, "height": 1000})
+    for script in scripts:
+        context.add_init_script(script)
+    try:
+        page = context.new_page()
+        d = make(page)
+        d.load()
+        for _ in range(2):
+            getattr(d, kind)()
+        yield page, d
+    finally:
+        context.close()
+
+
 def wait_idle(page, timeout: float = 30_000) -> None:
     """Wait until the script finished and the status widget is gone."""
     page.wait_for_selector(IDLE, timeout=timeout)

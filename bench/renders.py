@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 
-from bench.harness import ROOT, browser, serve
+from bench.harness import lab_and_bare, warmed
 
 HOOK = r"""
 (() => {
@@ -118,15 +118,7 @@ DRAWS = r"""
 def measure(b, make, kind: str, rounds: int) -> tuple[dict, Counter, Counter]:
     """Load a page with ``make(page)`` (a driver), move twice, then count
     ``rounds`` moves of ``kind``: the render stats, draws and canvases by key."""
-    context = b.new_context(viewport={"width": 1400, "height": 1000})
-    context.add_init_script(HOOK)
-    context.add_init_script(DRAWS)
-    try:
-        page = context.new_page()
-        d = make(page)
-        d.load()
-        for _ in range(2):
-            getattr(d, kind)()
+    with warmed(b, make, kind, (HOOK, DRAWS)) as (page, d):
         page.evaluate("window.normlabCounting = true")
         for k in range(rounds):
             page.evaluate(f"window.normlabMove({k})")
@@ -139,8 +131,6 @@ def measure(b, make, kind: str, rounds: int) -> tuple[dict, Counter, Counter]:
                 drawn[key] += n
                 seen.setdefault(key, set()).add(canvas)
         return stats, drawn, Counter({k: len(v) for k, v in seen.items()})
-    finally:
-        context.close()
 
 
 def report(
@@ -164,7 +154,7 @@ def report(
 
 def main() -> None:
     from bench.latency import Bare
-    from bench.pages import DRIVERS
+    from bench.pages import DRIVERS, moves
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pages", default=",".join(DRIVERS))
@@ -172,27 +162,17 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=4)
     ap.add_argument("--top", type=int, default=8, help="regions listed")
     args = ap.parse_args()
-    only = set(filter(None, args.only.split(",")))
     n = args.rounds
-    with (
-        serve("app.py") as url,
-        serve("app.py", cwd=ROOT / "bench" / "bare") as bare_url,
-        browser() as b,
-    ):
+    with lab_and_bare() as (url, bare_url, b):
         report(
             "bare app: click",
             *measure(b, lambda page: Bare(page, bare_url), "interact", n),
             n,
             args.top,
         )
-        for name in args.pages.split(","):
-            driver = DRIVERS[name]
-            query = next(iter(driver.VIEWS.values()))
-            for kind in (k for k in driver.INTERACTIONS if not only or k in only):
-                got = measure(
-                    b, lambda page, d=driver, q=query: d(page, url, q), kind, n
-                )
-                report(f"{name}: {kind}", *got, n, args.top)
+        for name, driver, query, kind in moves(args.pages, args.only):
+            got = measure(b, lambda page, d=driver, q=query: d(page, url, q), kind, n)
+            report(f"{name}: {kind}", *got, n, args.top)
 
 
 if __name__ == "__main__":

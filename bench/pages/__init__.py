@@ -9,6 +9,8 @@ interactive, in seconds). ``DRIVERS`` lists them in the order they run.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from bench.pages.choose import Choose
 from bench.pages.coupling import Coupling
 from bench.pages.lab import Lab
@@ -21,3 +23,19 @@ from bench.pages.why import Why
 DRIVERS = {
     d.NAME: d for d in (Lab, Tensor, Coupling, TrainEval, Sequences, Why, Rms, Choose)
 }
+
+
+def moves(
+    pages: str, only: str = "", view: str = ""
+) -> Iterator[tuple[str, type, str, str]]:
+    """(page, driver, query, interaction) for each interaction of ``pages``
+    (comma-separated names) that ``only`` (comma-separated, empty: all)
+    keeps, on the driver's view labelled ``view`` (empty or unknown: its
+    first), for the benches that visit every page's moves in turn."""
+    keep = set(filter(None, only.split(",")))
+    for name in pages.split(","):
+        driver = DRIVERS[name]
+        query = driver.VIEWS.get(view, next(iter(driver.VIEWS.values())))
+        for kind in driver.INTERACTIONS:
+            if not keep or kind in keep:
+                yield name, driver, query, kind
