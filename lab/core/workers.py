@@ -460,8 +460,8 @@ class Workers:
         with self._guard:
             job = self._jobs.get(key)
             if hit is not None:
-                if job is not None and job.future.done():
-                    del self._jobs[key]  # its result is stored: nothing to hold
+                if job is not None:  # stored, maybe before its worker returned
+                    del self._jobs[key]  # nothing to hold
                 return Answer(True, hit)
         if job is not None and job.future.done() and not job.cancelled:
             try:

@@ -249,6 +249,21 @@ def test_a_poll_returns_at_once_and_then_the_result(one_worker):
     assert "poll-a" not in one_worker._jobs  # fetched: nothing left to hold
 
 
+def test_a_result_stored_before_its_worker_returns_leaves_no_job_behind(one_worker):
+    # The worker saves the result, then returns: a poll in between finds the
+    # result while the job's future still runs (a clean-clone run once saw
+    # the job left behind). Stored by hand here, while the job surely runs.
+    first = one_worker.ask("poll-early", count_task(10, 0.05), "student-1")
+    job = one_worker._jobs["poll-early"]
+    assert not first.done and not job.future.done()
+    one_worker._remember("poll-early", np.arange(10, dtype=np.float32))
+    got = one_worker.ask("poll-early", count_task(10, 0.05), "student-1")
+    assert got.done
+    np.testing.assert_array_equal(got.value, np.arange(10, dtype=np.float32))
+    assert "poll-early" not in one_worker._jobs
+    _until(job.future.done)  # the worker is free for the next test
+
+
 def test_students_polling_the_same_run_share_one_job(one_worker):
     before = one_worker._seq
     for who in ("s1", "s2", "s3"):
