@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench.harness import ROOT, browser, serve, wait_idle
+from bench.harness import lab_and_bare, wait_idle
 from bench.latency import Bare, summary
 
 # page → (path, widget-key prefix, the sidebar slider moved)
@@ -70,11 +70,7 @@ def main() -> None:
     args = ap.parse_args()
     names = args.pages.split(",")
     results = {n: ([], []) for n in names}
-    with (
-        serve("app.py") as lab_url,
-        serve("app.py", cwd=ROOT / "bench" / "bare") as bare_url,
-        browser() as b,
-    ):
+    with lab_and_bare() as (lab_url, bare_url, b):
         for r in range(args.rounds + 1):  # the first round warms both up
             for name in names:
                 lab_t = first_move(b, lab_url, *CASES[name])

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from functools import cache
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -109,14 +110,20 @@ def react_callees(
     return out
 
 
+@cache
+def _lines(path: Path) -> list[str]:
+    """A bundle's lines, read once (index.js is megabytes, and every report
+    quotes it a dozen times)."""
+    if not path.is_file():
+        return []
+    return path.read_text(encoding="utf-8", errors="replace").splitlines()
+
+
 def excerpt(frame: Frame, width: int = 90, static: Path = STATIC) -> str:
     """The first ``width`` characters of a bundled function's source."""
     script, _, line, column = frame
-    path = static / script
-    if line < 0 or not path.is_file():
-        return ""
-    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    return lines[line][column : column + width] if line < len(lines) else ""
+    lines = _lines(static / script)
+    return lines[line][column : column + width] if 0 <= line < len(lines) else ""
 
 
 def measure(b, make, kind: str, rounds: int) -> dict:
