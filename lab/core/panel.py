@@ -34,6 +34,8 @@ from lab.core.figures import encode
 from lab.core.markup import inline, to_html
 
 LEVELS = ("info", "success", "warning")
+TONES = ("up", "down", "off")
+"""A readout's delta: better (green, up arrow), worse (red, down), neither."""
 
 
 @dataclass(frozen=True)
@@ -87,11 +89,29 @@ class Panel:
             raise ValueError(f"level must be one of {LEVELS}")
         self.blocks.append({"t": "callout", "level": level, "html": to_html(md)})
 
-    def metrics(self, items: Sequence[tuple[str, str, str | None]]) -> None:
-        """Readouts side by side: (label, value, help), help shown on a "?"."""
-        self.blocks.append(
-            {"t": "metrics", "items": [[a, b, c or ""] for a, b, c in items]}
-        )
+    def metrics(
+        self,
+        items: Sequence[tuple[str, str, str | None]],
+        deltas: Sequence[tuple[str, str] | None] | None = None,
+    ) -> None:
+        """Readouts side by side: (label, value, help), help shown on a "?".
+
+        ``deltas``, one per item or None, put a comparison under a value as
+        ``st.metric``'s delta does: (text, tone), the tone one of `TONES`
+        ("up" green with an up arrow, "down" red with a down arrow, "off"
+        grey, no arrow)."""
+        block: dict[str, Any] = {
+            "t": "metrics",
+            "items": [[a, b, c or ""] for a, b, c in items],
+        }
+        if deltas is not None:
+            if len(deltas) != len(block["items"]):
+                raise ValueError("one delta (or None) per item")
+            for d in deltas:
+                if d is not None and d[1] not in TONES:
+                    raise ValueError(f"a delta's tone must be one of {TONES}")
+            block["deltas"] = [None if d is None else [d[0], d[1]] for d in deltas]
+        self.blocks.append(block)
 
     def table(
         self, head: Sequence[str], rows: Sequence[Sequence[str]], align: str = ""
@@ -157,7 +177,11 @@ class Panel:
             if "html" in b:
                 out.append(b["html"])
             elif b["t"] == "metrics":
-                out += [f"{a}: {v}" for a, v, _ in b["items"]]
+                deltas = b.get("deltas") or [None] * len(b["items"])
+                out += [
+                    f"{a}: {v}" + (f" ({d[0]})" if d else "")
+                    for (a, v, _), d in zip(b["items"], deltas, strict=True)
+                ]
             elif b["t"] == "table":
                 out += [" | ".join(r) for r in [b["head"], *b["rows"]]]
             elif b["t"] == "pickers":

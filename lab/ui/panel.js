@@ -23,6 +23,31 @@ function helpMark(help) {
   return q;
 }
 
+// A readout's comparison, as st.metric draws its delta: a pill, green with an
+// up arrow, red with a down arrow, or grey; the words say which way, the
+// arrow (Material's arrow_upward, as Streamlit's) is only drawn.
+const ARROWS = {
+  up: "M4 12l1.41 1.41L11 7.83V20h2V7.83l5.58 5.59L20 12l-8-8-8 8z",
+  down: "M20 12l-1.41-1.41L13 16.17V4h-2v12.17l-5.58-5.59L4 12l8 8 8-8z",
+};
+function deltaPill(text, tone) {
+  const pill = el("div", `normlab-metric-delta normlab-delta-${tone}`);
+  if (ARROWS[tone]) {
+    const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+    path.setAttribute("d", ARROWS[tone]);
+    path.setAttribute("fill", "currentColor");
+    svg.append(path);
+    pill.append(svg);
+  }
+  const words = el("span");
+  words.textContent = text;
+  pill.append(words);
+  return pill;
+}
+
 class Panel {
   constructor(root) {
     this.root = root;
@@ -137,7 +162,7 @@ class Panel {
       }
       case "metrics": {
         const box = el("div", "normlab-panel-metrics");
-        for (const [label, value, help] of b.items) {
+        b.items.forEach(([label, value, help], k) => {
           const cell = el("div", "normlab-metric");
           const head = el("div", "normlab-metric-label");
           head.append(el("span", null, null));
@@ -146,8 +171,10 @@ class Panel {
           const v = el("div", "normlab-metric-value");
           v.textContent = value;
           cell.append(head, v);
+          const delta = b.deltas && b.deltas[k];
+          if (delta) cell.append(deltaPill(...delta));
           box.append(cell);
-        }
+        });
         return box;
       }
       case "table": {

@@ -132,6 +132,9 @@ SWEEP_CAPTION = (
     "{runs} networks: {variants} variants × {lrs} learning rates, {steps} SGD "
     "steps each, {depth} layers of {width} units, batches of {batch}, seed {seed}."
 )
+TRAINED_NOW = "Trained just now in {seconds:.1f} s."
+STORED_RESULT = "Stored result: trained earlier by the same code with the same seed."
+CEILING_HELP = "Highest learning rate at which {name} trains."
 
 # ---- Santurkar et al.: the landscape ----
 

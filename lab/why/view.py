@@ -43,8 +43,6 @@ from lab.why.runs import LR_GRID, Sweep, run_sweep
 from lab.why.state import BATCHES, PAGE, WIDTHS, WhyState, lr_label
 from lab.why.verdicts import (
     MAX_WORK,
-    highest_spread,
-    lr_verdict,
     seed_table_for,
     sweep_work,
 )
@@ -188,12 +186,6 @@ def _trained_here(needed: dict[str, tuple]) -> Results:
     )
 
 
-def _box(level: str, text: str) -> None:
-    {"success": st.success, "warning": st.warning, "info": st.info}.get(level, st.info)(
-        text
-    )
-
-
 def too_heavy(state: WhyState) -> None:
     st.error(
         T.TOO_HEAVY.format(work=sweep_work(state.config), limit=MAX_WORK),
@@ -203,64 +195,16 @@ def too_heavy(state: WhyState) -> None:
 
 def sweep_header(res: Results) -> None:
     """The sweep's title, what was trained, and each variant's highest rate."""
-    sweep = res.sweep
-    st.subheader(T.SECTIONS["sweep"], divider="gray", anchor=False)
-    cfg = sweep.config
-    st.caption(
-        T.SWEEP_CAPTION.format(
-            runs=len(sweep.runs) * len(sweep.lrs),
-            variants=len(sweep.runs),
-            lrs=len(sweep.lrs),
-            steps=cfg.steps,
-            depth=cfg.depth,
-            width=cfg.width,
-            batch=cfg.batch,
-            seed=cfg.seed,
-        )
-        + " "
-        + (
-            f"Trained just now in {sweep.seconds:.1f} s."
-            if res.trained
-            else "Stored result: trained earlier by the same code with the same seed."
-        )
-    )
-    row = st.container(horizontal=True, gap="large", key="why-metrics")
-    plain = sweep.highest_lr("none")
-    for v in sweep.runs:
-        hi = sweep.highest_lr(v)
-        delta, color, arrow = None, "off", "auto"
-        if v != "none" and hi is not None and plain is not None:
-            r = hi / plain
-            if r > 1.01:
-                delta, color = f"{r:.2g}× no norm", "normal"
-            elif r < 0.99:
-                delta, color = f"-{1 / r:.2g}× below no norm", "normal"
-            else:
-                delta, arrow = "same as no norm", "off"
-        row.metric(
-            VARIANT_NAMES[v],
-            lr_label(hi) if hi is not None else "—",
-            delta=delta,
-            delta_color=color,
-            delta_arrow=arrow,
-            help=f"Highest learning rate at which {VARIANT_NAMES[v]} trains.",
-            width="content",
-        )
+    show(P.header_panel(res.sweep, res.trained), "why.sweep_header")
 
 
 def sweep_verdict(state: WhyState, res: Results) -> None:
     """The sweep in words, the rule for "trains", every final loss."""
-    sweep = res.sweep
-    level, text = lr_verdict(sweep)
-    entry = seed_entry(state)
-    if entry is not None:
-        text += " " + highest_spread(entry)
-    _box(level, text)
-    st.caption(T.TRAINS_RULE.format(threshold=f"{sweep.threshold:.3f}"))
+    show(P.verdict_panel(res.sweep, seed_entry(state)), "why.sweep_verdict")
     box = st.expander("All final losses", key=LOSSES_OPEN, on_change="rerun")
     with box:
         if box.open:
-            st.table(final_losses(sweep))
+            st.table(final_losses(res.sweep))
 
 
 LOSSES_OPEN = "why.losses_open"

@@ -79,6 +79,13 @@ def panel_words(at: AppTest) -> str:
     return " ".join(out)
 
 
+def panel_blocks(at: AppTest, key: str) -> list[dict[str, Any]]:
+    """The blocks of the panel drawn under ``key``."""
+    found = [e for e in figure_elements(at) if e.key == key]
+    assert len(found) == 1, key
+    return _data(found[0])["blocks"]
+
+
 def panel_tables(at: AppTest, first: str) -> tuple[list[str], list[list[str]]]:
     """(head, rows) as plain text of the panel table whose first column is
     headed ``first``."""

@@ -26,7 +26,14 @@ from lab.why.runs import LR_GRID, SweepConfig, run_sweep
 from lab.why.state import PAGE
 from lab.why.verdicts import landscape_verdict
 from lab.why.xiong import xiong_sweep
-from tests.app.figures import figure_elements, figures, panel_words, unpack
+from tests.app.figures import (
+    figure_elements,
+    figures,
+    panel_blocks,
+    panel_metrics,
+    panel_words,
+    unpack,
+)
 from tests.app.pages import open_page, visit
 
 TIMEOUT = 90
@@ -78,10 +85,25 @@ def plain(md: str) -> str:
     return plain_text(to_html(md))
 
 
+def sweep_caption(at: AppTest) -> str:
+    """What was trained, as the sweep's header says it."""
+    blocks = panel_blocks(at, "why.sweep_header")
+    return next(plain_text(b["html"]) for b in blocks if b["t"] == "caption")
+
+
+def ceiling_deltas(at: AppTest) -> dict[str, tuple[str, str] | None]:
+    """Each variant's highest-rate readout's delta: (words, tone) or None."""
+    (block,) = [b for b in panel_blocks(at, "why.sweep_header") if b["t"] == "metrics"]
+    return {
+        label: None if d is None else tuple(d)
+        for (label, _, _), d in zip(block["items"], block["deltas"], strict=True)
+    }
+
+
 def test_the_default_view_opens_from_the_shipped_results(at):
     visit(at)
     assert at.title[0].value == "Why normalize"
-    assert [m.label for m in at.metric] == TITLES
+    assert list(panel_metrics(at)) == TITLES
     assert len(figures(at)) == 7
     assert "Stored result" in text(at)
     assert "Santurkar et al. (2018)" in text(at) and "Xiong et al." in text(at)
@@ -92,9 +114,22 @@ def test_the_default_view_opens_from_the_shipped_results(at):
 def test_the_metrics_are_the_highest_rates_the_runs_reached(at):
     visit(at)
     sweep = why_view.store().get(sweep_key(PAGE.initial().config))
-    for m, v in zip(at.metric, sweep.runs, strict=True):
+    shown = panel_metrics(at)
+    assert len(shown) == len(sweep.runs)
+    for value, v in zip(shown.values(), sweep.runs, strict=True):
         hi = sweep.highest_lr(v)
-        assert m.value == ("—" if hi is None else f"{hi:.2g}")
+        assert value == ("—" if hi is None else f"{hi:.2g}")
+
+
+def test_each_rate_is_compared_with_the_plain_networks_in_its_delta(at):
+    """The shipped default runs: BatchNorm 3.2 against no norm's 0.32 (up, 10×),
+    LayerNorm 0.32 (the same), RMSNorm 1 (up, 3.2×); no norm itself has none."""
+    visit(at)
+    deltas = ceiling_deltas(at)
+    assert deltas["No norm"] is None
+    assert deltas["BatchNorm"] == ("10× no norm", "up")
+    assert deltas["LayerNorm"] == ("same as no norm", "off")
+    assert deltas["RMSNorm"] == ("3.2× no norm", "up")
 
 
 def test_the_final_losses_are_drawn_once_their_section_is_open(at):
@@ -154,13 +189,13 @@ def test_moving_a_control_away_from_the_scenario_makes_it_custom(at):
 
 def test_the_learning_rate_picker_changes_the_views_not_the_runs(at):
     visit(at)
-    caption_before = next(c.value for c in at.caption)  # what was trained
+    caption_before = sweep_caption(at)  # what was trained
     at.select_slider(key="why.lr").set_value(LR_GRID[4]).run()
     assert not at.exception
     assert "Loss curves at lr 1" in titles(at)
     assert "Gradient predictiveness, lr 1" in titles(at)
     at.run()
-    assert next(c.value for c in at.caption) == caption_before
+    assert sweep_caption(at) == caption_before
 
 
 def test_the_stack_depth_slider_moves_the_per_layer_plot(at):
@@ -194,7 +229,7 @@ def test_a_sweep_too_heavy_for_the_server_is_refused_with_a_clear_message(at):
     assert why_view.store().get(sweep_key(config)) is None  # nothing was trained
     assert any("about 17.8× the default sweep's work" in e.value for e in at.error)
     assert len(figures(at)) == 2  # the transformer stacks still show
-    assert not at.metric
+    assert not panel_metrics(at)
 
 
 def test_a_small_sweep_trains_through_the_page_and_is_then_stored(at):

@@ -19,7 +19,7 @@ from bench.harness import (
 )
 
 CHARTS = 7
-PANELS = 4
+PANELS = 6
 RUN_TIMEOUT = 120_000  # a real sweep on a busy 2-core machine
 
 
@@ -57,8 +57,13 @@ def main_text(page) -> str:
 
 
 def metric_value(page, label: str) -> str:
-    block = page.locator("[data-testid='stMetric']").filter(has_text=label).first
-    return block.locator("[data-testid='stMetricValue']").inner_text()
+    """A readout of the sweep's header panel, as drawn (lab/ui/panel.js)."""
+    cell = page.locator(".normlab-metric").filter(
+        has=page.locator(
+            ".normlab-metric-label > span", has_text=re.compile(f"^{re.escape(label)}$")
+        )
+    )
+    return cell.locator(".normlab-metric-value").inner_text()
 
 
 def slider_thumb(page, label: str):
@@ -235,7 +240,7 @@ def test_the_share_link_opens_the_same_numbers_in_a_new_browser(open_why, chromi
     link = shared_link(page)
     assert "lr=1" in link
     seen = view_numbers(page)
-    # every chart's numbers are compared, and the words of the four panels
+    # every chart's numbers are compared, and the words of the six panels
     # that hold them (lab/why/panels.py)
     assert len(seen["drawn"]) == CHARTS + PANELS
     same_view_in_new_browser(chromium, link, seen, ready=wait_charts)

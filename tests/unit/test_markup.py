@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -71,3 +72,16 @@ def test_a_panel_says_its_words_in_order():
     p.metrics([("Label", "1.5", "help")])
     p.table(["A", "B"], [["1", "**2**"]], align="lr")
     assert p.words() == "Title Some bold text. Label: 1.5 A | B 1 | 2"
+
+
+def test_a_readout_s_delta_is_said_after_its_value_and_checked():
+    p = Panel()
+    p.metrics(
+        [("Up", "3.2", None), ("Plain", "0.32", None), ("Same", "0.32", None)],
+        [("10× no norm", "up"), None, ("same as no norm", "off")],
+    )
+    assert p.words() == "Up: 3.2 (10× no norm) Plain: 0.32 Same: 0.32 (same as no norm)"
+    with pytest.raises(ValueError, match="one delta"):
+        Panel().metrics([("A", "1", None)], [])
+    with pytest.raises(ValueError, match="tone"):
+        Panel().metrics([("A", "1", None)], [("2×", "green")])
