@@ -43,8 +43,8 @@ def header_panel(sweep: Sweep, trained: bool) -> Panel:
     """The sweep's title, what was trained, and each variant's highest rate.
 
     A panel rather than Streamlit's subheader, caption and five metrics: a
-    run control reruns them with new numbers, and those seven elements cost
-    the browser ~15 ms of a depth change (docs/streamlit.md)."""
+    run control reruns them with new numbers, and as one element they cost
+    the browser's main thread ~6 ms less per depth change (docs/streamlit.md)."""
     cfg = sweep.config
     p = Panel()
     p.heading(T.SECTIONS["sweep"])
