@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -196,6 +197,18 @@ def figure_cell(page, chart: int, row: int, col: int) -> tuple[float, float]:
     return box["x"] + x0 + (col + 0.5) / cols * w, box["y"] + y0 + (
         row + 0.5
     ) / rows * h
+
+
+def readout(page, label: str) -> str:
+    """The value of the readout labelled exactly ``label``, as drawn: panels
+    (lab/ui/panel.js) and the Lab's heatmaps (lab/board/readouts.js) put a
+    readout's name in the first span of its ``.normlab-metric-label``."""
+    name = page.locator(
+        ".normlab-metric-label > span:first-child",
+        has_text=re.compile(f"^{re.escape(label)}$"),
+    )
+    cell = page.locator(".normlab-metric").filter(has=name)
+    return cell.locator(".normlab-metric-value").inner_text()
 
 
 def view_numbers(page) -> dict:

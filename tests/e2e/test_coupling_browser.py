@@ -8,6 +8,7 @@ import pytest
 
 from bench.harness import (
     figure_cell,
+    readout,
     same_view_in_new_browser,
     shared_link,
     view_numbers,
@@ -42,12 +43,6 @@ def chart(page, i: int) -> dict:
 
 def main_text(page) -> str:
     return page.inner_text("[data-testid='stMain']")
-
-
-def metric_value(page, label: str) -> str:
-    """A readout of the view's panel (lab/ui/panel.py)."""
-    block = page.locator(".normlab-metric").filter(has_text=label).first
-    return block.locator(".normlab-metric-value").inner_text()
 
 
 def batch_step(page, key: str, expect: int) -> None:
@@ -89,7 +84,7 @@ def test_the_sidebar_link_opens_the_spread_view(page, app_url):
     assert spread["title"] == "Spread of the fixed example's output"
     assert spread["names"][:2] == ["∝ 1/√B", "BatchNorm (train)"]
     assert "LayerNorm" in spread["names"]
-    assert metric_value(page, "Every other family") == "0 (exactly)"
+    assert readout(page, "Every other family") == "0 (exactly)"
     assert page.locator("[data-testid='stException']").count() == 0
 
 
@@ -111,7 +106,7 @@ def test_clicking_a_probe_cell_nudges_that_cell(open_coupling):
 
 def test_switching_family_changes_what_moves(open_coupling):
     page = open_coupling("scenario=nudge_batch")
-    assert metric_value(page, "Examples moved") == "16/16"
+    assert readout(page, "Examples moved") == "16/16"
     sidebar_button(page, "LayerNorm").click()
     page.wait_for_url(re.compile(r"norm=layer"))
     wait_idle(page)
@@ -119,7 +114,7 @@ def test_switching_family_changes_what_moves(open_coupling):
         "() => [...document.querySelectorAll('.normlab-metric')]"
         ".some((m) => m.innerText.includes('1/16'))"
     )
-    assert metric_value(page, "Examples moved") == "1/16"
+    assert readout(page, "Examples moved") == "1/16"
     assert [-0.5, 15.5, -0.5, 0.5] in chart(page, 0)["shapes"]  # example 0's row
 
 
@@ -145,7 +140,7 @@ def test_a_shared_link_reproduces_the_view(open_coupling):
     page = open_coupling("scenario=ghost&focus=3,2")
     assert "The batch of 64 is cut into 8 ghost batches of 8" in main_text(page)
     assert chart(page, 0)["title"] == "Feature 2: each ghost's statistics"
-    assert metric_value(page, "Ghost batches") == "8 × 8"
+    assert readout(page, "Ghost batches") == "8 × 8"
 
 
 def test_moving_the_batch_slider_moves_the_marker_and_the_link(open_coupling):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bench.harness import ROOT, serve, shared_link, wait_idle
+from bench.harness import ROOT, readout, serve, shared_link, wait_idle
 from bench.latency import cell_point
 
 SCREENSHOT = ROOT / "assets" / "screenshot.png"
@@ -29,11 +29,6 @@ def chart_state(page, i: int) -> dict:
 def focus_text(page) -> str:
     text = page.inner_text("[data-testid='stMain']")
     return re.search(r"Focused cell: example \d+, feature \d+", text).group(0)
-
-
-def metric_value(page, label: str) -> str:
-    block = page.locator(".normlab-metric").filter(has_text=label).first
-    return block.locator(".normlab-metric-value").inner_text()
 
 
 def click_cell(page, chart: int, row: int, col: int) -> None:
@@ -108,14 +103,14 @@ def test_cells_have_the_colour_of_their_value_on_the_scale(open_lab):
 def test_clicking_a_cell_moves_the_outline_and_the_readouts(open_lab):
     page = open_lab()
     assert focus_text(page) == "Focused cell: example 0, feature 0"
-    std_before = metric_value(page, "Raw std")
+    std_before = readout(page, "Raw std")
     assert chart_state(page, 0)["outline"] == [0, 31, 0, 0]
 
     click_cell(page, 0, row=5, col=7)
     wait_readouts(page, 5, 7)
     assert chart_state(page, 0)["outline"] == [0, 31, 7, 7]
     assert chart_state(page, 1)["outline"] == [0, 31, 7, 7]
-    assert metric_value(page, "Raw std") != std_before
+    assert readout(page, "Raw std") != std_before
     # the readouts were dimmed while Python computed the new cell's numbers
     assert page.locator(".normlab-readouts.normlab-pending").count() == 0
     assert "focus=5%2C7" in page.url
@@ -130,7 +125,7 @@ def test_clicking_in_layernorm_outlines_the_row(open_lab):
     click_cell(page, 0, row=9, col=3)
     wait_readouts(page, 9, 3)
     assert chart_state(page, 0)["outline"] == [9, 9, 0, 15]
-    assert metric_value(page, "Ex. 9 mean") == "0"
+    assert readout(page, "Ex. 9 mean") == "0"
 
 
 def test_switching_family_changes_the_output(open_lab):
@@ -322,7 +317,7 @@ def test_a_shared_link_opens_the_same_numbers_in_a_new_browser(open_lab, chromiu
     link = shared_link(page)
     assert link.startswith("http://127.0.0.1:") and "focus=6%2C9" in link
     seen = {"raw": chart_state(page, 0), "out": chart_state(page, 1)}
-    readouts = [metric_value(page, m) for m in ("Raw std", "Ex. 6 mean", "Ex. 6 RMS")]
+    readouts = [readout(page, m) for m in ("Raw std", "Ex. 6 mean", "Ex. 6 RMS")]
 
     other = chromium.new_context(viewport={"width": 1200, "height": 900})
     try:
@@ -334,7 +329,7 @@ def test_a_shared_link_opens_the_same_numbers_in_a_new_browser(open_lab, chromiu
         assert chart_state(fresh, 1) == seen["out"]
         assert focus_text(fresh) == "Focused cell: example 6, feature 9"
         assert [
-            metric_value(fresh, m) for m in ("Raw std", "Ex. 6 mean", "Ex. 6 RMS")
+            readout(fresh, m) for m in ("Raw std", "Ex. 6 mean", "Ex. 6 RMS")
         ] == readouts
     finally:
         other.close()

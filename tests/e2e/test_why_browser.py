@@ -11,6 +11,7 @@ import re
 import pytest
 
 from bench.harness import (
+    readout,
     same_view_in_new_browser,
     shared_link,
     view_numbers,
@@ -56,16 +57,6 @@ def main_text(page) -> str:
     return page.inner_text("[data-testid='stMain']")
 
 
-def metric_value(page, label: str) -> str:
-    """A readout of the sweep's header panel, as drawn (lab/ui/panel.js)."""
-    cell = page.locator(".normlab-metric").filter(
-        has=page.locator(
-            ".normlab-metric-label > span", has_text=re.compile(f"^{re.escape(label)}$")
-        )
-    )
-    return cell.locator(".normlab-metric-value").inner_text()
-
-
 def slider_thumb(page, label: str):
     box = page.locator("[data-testid='stSlider']").filter(has_text=label).first
     return box.get_by_role("slider").first
@@ -95,8 +86,8 @@ def test_the_default_view_opens_with_its_stored_runs(open_why):
     page = open_why()
     assert "Stored result" in main_text(page)
     assert page.locator("[data-testid='stException']").count() == 0
-    assert metric_value(page, "No norm") == "0.32"
-    assert metric_value(page, "BatchNorm") == "3.2"
+    assert readout(page, "No norm") == "0.32"
+    assert readout(page, "BatchNorm") == "3.2"
     titles = chart_titles(page)
     assert "Final loss against learning rate" in titles
     assert "Loss curves at lr 0.1" in titles  # the default scenario's rate
